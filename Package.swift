@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode comes from the tools version;
+/// these make imports explicit and existential types visible, as swift-log does.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Vigil",
+    products: [
+        .executable(name: "vigil", targets: ["vigil"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries: each is imported by exactly one Swift module.
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        .target(name: "VigilCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "VigilCore", dependencies: ["VigilCrypto"], swiftSettings: swiftSettings),
+        .target(name: "VigilCapture", dependencies: ["VigilCore", "CPcap"], swiftSettings: swiftSettings),
+        .target(
+            name: "VigilRules",
+            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "VigilReport", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "VigilAudit",
+            dependencies: ["VigilCore", "VigilCapture", "VigilRules", "VigilReport"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "VigilCore", "VigilCapture", "VigilRules", "VigilReport", "VigilAudit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilCaptureTests",
+            dependencies: ["VigilCapture", "VigilCore"],
+            exclude: ["Fixtures/make-fixtures.py"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "VigilReportTests", dependencies: ["VigilReport", "VigilCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", "VigilCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilCLITests",
+            dependencies: ["vigil"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

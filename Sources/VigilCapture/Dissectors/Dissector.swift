@@ -1,0 +1,126 @@
+internal import VigilCore
+
+/// Which end of a TCP connection sent some bytes.
+enum Side {
+    case client, server
+}
+
+/// What a dissector knows about the connection it reads.
+struct FlowContext {
+    /// The capture file, as reports name it.
+    var path: String
+    var client: Endpoint
+    var server: Endpoint
+}
+
+/// The first bytes each end of a connection sent, for a dissector to recognise its protocol.
+struct ProbeInput {
+    var client: [UInt8]
+    var server: [UInt8]
+    var clientPort: UInt16
+    var serverPort: UInt16
+}
+
+/// A dissector's verdict on a connection's first bytes.
+enum ProbeVerdict: Equatable {
+    /// Not this protocol.
+    case no
+    /// Cannot tell yet: wait for more bytes.
+    case undecided
+    /// This protocol; `swapSides` when the end taken for the client is in fact the server.
+    case yes(swapSides: Bool)
+}
+
+/// A protocol reader for one TCP connection: gets reassembled bytes from each end in order
+/// and appends the events it recognises.
+protocol TCPSession: AnyObject {
+    func receive(_ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event])
+    /// Bytes were lost on `side`; a line- or record-based reader should resynchronise.
+    func gap(on side: Side)
+    /// The connection ended (FIN, RST, idle timeout or end of capture).
+    func finish(into events: inout [Event])
+}
+
+/// A protocol Vigil recognises by content.
+protocol TCPDissector: Sendable {
+    /// Short name: `ftp`.
+    static var name: String { get }
+    static func probe(_ input: ProbeInput) -> ProbeVerdict
+    static func makeSession(_ context: FlowContext) -> any TCPSession
+}
+
+/// Every TCP dissector, in the order they are asked to recognise a connection.
+let tcpDissectors: [any TCPDissector.Type] = [FTPDissector.self]
+
+/// The first line of a byte stream, as probes see it.
+enum FirstLine: Equatable {
+    /// A complete line of text, without its line ending.
+    case text(String)
+    /// No line end yet, and nothing says this is not text.
+    case pending
+    /// Binary bytes, or no line end within the first 512 bytes: not a line protocol.
+    case binary
+
+    init(_ bytes: [UInt8]) {
+        let window = bytes.prefix(512)
+        for (index, byte) in window.enumerated() {
+            if byte == 0x0A {
+                var end = index
+                if end > 0 && window[end - 1] == 0x0D { end -= 1 }
+                self = .text(String(decoding: window[..<end], as: UTF8.self))
+                return
+            }
+            if byte < 0x20 && byte != 0x09 && byte != 0x0D { 
+                self = .binary
+                return
+            }
+        }
+        self = window.count >= 512 ? .binary : .pending
+    }
+}
+
+/// Splits a byte stream into lines (LF or CRLF), holding a partial line between segments.
+///
+/// A line longer than `limit` bytes is dropped whole: no unbounded buffer for a stream that never
+/// sends a newline.
+struct LineBuffer {
+    private var partial: [UInt8] = []
+    private var overlong = false
+    let limit: Int
+
+    init(limit: Int = 8192) { self.limit = limit }
+
+    /// Calls `body` with each complete line in `bytes` (without its line ending).
+    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var start = 0
+        while let newline = bytes[start...].firstIndex(of: 0x0A) {
+            if overlong {
+                overlong = false
+                partial.removeAll(keepingCapacity: true)
+            } else if partial.isEmpty {
+                body(Self.trimCR(bytes.slice(start, newline)))
+            } else {
+                partial.append(contentsOf: bytes.slice(start, newline))
+                partial.withUnsafeBytes { body(Self.trimCR($0)) }
+                partial.removeAll(keepingCapacity: true)
+            }
+            start = newline + 1
+        }
+        guard start < bytes.count, !overlong else { return }
+        partial.append(contentsOf: bytes.slice(start, bytes.count))
+        if partial.count > limit {
+            partial.removeAll()
+            overlong = true
+        }
+    }
+
+    /// Forgets any partial line, after a gap.
+    mutating func reset() {
+        partial.removeAll(keepingCapacity: true)
+        overlong = false
+    }
+
+    private static func trimCR(_ line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        line.last == 0x0D ? line.slice(0, line.count - 1) : line
+    }
+}

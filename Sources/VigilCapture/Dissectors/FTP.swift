@@ -1,0 +1,165 @@
+internal import VigilCore
+
+/// FTP (RFC 959): recognises the control connection on any port and reports each `USER`/`PASS`
+/// login with the server's verdict (230 success, 530 and other 4xx/5xx failure).
+///
+/// After `AUTH TLS` is accepted (234) the connection is encrypted and reading stops.
+enum FTPDissector: TCPDissector {
+    static let name = "ftp"
+    static let wellKnownPort: UInt16 = 21
+
+    /// Commands only an FTP client sends first (`USER` is shared with POP3, which answers `+OK`
+    /// rather than a three-digit code, so a `USER` needs an FTP-style reply or banner too).
+    private static let openingCommands: Set<String> = ["USER", "AUTH", "FEAT", "SYST", "OPTS", "PASS", "ACCT", "CLNT"]
+
+    static func probe(_ input: ProbeInput) -> ProbeVerdict {
+        if input.serverPort == wellKnownPort { return .yes(swapSides: false) }
+        if input.clientPort == wellKnownPort { return .yes(swapSides: true) }
+        let a = FirstLine(input.client)
+        let b = FirstLine(input.server)
+        if let verdict = judge(command: a, reply: b) { return verdict == .no ? .no : .yes(swapSides: false) }
+        if let verdict = judge(command: b, reply: a) { return verdict == .no ? .no : .yes(swapSides: true) }
+        if a == .binary || b == .binary { return .no }
+        if case .text = a, case .text = b { return .no }
+        return .undecided
+    }
+
+    /// `.yes` if `command` is an FTP opening command answered by an FTP reply (or banner), `.no`
+    /// if both are complete and don't fit, `nil` when this pairing says nothing yet.
+    private static func judge(command: FirstLine, reply: FirstLine) -> ProbeVerdict? {
+        guard case .text(let line) = command, openingCommands.contains(verb(of: line)) else { return nil }
+        switch reply {
+        case .text(let text): return replyCode(text) != nil ? .yes(swapSides: false) : .no
+        case .binary: return .no
+        case .pending: return nil
+        }
+    }
+
+    static func makeSession(_ context: FlowContext) -> any TCPSession { FTPSession(context: context) }
+
+    static func verb(of line: String) -> String {
+        String(line.prefix { $0 != " " }).uppercased()
+    }
+
+    /// The three-digit code starting a reply line, and whether the line continues (`220-`).
+    static func replyCode(_ line: String) -> (code: Int, continues: Bool)? {
+        let bytes = Array(line.utf8.prefix(4))
+        guard bytes.count >= 3, bytes[0...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        let code = Int(bytes[0] - 0x30) * 100 + Int(bytes[1] - 0x30) * 10 + Int(bytes[2] - 0x30)
+        if bytes.count == 4 && bytes[3] != 0x20 && bytes[3] != 0x2D { return nil }
+        return (code, bytes.count == 4 && bytes[3] == 0x2D)
+    }
+}
+
+/// One FTP control connection.
+final class FTPSession: TCPSession {
+    private let context: FlowContext
+    private var clientLines = LineBuffer()
+    private var serverLines = LineBuffer()
+    private var user: (name: String, packet: Int)?
+    private var password: (bytes: [UInt8], packet: Int, time: Timestamp)?
+    private var multilineCode: Int?
+    private var tlsRequested = false
+    private var encrypted = false
+
+    init(context: FlowContext) { self.context = context }
+
+    func receive(_ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]) {
+        guard !encrypted else { return }
+        switch side {
+        case .client:
+            clientLines.feed(bytes) { line in command(line, packet: packet, time: time, into: &events) }
+        case .server:
+            serverLines.feed(bytes) { line in reply(line, packet: packet, into: &events) }
+        }
+    }
+
+    func gap(on side: Side) {
+        switch side {
+        case .client: clientLines.reset()
+        case .server:
+            serverLines.reset()
+            multilineCode = nil
+        }
+    }
+
+    func finish(into events: inout [Event]) {
+        emit(outcome: .unknown, replyPacket: nil, into: &events)
+    }
+
+    private func command(_ line: UnsafeRawBufferPointer, packet: Int, time: Timestamp, into events: inout [Event]) {
+        let space = line.firstIndex(of: 0x20) ?? line.count
+        let verb = String(decoding: line.slice(0, space), as: UTF8.self).uppercased()
+        let argument = line.slice(space + 1, line.count)
+        switch verb {
+        case "USER":
+            emit(outcome: .unknown, replyPacket: nil, into: &events)
+            user = (String(decoding: argument, as: UTF8.self), packet)
+        case "PASS":
+            emit(outcome: .unknown, replyPacket: nil, into: &events)
+            password = (Array(argument), packet, time)
+        case "AUTH":
+            tlsRequested = true
+        default:
+            break
+        }
+    }
+
+    private func reply(_ line: UnsafeRawBufferPointer, packet: Int, into events: inout [Event]) {
+        let text = String(decoding: line.prefix(4), as: UTF8.self)
+        if let open = multilineCode {
+            // Inside a multi-line reply only "code<space>" ends it; other lines are free text.
+            guard let parsed = FTPDissector.replyCode(text), parsed.code == open, !parsed.continues else { return }
+            multilineCode = nil
+            final(code: open, packet: packet, into: &events)
+            return
+        }
+        guard let parsed = FTPDissector.replyCode(text) else { return }
+        if parsed.continues {
+            multilineCode = parsed.code
+        } else {
+            final(code: parsed.code, packet: packet, into: &events)
+        }
+    }
+
+    private func final(code: Int, packet: Int, into events: inout [Event]) {
+        if code == 234 && tlsRequested {
+            encrypted = true
+            return
+        }
+        guard password != nil, code >= 200 else { return }
+        switch code {
+        case 230, 202: emit(outcome: .success(reply: String(code)), replyPacket: packet, into: &events)
+        case 400...599: emit(outcome: .failure(reply: String(code)), replyPacket: packet, into: &events)
+        default: emit(outcome: .unknown, replyPacket: packet, into: &events)
+        }
+    }
+
+    /// Turns the pending PASS (if any) into a `credential.observed` event.
+    private func emit(outcome: AuthOutcome, replyPacket: Int?, into events: inout [Event]) {
+        guard let pass = password else { return }
+        password = nil
+        let username = user?.name ?? ""
+        guard let secret = try? Secret(clear: pass.bytes) else { return }
+        let packets = [user?.packet, pass.packet, replyPacket].compactMap { $0 }
+        let credential = Credential(
+            protocolName: FTPDissector.name, username: username, secret: secret, client: context.client,
+            server: context.server, outcome: outcome, packets: packets)
+        var event = Event(
+            kind: .credentialObserved, time: pass.time,
+            source: SourceLocation(path: context.path, position: .packet(pass.packet)), credential: credential)
+        event.set(.srcIP, context.client.ip)
+        event.set(.srcPort, context.client.port)
+        event.set(.dstIP, context.server.ip)
+        event.set(.dstPort, context.server.port)
+        event.set(.transport, "tcp")
+        event.set(.protocol, FTPDissector.name)
+        event.set(.userName, username)
+        event.set(.credentialProtocol, FTPDissector.name)
+        event.set(.credentialKind, "password")
+        event.set(.credentialOutcome, outcome.label)
+        event.set(.credentialReply, outcome.reply)
+        event.set(.credentialAnonymous, ["anonymous", "ftp"].contains(username.lowercased()))
+        events.append(event)
+    }
+}

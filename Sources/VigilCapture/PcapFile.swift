@@ -1,0 +1,126 @@
+internal import CPcap
+internal import VigilCore
+
+#if canImport(Glibc)
+    internal import Glibc
+#endif
+
+/// The container format of a capture file, told by its first four bytes.
+public enum CaptureFormat: String, Sendable {
+    case pcap
+    case pcapng
+
+    /// The format whose magic number starts `bytes`, or `nil` if it is neither.
+    ///
+    /// pcap has four magics (both byte orders, micro- and nanosecond resolution); pcapng files
+    /// start with a Section Header Block, type 0x0A0D0D0A in either byte order.
+    public static func detect(magic bytes: some Collection<UInt8>) -> CaptureFormat? {
+        guard bytes.count >= 4 else { return nil }
+        let b = Array(bytes.prefix(4))
+        let big = UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3])
+        switch big {
+        case 0xA1B2_C3D4, 0xD4C3_B2A1, 0xA1B2_3C4D, 0x4D3C_B2A1: return .pcap
+        case 0x0A0D_0D0A: return .pcapng
+        default: return nil
+        }
+    }
+
+    /// The format of the file at `path`, or `nil` if it is not a capture or cannot be read.
+    public static func detect(path: String) -> CaptureFormat? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        let read = fread(&magic, 1, 4, file)
+        return detect(magic: magic.prefix(read))
+    }
+}
+
+/// One record from a capture: valid only until the next call to ``PcapFile/next()``.
+struct RawPacket {
+    /// 1-based record number, as tcpdump and Wireshark count.
+    var number: Int
+    var time: Timestamp
+    /// The captured bytes (possibly fewer than were on the wire).
+    var bytes: UnsafeRawBufferPointer
+    /// The length on the wire.
+    var wireLength: Int
+}
+
+/// A capture file opened with libpcap's `pcap_open_offline`; owns the `pcap_t` and closes it.
+///
+/// Not `Sendable`: one reader, one task.
+final class PcapFile {
+    private let handle: OpaquePointer
+    let path: String
+    let format: CaptureFormat
+    /// The link-layer header type (a LINKTYPE_/DLT_ value).
+    let linkType: Int32
+    private(set) var packetCount = 0
+
+    /// Opens `path`, already known to start with a capture magic.
+    ///
+    /// - Throws: ``VigilError`` with code `corrupt` naming what libpcap found wrong.
+    init(path: String, displayPath: String, format: CaptureFormat) throws(VigilError) {
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        else {
+            throw VigilError(
+                .corrupt, path: displayPath, position: .offset(0),
+                reason: "not a readable \(format.rawValue) capture: \(Self.string(errorBuffer))")
+        }
+        self.handle = handle
+        self.path = displayPath
+        self.format = format
+        self.linkType = pcap_datalink(handle)
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// How a read ended.
+    enum End: Error {
+        /// The last record is cut short; everything before it was read.
+        case truncated(message: String, offset: Int64?)
+        /// A record is malformed; everything before it was read.
+        case corrupt(message: String, offset: Int64?)
+    }
+
+    /// The next record, `nil` at a clean end of file.
+    ///
+    /// - Throws: ``End`` when libpcap stops on a short or malformed record.
+    func next() throws(End) -> RawPacket? {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let offsetBefore = currentOffset()
+        let status = pcap_next_ex(handle, &header, &data)
+        switch status {
+        case 1:
+            guard let header, let data else { return nil }
+            packetCount += 1
+            let seconds = Int64(header.pointee.ts.tv_sec)
+            let nanos = Int64(header.pointee.ts.tv_usec)  // nanoseconds: opened with nano precision
+            return RawPacket(
+                number: packetCount,
+                time: Timestamp(seconds: seconds, nanoseconds: nanos),
+                bytes: UnsafeRawBufferPointer(start: data, count: Int(header.pointee.caplen)),
+                wireLength: Int(header.pointee.len))
+        case PCAP_ERROR_BREAK:
+            return nil
+        default:
+            let message = String(cString: pcap_geterr(handle))
+            if message.contains("truncated") {
+                throw .truncated(message: message, offset: offsetBefore)
+            }
+            throw .corrupt(message: message, offset: offsetBefore)
+        }
+    }
+
+    private func currentOffset() -> Int64? {
+        guard let file = pcap_file(handle) else { return nil }
+        let offset = ftello(file)
+        return offset >= 0 ? Int64(offset) : nil
+    }
+
+    private static func string(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

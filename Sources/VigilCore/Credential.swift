@@ -1,0 +1,108 @@
+public import VigilCrypto
+
+/// A secret seen in clear: kept for hashing and strength scoring, shown only masked.
+///
+/// `description` and `debugDescription` give the masked form, so interpolating a `Secret` into
+/// a log line or an error message cannot leak it; the clear text is reached only through
+/// ``reveal()``, which report writers call when the user passed `--reveal-secrets`.
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    private let clear: [UInt8]
+    /// Lower-case hex SHA-256 of the clear bytes, computed by OpenSSL.
+    public let sha256: String
+
+    /// - Throws: ``OpenSSLError`` if OpenSSL cannot compute the digest.
+    public init(clear bytes: some Sequence<UInt8>) throws(OpenSSLError) {
+        clear = Array(bytes)
+        sha256 = try SHA256.hex(clear)
+    }
+
+    /// The number of bytes of the clear secret.
+    public var byteCount: Int { clear.count }
+
+    /// The first and last characters with one `*` for each character between, as in the
+    /// contract's `s*****3`; secrets of four characters or fewer are all stars, since showing
+    /// two of four characters would give away half the secret.
+    public var masked: String {
+        let characters = Array(String(decoding: clear, as: UTF8.self))
+        if characters.count <= 4 { return String(repeating: "*", count: characters.count) }
+        return String(characters[0]) + String(repeating: "*", count: characters.count - 2)
+            + String(characters[characters.count - 1])
+    }
+
+    /// The clear secret, decoded as UTF-8 (invalid sequences become U+FFFD). Call only on the
+    /// user's explicit request.
+    public func reveal() -> String { String(decoding: clear, as: UTF8.self) }
+
+    /// The clear bytes, for strength scoring. Never write them anywhere.
+    public func withClearBytes<R>(_ body: ([UInt8]) throws -> R) rethrows -> R { try body(clear) }
+
+    public var description: String { masked }
+    public var debugDescription: String { "Secret(\(masked), sha256: \(sha256))" }
+}
+
+/// A network endpoint: an IPv4 or IPv6 address in its usual text form and a port.
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+    public var ip: String
+    public var port: Int
+
+    public init(ip: String, port: Int) {
+        self.ip = ip
+        self.port = port
+    }
+
+    /// `10.0.0.5:51514`, or `[2001:db8::1]:21` for IPv6.
+    public var description: String { ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)" }
+}
+
+/// What the server answered to a login, where the capture shows it.
+public enum AuthOutcome: Hashable, Sendable, CustomStringConvertible {
+    case success(reply: String?)
+    case failure(reply: String?)
+    case unknown
+
+    /// `success`, `failure` or `unknown`, as the `credential.outcome` field spells it.
+    public var label: String {
+        switch self {
+        case .success: "success"
+        case .failure: "failure"
+        case .unknown: "unknown"
+        }
+    }
+
+    /// The server's reply code or status text, where there was one.
+    public var reply: String? {
+        switch self {
+        case .success(let reply), .failure(let reply): reply
+        case .unknown: nil
+        }
+    }
+
+    /// `failure (530)`, the form the conformance data and reports use.
+    public var description: String { reply.map { "\(label) (\($0))" } ?? label }
+}
+
+/// A login seen in clear: who, to what, with which secret, and how the server answered.
+public struct Credential: Sendable, Hashable {
+    /// The protocol's short name as reports print it: `ftp`, `http-basic`, `ldap`, ...
+    public var protocolName: String
+    public var username: String
+    public var secret: Secret
+    public var client: Endpoint?
+    public var server: Endpoint?
+    public var outcome: AuthOutcome
+    /// Packet numbers that make up the evidence (user, secret, reply), in capture order.
+    public var packets: [Int]
+
+    public init(
+        protocolName: String, username: String, secret: Secret, client: Endpoint?, server: Endpoint?,
+        outcome: AuthOutcome, packets: [Int]
+    ) {
+        self.protocolName = protocolName
+        self.username = username
+        self.secret = secret
+        self.client = client
+        self.server = server
+        self.outcome = outcome
+        self.packets = packets
+    }
+}

@@ -1,0 +1,97 @@
+/// What an event says happened; the raw value is the contract's spelling (`auth.failure`).
+public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let credentialObserved = EventKind(rawValue: "credential.observed")
+    public static let authFailure = EventKind(rawValue: "auth.failure")
+    public static let authSuccess = EventKind(rawValue: "auth.success")
+    public static let deviceObserved = EventKind(rawValue: "device.observed")
+    public static let protocolObserved = EventKind(rawValue: "protocol.observed")
+    public static let privilegeUse = EventKind(rawValue: "privilege.use")
+    public static let accountChange = EventKind(rawValue: "account.change")
+    public static let httpRequest = EventKind(rawValue: "http.request")
+}
+
+/// Where an event came from: a file and a packet number (1-based, as tcpdump and Wireshark
+/// count) or a line number (1-based).
+public struct SourceLocation: Hashable, Sendable {
+    /// The input file as the user named it (or found in a folder they named).
+    public var path: String
+    /// The position inside it.
+    public var position: Position
+
+    /// A position inside an input.
+    public enum Position: Hashable, Sendable {
+        case packet(Int)
+        case line(Int)
+    }
+
+    public init(path: String, position: Position) {
+        self.path = path
+        self.position = position
+    }
+
+    /// `packet 118` or `line 12`, the locator reports print.
+    public var locator: String {
+        switch position {
+        case .packet(let number): "packet \(number)"
+        case .line(let number): "line \(number)"
+        }
+    }
+}
+
+/// A field's value: text or an integer (ports, PIDs, reply codes).
+public enum FieldValue: Hashable, Sendable, CustomStringConvertible {
+    case string(String)
+    case int(Int64)
+    case bool(Bool)
+
+    /// The value as rules compare it: integers and booleans in their decimal/`true` spelling.
+    public var description: String {
+        switch self {
+        case .string(let text): text
+        case .int(let number): String(number)
+        case .bool(let flag): flag ? "true" : "false"
+        }
+    }
+}
+
+/// One observation with provenance, the unit that flows from sources to rules.
+///
+/// Fields are a short array, not a dictionary: an event carries a handful of them and rules
+/// look them up by ``Field`` identifier.
+public struct Event: Sendable {
+    public var kind: EventKind
+    public var time: Timestamp
+    public var source: SourceLocation
+    public private(set) var fields: [(field: Field, value: FieldValue)]
+    /// The credential a `credential.observed` event saw, with its secret; `nil` otherwise.
+    public var credential: Credential?
+
+    public init(kind: EventKind, time: Timestamp, source: SourceLocation, credential: Credential? = nil) {
+        self.kind = kind
+        self.time = time
+        self.source = source
+        self.fields = []
+        self.credential = credential
+    }
+
+    /// The value of `field`, or `nil` if the event does not carry it. `event.kind` is always set.
+    public subscript(field: Field) -> FieldValue? {
+        if field == .eventKind { return .string(kind.rawValue) }
+        for entry in fields where entry.field == field { return entry.value }
+        return nil
+    }
+
+    /// Sets `field`, replacing any earlier value.
+    public mutating func set(_ field: Field, _ value: FieldValue?) {
+        fields.removeAll { $0.field == field }
+        if let value { fields.append((field, value)) }
+    }
+
+    public mutating func set(_ field: Field, _ text: String?) { set(field, text.map(FieldValue.string)) }
+    public mutating func set(_ field: Field, _ number: Int?) { set(field, number.map { FieldValue.int(Int64($0)) }) }
+    public mutating func set(_ field: Field, _ flag: Bool) { set(field, FieldValue.bool(flag)) }
+}

@@ -1,0 +1,67 @@
+/// The name of an event field, interned to a small integer.
+///
+/// Rules are compiled against `Field` values once, so matching an event never hashes a string.
+/// Names follow the Elastic Common Schema where one exists (`src.ip`, `user.name`, ...).
+/// The set is closed: a rule naming a field no source produces is reported when the rule loads.
+public struct Field: Hashable, Sendable, CustomStringConvertible {
+    /// Index into ``Field/all``.
+    public let index: UInt16
+
+    private init(_ index: UInt16) { self.index = index }
+
+    /// The dotted name, as rules and the `vigil events` output spell it.
+    public var name: String { Field.names[Int(index)] }
+    public var description: String { name }
+
+    /// Every field name Vigil's sources can produce, in identifier order.
+    private static let names: [String] = [
+        "event.kind",
+        "src.ip", "src.port", "src.mac",
+        "dst.ip", "dst.port", "dst.mac",
+        "network.transport",
+        "user.name", "host.name",
+        "service", "process", "process.pid", "protocol",
+        "credential.protocol", "credential.kind", "credential.outcome", "credential.reply",
+        "credential.anonymous",
+        "tls.version", "dhcp.hostname",
+    ]
+
+    private static let byName: [String: Field] = {
+        var table: [String: Field] = [:]
+        for (index, name) in names.enumerated() { table[name] = Field(UInt16(index)) }
+        return table
+    }()
+
+    /// The field with this dotted name, or `nil` if no source produces it.
+    public static func named(_ name: String) -> Field? { byName[name] }
+
+    /// Every known field.
+    public static var all: [Field] { names.indices.map { Field(UInt16($0)) } }
+
+    private static func known(_ name: String) -> Field {
+        guard let field = byName[name] else { preconditionFailure("field \(name) missing from Field.names") }
+        return field
+    }
+
+    public static let eventKind = known("event.kind")
+    public static let srcIP = known("src.ip")
+    public static let srcPort = known("src.port")
+    public static let srcMAC = known("src.mac")
+    public static let dstIP = known("dst.ip")
+    public static let dstPort = known("dst.port")
+    public static let dstMAC = known("dst.mac")
+    public static let transport = known("network.transport")
+    public static let userName = known("user.name")
+    public static let hostName = known("host.name")
+    public static let service = known("service")
+    public static let process = known("process")
+    public static let processPID = known("process.pid")
+    public static let `protocol` = known("protocol")
+    public static let credentialProtocol = known("credential.protocol")
+    public static let credentialKind = known("credential.kind")
+    public static let credentialOutcome = known("credential.outcome")
+    public static let credentialReply = known("credential.reply")
+    public static let credentialAnonymous = known("credential.anonymous")
+    public static let tlsVersion = known("tls.version")
+    public static let dhcpHostname = known("dhcp.hostname")
+}

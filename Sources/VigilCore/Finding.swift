@@ -1,0 +1,126 @@
+public import VigilCrypto
+
+/// Who or what a finding is about. Every part is optional: a log line may name only a user,
+/// a device only a MAC address.
+public struct Subject: Hashable, Sendable {
+    public var ip: String?
+    public var mac: String?
+    public var host: String?
+    public var user: String?
+
+    public init(ip: String? = nil, mac: String? = nil, host: String? = nil, user: String? = nil) {
+        self.ip = ip
+        self.mac = mac
+        self.host = host
+        self.user = user
+    }
+}
+
+/// One piece of evidence: a file, a place in it, and a sentence saying what is there.
+public struct Evidence: Hashable, Sendable {
+    public var source: String
+    public var locator: String
+    public var summary: String
+
+    public init(source: String, locator: String, summary: String) {
+        self.source = source
+        self.locator = locator
+        self.summary = summary
+    }
+}
+
+/// A rule's verdict on one subject, aggregated over every event that matched it.
+public struct Finding: Sendable {
+    /// Stable identifier: the same rule and subject give the same id in every run.
+    public var id: String
+    public var rule: String
+    public var title: String
+    public var severity: Severity
+    public var category: Category
+    public var firstSeen: Timestamp
+    public var lastSeen: Timestamp
+    public var count: Int
+    public var subject: Subject
+    public var credential: Credential?
+    /// At most ``Finding/evidenceLimit`` entries, the earliest first.
+    public var evidence: [Evidence]
+    public var remediation: String
+    public var checklist: [String]
+
+    /// How many pieces of evidence a finding keeps; `count` still counts every event.
+    public static let evidenceLimit = 20
+
+    public init(
+        id: String, rule: String, title: String, severity: Severity, category: Category, firstSeen: Timestamp,
+        lastSeen: Timestamp, count: Int, subject: Subject, credential: Credential?, evidence: [Evidence],
+        remediation: String, checklist: [String]
+    ) {
+        self.id = id
+        self.rule = rule
+        self.title = title
+        self.severity = severity
+        self.category = category
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.count = count
+        self.subject = subject
+        self.credential = credential
+        self.evidence = evidence
+        self.remediation = remediation
+        self.checklist = checklist
+    }
+
+    /// The id for `rule` and an aggregation `key` (subject and, for credentials, the account and
+    /// secret digest): the first 32 hex digits of their SHA-256, stable across runs and machines.
+    public static func stableID(rule: String, key: [String?]) throws(OpenSSLError) -> String {
+        let text = ([rule] + key.map { $0 ?? "" }).joined(separator: "\u{1F}")
+        return String(try SHA256.hex(text).prefix(32))
+    }
+}
+
+/// What one input was and what reading it showed, for the report's `inputs` list.
+public struct InputReport: Sendable, Hashable {
+    public var path: String
+    /// `pcap`, `pcapng`, `log`, `inventory`.
+    public var kind: String
+    /// Packets read, for captures.
+    public var packets: Int?
+    /// Lines read, for logs.
+    public var lines: Int?
+    /// Problems that did not stop the reading (a truncated last record, a flow over its limit).
+    public var warnings: [String]
+
+    public init(path: String, kind: String, packets: Int? = nil, lines: Int? = nil, warnings: [String] = []) {
+        self.path = path
+        self.kind = kind
+        self.packets = packets
+        self.lines = lines
+        self.warnings = warnings
+    }
+}
+
+/// A device seen on the network, for the report's `devices` list.
+public struct Device: Sendable, Hashable {
+    public var mac: String
+    public var ips: [String]
+    public var hostnames: [String]
+    public var vendor: String?
+    public var firstSeen: Timestamp
+    public var lastSeen: Timestamp
+    public var managed: Bool
+    public var assetTag: String?
+
+    public init(
+        mac: String, ips: [String], hostnames: [String], vendor: String?, firstSeen: Timestamp, lastSeen: Timestamp,
+        managed: Bool, assetTag: String?
+    ) {
+        self.mac = mac
+        self.ips = ips
+        self.hostnames = hostnames
+        self.vendor = vendor
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.managed = managed
+        self.assetTag = assetTag
+    }
+}

@@ -1,0 +1,68 @@
+/// An error Vigil reports to its user: a code scripts can test, the file and the position in
+/// it, what was wrong, and what to do about it.
+///
+/// `description` is the one line the CLI prints: `vigil: FILE: offset 24: reason (hint)`.
+public struct VigilError: Error, Sendable, CustomStringConvertible {
+    /// A stable error code. A struct rather than an enum so that new codes don't break callers.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The path does not exist or cannot be opened.
+        public static let unreadable = Code("unreadable")
+        /// The file is not of any kind Vigil reads.
+        public static let unrecognised = Code("unrecognised")
+        /// The file claims a format but its content breaks it.
+        public static let corrupt = Code("corrupt")
+        /// A rule file is not a valid rule.
+        public static let invalidRule = Code("invalid-rule")
+        /// The command line asks for something impossible.
+        public static let usage = Code("usage")
+        /// Writing an output failed.
+        public static let output = Code("output")
+        /// A library Vigil relies on (OpenSSL, libpcap) failed.
+        public static let library = Code("library")
+    }
+
+    /// A place in a file.
+    public enum Position: Hashable, Sendable, CustomStringConvertible {
+        case offset(Int64)
+        case line(Int)
+        case lineColumn(Int, Int)
+        case packet(Int)
+
+        public var description: String {
+            switch self {
+            case .offset(let offset): "offset \(offset)"
+            case .line(let line): "line \(line)"
+            case .lineColumn(let line, let column): "line \(line), column \(column)"
+            case .packet(let packet): "packet \(packet)"
+            }
+        }
+    }
+
+    public var code: Code
+    public var path: String?
+    public var position: Position?
+    public var reason: String
+    public var hint: String?
+
+    public init(_ code: Code, path: String? = nil, position: Position? = nil, reason: String, hint: String? = nil) {
+        self.code = code
+        self.path = path
+        self.position = position
+        self.reason = reason
+        self.hint = hint
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if let path { parts.append(path) }
+        if let position { parts.append(position.description) }
+        parts.append(reason)
+        var line = parts.joined(separator: ": ")
+        if let hint { line += " (\(hint))" }
+        return line
+    }
+}

@@ -1,0 +1,100 @@
+internal import VigilCore
+
+/// The JSON report of the contract in `DESIGN.md`: every key always present, `null` where a
+/// value is unknown, secrets masked unless the report reveals them.
+public enum JSONReport {
+    public static func render(_ report: Report) -> String {
+        value(report).serialized(pretty: true) + "\n"
+    }
+
+    public static func value(_ report: Report) -> JSONValue {
+        .object([
+            ("tool", .object([("name", .string("vigil")), ("version", .string(report.toolVersion))])),
+            ("generated_at", .string(report.generatedAt.iso8601)),
+            ("inputs", .array(report.inputs.map(input))),
+            (
+                "summary",
+                .object([
+                    ("findings", .int(Int64(report.findings.count))),
+                    ("by_severity", .object(report.countsBySeverity.map { ($0.0.rawValue, .int(Int64($0.1))) })),
+                ])
+            ),
+            ("findings", .array(report.findings.map { finding($0, reveal: report.revealSecrets) })),
+            ("devices", .array(report.devices.map(device))),
+        ])
+    }
+
+    static func input(_ input: InputReport) -> JSONValue {
+        var members: [(String, JSONValue)] = [("path", .string(input.path)), ("kind", .string(input.kind))]
+        if let packets = input.packets { members.append(("packets", .int(Int64(packets)))) }
+        if let lines = input.lines { members.append(("lines", .int(Int64(lines)))) }
+        members.append(("warnings", .array(input.warnings.map(JSONValue.string))))
+        return .object(members)
+    }
+
+    static func finding(_ finding: Finding, reveal: Bool) -> JSONValue {
+        .object([
+            ("id", .string(finding.id)),
+            ("rule", .string(finding.rule)),
+            ("title", .string(finding.title)),
+            ("severity", .string(finding.severity.rawValue)),
+            ("category", .string(finding.category.rawValue)),
+            ("first_seen", .string(finding.firstSeen.iso8601)),
+            ("last_seen", .string(finding.lastSeen.iso8601)),
+            ("count", .int(Int64(finding.count))),
+            (
+                "subject",
+                .object([
+                    ("ip", .optional(finding.subject.ip)), ("mac", .optional(finding.subject.mac)),
+                    ("host", .optional(finding.subject.host)), ("user", .optional(finding.subject.user)),
+                ])
+            ),
+            ("credential", finding.credential.map { credential($0, reveal: reveal) } ?? .null),
+            (
+                "evidence",
+                .array(
+                    finding.evidence.map {
+                        .object([
+                            ("source", .string($0.source)), ("locator", .string($0.locator)),
+                            ("summary", .string($0.summary)),
+                        ])
+                    })
+            ),
+            ("remediation", .string(finding.remediation)),
+            ("checklist", .array(finding.checklist.map(JSONValue.string))),
+        ])
+    }
+
+    /// A credential as the contract shows it. `strength` stays `null` until strength scoring
+    /// lands with the rule library; `outcome` and `packets` extend the contract.
+    static func credential(_ credential: Credential, reveal: Bool) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("protocol", .string(credential.protocolName)),
+            ("username", .string(credential.username)),
+            ("secret_masked", .string(credential.secret.masked)),
+            ("secret_sha256", .string(credential.secret.sha256)),
+        ]
+        if reveal { members.append(("secret", .string(credential.secret.reveal()))) }
+        members += [
+            ("strength", .null),
+            ("client", .optional(credential.client?.description)),
+            ("server", .optional(credential.server?.description)),
+            ("outcome", .string(credential.outcome.description)),
+            ("packets", .array(credential.packets.map { .int(Int64($0)) })),
+        ]
+        return .object(members)
+    }
+
+    static func device(_ device: Device) -> JSONValue {
+        .object([
+            ("mac", .string(device.mac)),
+            ("ip", .array(device.ips.map(JSONValue.string))),
+            ("hostnames", .array(device.hostnames.map(JSONValue.string))),
+            ("vendor", .optional(device.vendor)),
+            ("first_seen", .string(device.firstSeen.iso8601)),
+            ("last_seen", .string(device.lastSeen.iso8601)),
+            ("managed", .bool(device.managed)),
+            ("asset_tag", .optional(device.assetTag)),
+        ])
+    }
+}

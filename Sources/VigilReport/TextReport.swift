@@ -1,0 +1,83 @@
+internal import VigilCore
+
+/// The terminal report: a header, the inputs with their warnings, then each finding with its
+/// subject, credential (masked), time span, evidence and remediation.
+///
+/// Colour marks severity only when `colour` is set (the CLI sets it on a TTY without
+/// `NO_COLOR`); the severity is always spelled out too, so nothing depends on colour.
+public struct TextReport: Sendable {
+    public var colour: Bool
+
+    public init(colour: Bool) { self.colour = colour }
+
+    public func render(_ report: Report) -> String {
+        var out = "Vigil \(report.toolVersion) audit, \(report.generatedAt.iso8601)\n\n"
+        out += "Inputs (\(report.inputs.count)):\n"
+        for input in report.inputs {
+            var size: [String] = []
+            if let packets = input.packets { size.append("\(packets) packets") }
+            if let lines = input.lines { size.append("\(lines) lines") }
+            out += "  \(input.path)  \(input.kind)  \(size.joined(separator: ", "))\n"
+            for warning in input.warnings { out += "    " + paint("warning:", .yellow) + " \(warning)\n" }
+        }
+        let counts = report.countsBySeverity.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
+        out += "\nFindings: \(report.findings.count) (\(counts))\n"
+        for finding in report.findings {
+            out += "\n" + describe(finding, reveal: report.revealSecrets)
+        }
+        if report.findings.isEmpty { out += "\nNo findings.\n" }
+        return out
+    }
+
+    private func describe(_ finding: Finding, reveal: Bool) -> String {
+        let label = paint("[\(finding.severity.rawValue.uppercased())]", style(for: finding.severity))
+        var out = "\(label) \(bold(finding.title))  (\(finding.rule), \(finding.category.rawValue))\n"
+        let subject = [
+            finding.subject.ip, finding.subject.mac, finding.subject.host, finding.subject.user.map { "user \($0)" },
+        ].compactMap { $0 }
+        if !subject.isEmpty { out += "  subject:     \(subject.joined(separator: ", "))\n" }
+        if let credential = finding.credential {
+            let secret = reveal ? credential.secret.reveal() : credential.secret.masked
+            out += "  credential:  \(credential.protocolName) user '\(credential.username)' secret \(secret)"
+            out += " (sha256 \(credential.secret.sha256.prefix(16))...)\n"
+            let route = [credential.client.map { "from \($0)" }, credential.server.map { "to \($0)" }].compactMap { $0 }
+            out += "  connection:  \(route.joined(separator: " ")), \(credential.outcome)\n"
+        }
+        let span =
+            finding.firstSeen == finding.lastSeen
+            ? finding.firstSeen.iso8601 : "\(finding.firstSeen.iso8601) to \(finding.lastSeen.iso8601)"
+        out += "  seen:        \(span), \(finding.count) time\(finding.count == 1 ? "" : "s")\n"
+        for (index, evidence) in finding.evidence.enumerated() {
+            out += index == 0 ? "  evidence:    " : "               "
+            out += "\(evidence.source) \(evidence.locator): \(evidence.summary)\n"
+        }
+        if finding.count > finding.evidence.count {
+            out += "               (\(finding.count - finding.evidence.count) more not listed)\n"
+        }
+        if !finding.remediation.isEmpty { out += "  remediation: \(finding.remediation)\n" }
+        return out
+    }
+
+    private enum Style: String {
+        case red = "\u{1B}[1;31m"
+        case yellow = "\u{1B}[33m"
+        case cyan = "\u{1B}[36m"
+        case dim = "\u{1B}[2m"
+        case bold = "\u{1B}[1m"
+    }
+
+    private func style(for severity: Severity) -> Style {
+        switch severity {
+        case .critical, .high: .red
+        case .medium: .yellow
+        case .low: .cyan
+        case .info: .dim
+        }
+    }
+
+    private func paint(_ text: String, _ style: Style) -> String {
+        colour ? style.rawValue + text + "\u{1B}[0m" : text
+    }
+
+    private func bold(_ text: String) -> String { paint(text, .bold) }
+}

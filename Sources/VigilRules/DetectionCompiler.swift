@@ -1,0 +1,197 @@
+internal import VigilCore
+internal import Yams
+
+/// Compiles a Sigma `detection` mapping into a ``Detection``: field names to ``Field``
+/// identifiers, values and modifiers to ``ValueMatcher``s, the condition to a tree.
+struct DetectionCompiler {
+    let reader: NodeReader
+
+    /// Modifiers Sigma defines that Vigil does not implement (yet), with the reason.
+    private static let unsupported: [String: String] = [
+        "windash": "Windows command-line dashes do not occur in Vigil's events",
+        "wide": "UTF-16 encodings do not occur in Vigil's events",
+        "utf16": "UTF-16 encodings do not occur in Vigil's events",
+        "utf16le": "UTF-16 encodings do not occur in Vigil's events",
+        "utf16be": "UTF-16 encodings do not occur in Vigil's events",
+        "base64": "not implemented yet",
+        "base64offset": "not implemented yet",
+        "cidr": "not implemented yet",
+        "expand": "placeholders are not supported",
+        "fieldref": "not implemented yet",
+    ]
+
+    func compile(_ node: Node, notes: inout [String], ruleID: String) throws(VigilError) -> Detection {
+        guard case .mapping(let mapping) = node else {
+            throw reader.error(node, "'detection' must be a mapping of selections and a condition")
+        }
+        var selections: [Selection] = []
+        var conditionNode: Node?
+        for (key, value) in mapping {
+            guard let name = key.string else { throw reader.error(key, "a selection name must be text") }
+            if name == "condition" {
+                conditionNode = value
+                continue
+            }
+            if name == "timeframe" { continue }
+            selections.append(try selection(name: name, value, notes: &notes, ruleID: ruleID))
+        }
+        guard let conditionNode else { throw reader.error(node, "'detection' has no 'condition'") }
+        let texts: [String]
+        switch conditionNode {
+        case .scalar(let scalar): texts = [scalar.string]
+        case .sequence:
+            texts = try reader.strings(conditionNode, "condition")
+        default:
+            throw reader.error(conditionNode, "'condition' must be a string or a list of strings")
+        }
+        var conditions: [ConditionNode] = []
+        for text in texts {
+            do {
+                var parser = try ConditionParser(text, names: selections.map(\.name))
+                conditions.append(try parser.parse())
+            } catch {
+                throw reader.error(conditionNode, "condition '\(text)': \(error.message)")
+            }
+        }
+        return Detection(selections: selections, condition: conditions.count == 1 ? conditions[0] : .or(conditions))
+    }
+
+    private func selection(name: String, _ node: Node, notes: inout [String], ruleID: String) throws(VigilError)
+        -> Selection
+    {
+        switch node {
+        case .mapping:
+            return Selection(name: name, alternatives: [try fieldTests(node, notes: &notes, ruleID: ruleID)], keywords: [])
+        case .sequence(let items):
+            if items.allSatisfy({ if case .mapping = $0 { true } else { false } }) {
+                var alternatives: [[FieldTest]] = []
+                for item in items { alternatives.append(try fieldTests(item, notes: &notes, ruleID: ruleID)) }
+                return Selection(name: name, alternatives: alternatives, keywords: [])
+            }
+            var keywords: [ValueMatcher] = []
+            for item in items {
+                guard case .scalar = item else {
+                    throw reader.error(item, "selection '\(name)' mixes keywords with field mappings")
+                }
+                keywords.append(try matcher(item, modifiers: ["contains"], field: name))
+            }
+            return Selection(name: name, alternatives: [], keywords: keywords)
+        case .scalar:
+            return Selection(name: name, alternatives: [], keywords: [try matcher(node, modifiers: ["contains"], field: name)])
+        case .alias:
+            throw reader.error(node, "YAML aliases are not supported in selections")
+        }
+    }
+
+    private func fieldTests(_ node: Node, notes: inout [String], ruleID: String) throws(VigilError) -> [FieldTest] {
+        guard case .mapping(let mapping) = node else { throw reader.error(node, "expected a mapping of fields") }
+        var tests: [FieldTest] = []
+        for (key, value) in mapping {
+            guard let spec = key.string else { throw reader.error(key, "a field name must be text") }
+            let parts = spec.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            let fieldName = parts[0]
+            let modifiers = Array(parts.dropFirst())
+            for modifier in modifiers {
+                if let reason = Self.unsupported[modifier] {
+                    throw reader.error(key, "unsupported modifier '\(modifier)' on '\(fieldName)': \(reason)")
+                }
+                let known = [
+                    "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "exists", "cased", "lt", "lte",
+                    "gt", "gte", "neq",
+                ]
+                guard known.contains(modifier) else {
+                    throw reader.error(key, "unknown modifier '\(modifier)' on '\(fieldName)'")
+                }
+            }
+            let field = Field.named(fieldName)
+            if field == nil {
+                notes.append("rule '\(ruleID)': no Vigil source produces field '\(fieldName)'; it is always absent")
+            }
+            var values: [ValueMatcher] = []
+            switch value {
+            case .sequence(let items):
+                for item in items { values.append(try matcher(item, modifiers: modifiers, field: fieldName)) }
+            default:
+                values.append(try matcher(value, modifiers: modifiers, field: fieldName))
+            }
+            tests.append(FieldTest(field: field, values: values, requireAll: modifiers.contains("all")))
+        }
+        return tests
+    }
+
+    private func matcher(_ node: Node, modifiers: [String], field: String) throws(VigilError) -> ValueMatcher {
+        guard case .scalar(let scalar) = node else {
+            throw reader.error(node, "the value of '\(field)' must be a plain value or a list of them")
+        }
+        if scalar.tag == Tag(.null) || (scalar.style == .plain && ["null", "~", ""].contains(scalar.string)) {
+            return .absent
+        }
+        let text = scalar.string
+        let cased = modifiers.contains("cased")
+        if modifiers.contains("exists") {
+            guard let flag = node.bool else { throw reader.error(node, "'\(field)|exists' takes true or false") }
+            return .exists(flag)
+        }
+        for (name, comparison) in [("lt", ValueMatcher.Comparison.lt), ("lte", .lte), ("gt", .gt), ("gte", .gte)]
+        where modifiers.contains(name) {
+            guard let number = Double(text) else { throw reader.error(node, "'\(field)|\(name)' needs a number") }
+            return .compare(comparison, number)
+        }
+        if modifiers.contains("re") {
+            var flags = ""
+            if modifiers.contains("i") { flags += "i" }
+            if modifiers.contains("m") { flags += "m" }
+            if modifiers.contains("s") { flags += "s" }
+            let pattern = flags.isEmpty ? text : "(?\(flags))\(text)"
+            do {
+                return .regex(try Regex(pattern))
+            } catch {
+                throw reader.error(node, "'\(field)|re': invalid regular expression: \(error)")
+            }
+        }
+        let tokens = Self.wildcardTokens(text, cased: cased)
+        let hasWildcard = tokens.contains { !Self.isLiteral($0) }
+        let literal = tokens.compactMap { if case .literal(let byte) = $0 { byte } else { nil } }
+        if modifiers.contains("neq") { return .notEqual(literal, cased: cased) }
+        let contains = modifiers.contains("contains")
+        let starts = modifiers.contains("startswith")
+        let ends = modifiers.contains("endswith")
+        if hasWildcard {
+            var pattern = tokens
+            if contains || ends { pattern.insert(.any, at: 0) }
+            if contains || starts { pattern.append(.any) }
+            return .wildcard(pattern, cased: cased)
+        }
+        if contains { return .contains(literal, cased: cased) }
+        if starts { return .startsWith(literal, cased: cased) }
+        if ends { return .endsWith(literal, cased: cased) }
+        return .equals(literal, cased: cased)
+    }
+
+    private static func isLiteral(_ token: ValueMatcher.WildcardToken) -> Bool {
+        if case .literal = token { return true }
+        return false
+    }
+
+    /// Sigma value syntax: `*` any run, `?` one character, `\*` `\?` `\\` literal.
+    static func wildcardTokens(_ text: String, cased: Bool) -> [ValueMatcher.WildcardToken] {
+        var tokens: [ValueMatcher.WildcardToken] = []
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x5C, index + 1 < bytes.count, [0x2A, 0x3F, 0x5C].contains(bytes[index + 1]) {
+                tokens.append(.literal(bytes[index + 1]))
+                index += 2
+                continue
+            }
+            switch byte {
+            case 0x2A: tokens.append(.any)
+            case 0x3F: tokens.append(.one)
+            default: tokens.append(.literal(cased ? byte : ValueMatcher.fold(byte)))
+            }
+            index += 1
+        }
+        return tokens
+    }
+}

@@ -1,0 +1,79 @@
+public import VigilCore
+
+/// A detection rule loaded from a Sigma YAML document, with Vigil's own keys from `vigil:`.
+public struct Rule: Sendable {
+    public var id: String
+    public var title: String
+    public var status: String?
+    public var description: String?
+    public var references: [String]
+    public var tags: [String]
+    public var logsource: Logsource
+    public var severity: Severity
+    public var category: Category
+    public var remediation: String
+    public var checklist: [String]
+    /// The file the rule came from, and the line its document starts on.
+    public var file: String
+    public var line: Int
+    /// Example events that must or must not match (`vigil: tests:`).
+    public var tests: [RuleExample]
+    /// Things that load but deserve a word (fields or log sources no Vigil source produces).
+    public var notes: [String]
+    let detection: Detection
+}
+
+/// Sigma's `logsource`: which events a rule applies to.
+///
+/// | logsource | Vigil events |
+/// |---|---|
+/// | `category: credential` | `credential.observed` |
+/// | `category: authentication` | `auth.failure`, `auth.success` |
+/// | `category: device` | `device.observed` |
+/// | `category: protocol` | `protocol.observed` |
+/// | `category: privilege` | `privilege.use`, `privilege.denied` |
+/// | `category: account` | `account.change` |
+/// | `category: webserver` | `http.request` |
+/// | `product: network` | events from captures |
+/// | `product: linux` | events from logs |
+/// | `service: NAME` | events whose `service` field is NAME |
+public struct Logsource: Sendable, Hashable {
+    public var product: String?
+    public var category: String?
+    public var service: String?
+
+    static let categories: [String: Set<String>] = [
+        "credential": ["credential.observed"],
+        "authentication": ["auth.failure", "auth.success"],
+        "device": ["device.observed"],
+        "protocol": ["protocol.observed"],
+        "privilege": ["privilege.use", "privilege.denied"],
+        "account": ["account.change"],
+        "webserver": ["http.request"],
+    ]
+    static let products: Set<String> = ["network", "linux", "vigil"]
+
+    /// Whether any Vigil source can produce events this log source selects.
+    var isReadByVigil: Bool {
+        (product.map { Self.products.contains($0) } ?? true) && (category.map { Self.categories[$0] != nil } ?? true)
+    }
+
+    func admits(_ event: Event) -> Bool {
+        if let category, !(Self.categories[category]?.contains(event.kind.rawValue) ?? false) { return false }
+        if let product {
+            switch (product, event.source.position) {
+            case ("network", .packet), ("linux", .line), ("vigil", _): break
+            default: return false
+            }
+        }
+        if let service, event[.service]?.description != service { return false }
+        return true
+    }
+}
+
+/// An example carried by a rule: an event and whether the rule must match it.
+public struct RuleExample: Sendable {
+    public var name: String
+    public var shouldMatch: Bool
+    public var event: Event
+}

@@ -1,0 +1,115 @@
+public import VigilCore
+
+/// Runs every rule over a stream of events and aggregates the matches into findings.
+///
+/// The same rule and subject give one finding with a count, first and last time and up to
+/// ``Finding/evidenceLimit`` pieces of evidence; for credentials the account, server and secret
+/// digest are part of the subject, so two different passwords give two findings. Memory grows
+/// with the number of distinct findings, not with the number of events.
+public final class RuleEngine {
+    private let rules: [Rule]
+    private var aggregates: [AggregateKey: Aggregate] = [:]
+    private var order: [AggregateKey] = []
+    /// Events seen, whether or not any rule matched.
+    public private(set) var eventCount = 0
+
+    private struct AggregateKey: Hashable {
+        var rule: Int
+        var subject: Subject
+        var account: [String?]
+    }
+
+    private struct Aggregate {
+        var first: Timestamp
+        var last: Timestamp
+        var count: Int
+        var evidence: [Evidence]
+        var credential: Credential?
+    }
+
+    public init(rules: [Rule]) { self.rules = rules }
+
+    /// Whether `rule` matches `event`: its log source admits the event and its condition holds.
+    public static func matches(_ rule: Rule, _ event: Event) -> Bool {
+        rule.logsource.admits(event) && rule.detection.matches(event)
+    }
+
+    /// Runs every rule over `event`.
+    public func process(_ event: Event) {
+        eventCount += 1
+        for (index, rule) in rules.enumerated() where Self.matches(rule, event) {
+            record(event, rule: index)
+        }
+    }
+
+    private func record(_ event: Event, rule: Int) {
+        let subject = Self.subject(of: event)
+        let credential = event.credential
+        let account: [String?] =
+            credential.map { [$0.protocolName, $0.username, $0.server?.description, $0.secret.sha256] } ?? []
+        let key = AggregateKey(rule: rule, subject: subject, account: account)
+        let evidence = Evidence(
+            source: event.source.path, locator: event.source.locator, summary: Self.summary(of: event))
+        if var aggregate = aggregates[key] {
+            aggregate.first = min(aggregate.first, event.time)
+            aggregate.last = max(aggregate.last, event.time)
+            aggregate.count += 1
+            if aggregate.evidence.count < Finding.evidenceLimit { aggregate.evidence.append(evidence) }
+            if aggregate.credential?.outcome == .unknown, let credential { aggregate.credential = credential }
+            aggregates[key] = aggregate
+        } else {
+            aggregates[key] = Aggregate(
+                first: event.time, last: event.time, count: 1, evidence: [evidence], credential: credential)
+            order.append(key)
+        }
+    }
+
+    /// The findings so far, most severe first, then by first sighting.
+    ///
+    /// - Throws: ``OpenSSLError`` if the stable identifiers cannot be hashed.
+    public func findings() throws -> [Finding] {
+        var findings: [Finding] = []
+        for key in order {
+            guard let aggregate = aggregates[key] else { continue }
+            let rule = rules[key.rule]
+            let subject = key.subject
+            let id = try Finding.stableID(
+                rule: rule.id, key: [subject.ip, subject.mac, subject.host, subject.user] + key.account)
+            findings.append(
+                Finding(
+                    id: id, rule: rule.id, title: rule.title, severity: rule.severity, category: rule.category,
+                    firstSeen: aggregate.first, lastSeen: aggregate.last, count: aggregate.count, subject: subject,
+                    credential: aggregate.credential, evidence: aggregate.evidence, remediation: rule.remediation,
+                    checklist: rule.checklist))
+        }
+        return findings.sorted {
+            ($0.severity, $1.firstSeen, $1.id) > ($1.severity, $0.firstSeen, $0.id)
+        }
+    }
+
+    static func subject(of event: Event) -> Subject {
+        Subject(
+            ip: event[.srcIP]?.description, mac: event[.srcMAC]?.description, host: event[.hostName]?.description,
+            user: event[.userName]?.description)
+    }
+
+    /// One sentence on what the event shows, for the evidence list. Never contains a secret.
+    static func summary(of event: Event) -> String {
+        if let credential = event.credential {
+            var text = "\(credential.protocolName.uppercased()) login as '\(credential.username)'"
+            if let client = credential.client { text += " from \(client)" }
+            if let server = credential.server { text += " to \(server)" }
+            switch credential.outcome {
+            case .success(let reply): text += ", accepted" + (reply.map { " (\($0))" } ?? "")
+            case .failure(let reply): text += ", rejected" + (reply.map { " (\($0))" } ?? "")
+            case .unknown: text += ", no server answer seen"
+            }
+            if !credential.packets.isEmpty {
+                text += "; packets " + credential.packets.map(String.init).joined(separator: ", ")
+            }
+            return text
+        }
+        let fields = event.fields.map { "\($0.field)=\($0.value)" }.joined(separator: " ")
+        return fields.isEmpty ? event.kind.rawValue : "\(event.kind): \(fields)"
+    }
+}

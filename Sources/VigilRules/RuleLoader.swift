@@ -1,0 +1,327 @@
+public import VigilCore
+internal import Foundation
+internal import Yams
+
+/// A Sigma correlation rule (`event_count`, `value_count`, `temporal`, `temporal_ordered`).
+///
+/// Loaded and validated; evaluation arrives with the correlation engine, and until then
+/// ``RuleSet/notes`` says that each such rule was not evaluated.
+public struct CorrelationRule: Sendable {
+    public var id: String
+    public var title: String
+    public var type: String
+    public var rules: [String]
+    public var groupBy: [String]
+    /// The window, in seconds.
+    public var timespan: Int64
+    public var file: String
+    public var line: Int
+}
+
+/// Every rule loaded from one or more folders, with what was wrong or worth saying about them.
+public struct RuleSet: Sendable {
+    public var rules: [Rule]
+    public var correlations: [CorrelationRule]
+    /// Rule files that could not be loaded, each with its file, line and reason.
+    public var errors: [VigilError]
+    /// Remarks that do not stop a rule from loading.
+    public var notes: [String]
+
+    public init(rules: [Rule] = [], correlations: [CorrelationRule] = [], errors: [VigilError] = [], notes: [String] = [])
+    {
+        self.rules = rules
+        self.correlations = correlations
+        self.errors = errors
+        self.notes = notes
+    }
+
+    /// Loads every `*.yml` and `*.yaml` file under each of `paths` (files or folders,
+    /// recursively, in name order). A missing path is an error in ``errors``.
+    public static func load(from paths: [String]) -> RuleSet {
+        var set = RuleSet()
+        var seen: [String: String] = [:]
+        for path in paths {
+            for file in ruleFiles(under: path, errors: &set.errors) {
+                do {
+                    let loaded = try RuleLoader.load(file: file)
+                    for rule in loaded.rules {
+                        if let other = seen[rule.id] {
+                            set.errors.append(
+                                VigilError(
+                                    .invalidRule, path: file, position: .line(rule.line),
+                                    reason: "rule id '\(rule.id)' is already used by \(other)"))
+                            continue
+                        }
+                        seen[rule.id] = file
+                        set.rules.append(rule)
+                        set.notes += rule.notes.map { "\(file): \($0)" }
+                    }
+                    set.correlations += loaded.correlations
+                } catch {
+                    set.errors.append(error)
+                }
+            }
+        }
+        for correlation in set.correlations {
+            set.notes.append(
+                "\(correlation.file): correlation rule '\(correlation.title)' (\(correlation.type)) is loaded "
+                    + "but not evaluated by this version")
+        }
+        return set
+    }
+
+    private static func ruleFiles(under path: String, errors: inout [VigilError]) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            errors.append(VigilError(.unreadable, path: path, reason: "no such rule file or folder"))
+            return []
+        }
+        guard isDirectory.boolValue else { return [path] }
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return [] }
+        var files: [String] = []
+        while let relative = walker.nextObject() as? String {
+            if relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") {
+                files.append((path as NSString).appendingPathComponent(relative))
+            }
+        }
+        return files.sorted()
+    }
+}
+
+/// Reads Sigma rule documents from a YAML file into ``Rule`` and ``CorrelationRule`` values.
+enum RuleLoader {
+    struct Loaded {
+        var rules: [Rule] = []
+        var correlations: [CorrelationRule] = []
+    }
+
+    static func load(file: String) throws(VigilError) -> Loaded {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw VigilError(.unreadable, path: file, reason: "cannot read the rule file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw VigilError(.invalidRule, path: file, reason: "not UTF-8 text")
+        }
+        return try load(yaml: text, file: file)
+    }
+
+    static func load(yaml text: String, file: String) throws(VigilError) -> Loaded {
+        let documents: [Node]
+        do {
+            documents = Array(try Yams.compose_all(yaml: text))
+        } catch let error as YamlError {
+            throw VigilError(.invalidRule, path: file, position: position(of: error), reason: "not valid YAML: \(summary(error))")
+        } catch {
+            throw VigilError(.invalidRule, path: file, reason: "not valid YAML: \(error)")
+        }
+        var loaded = Loaded()
+        for document in documents {
+            let reader = NodeReader(file: file)
+            guard case .mapping = document else {
+                throw reader.error(document, "a rule document must be a mapping of keys (title, detection, ...)")
+            }
+            if document["correlation"] != nil {
+                loaded.correlations.append(try reader.correlation(document))
+            } else {
+                loaded.rules.append(try reader.rule(document))
+            }
+        }
+        return loaded
+    }
+
+    private static func position(of error: YamlError) -> VigilError.Position? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return .lineColumn(mark.line, mark.column)
+        default:
+            return nil
+        }
+    }
+
+    private static func summary(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+            .composer(let context, let problem, _, _):
+            return [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// Turns YAML nodes into rule parts, with errors that point at the offending line.
+struct NodeReader {
+    let file: String
+
+    func error(_ node: Node?, _ reason: String) -> VigilError {
+        let position = node?.mark.map { VigilError.Position.line($0.line) }
+        return VigilError(.invalidRule, path: file, position: position, reason: reason)
+    }
+
+    func string(_ node: Node?, _ key: String, in parent: Node) throws(VigilError) -> String {
+        guard let node else { throw error(parent, "the rule has no '\(key)'") }
+        guard case .scalar(let scalar) = node else { throw error(node, "'\(key)' must be a single value") }
+        return scalar.string
+    }
+
+    func optionalString(_ node: Node?, _ key: String) throws(VigilError) -> String? {
+        guard let node else { return nil }
+        guard case .scalar(let scalar) = node else { throw error(node, "'\(key)' must be a single value") }
+        return scalar.string
+    }
+
+    func strings(_ node: Node?, _ key: String) throws(VigilError) -> [String] {
+        guard let node else { return [] }
+        switch node {
+        case .scalar(let scalar): return [scalar.string]
+        case .sequence(let sequence):
+            var values: [String] = []
+            for item in sequence {
+                guard case .scalar(let scalar) = item else { throw error(item, "'\(key)' must list plain values") }
+                values.append(scalar.string)
+            }
+            return values
+        default:
+            throw error(node, "'\(key)' must be a value or a list of values")
+        }
+    }
+
+    func rule(_ document: Node) throws(VigilError) -> Rule {
+        let title = try string(document["title"], "title", in: document)
+        let sigmaID = try optionalString(document["id"], "id")
+        let name = try optionalString(document["name"], "name")
+        guard let id = name ?? sigmaID else { throw error(document, "the rule has neither 'id' nor 'name'") }
+        guard let logsourceNode = document["logsource"], case .mapping = logsourceNode else {
+            throw error(document["logsource"] ?? document, "the rule needs a 'logsource' mapping")
+        }
+        let logsource = Logsource(
+            product: try optionalString(logsourceNode["product"], "product"),
+            category: try optionalString(logsourceNode["category"], "category"),
+            service: try optionalString(logsourceNode["service"], "service"))
+        var notes: [String] = []
+        if !logsource.isReadByVigil {
+            notes.append(
+                "rule '\(id)': no Vigil source produces logsource "
+                    + "\([logsource.product, logsource.category, logsource.service].compactMap { $0 }.joined(separator: "/")); "
+                    + "the rule loads but cannot match")
+        }
+        guard let detectionNode = document["detection"] else { throw error(document, "the rule has no 'detection'") }
+        let detection = try DetectionCompiler(reader: self).compile(detectionNode, notes: &notes, ruleID: id)
+
+        let vigil = document["vigil"]
+        let severity: Severity
+        if let text = try optionalString(vigil?["severity"], "severity") {
+            guard let value = Severity(rawValue: text) else {
+                throw error(vigil?["severity"], "severity '\(text)' is not one of info, low, medium, high, critical")
+            }
+            severity = value
+        } else {
+            let level = try optionalString(document["level"], "level")
+            severity = level.flatMap { $0 == "informational" ? .info : Severity(rawValue: $0) } ?? .medium
+        }
+        var category = Category.policyBreach
+        if let text = try optionalString(vigil?["category"], "category") {
+            guard let value = Category(rawValue: text) else {
+                throw error(
+                    vigil?["category"],
+                    "category '\(text)' is not one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            category = value
+        }
+        let line = document.mark?.line ?? 1
+        return Rule(
+            id: id, title: title,
+            status: try optionalString(document["status"], "status"),
+            description: try optionalString(document["description"], "description"),
+            references: try strings(document["references"], "references"),
+            tags: try strings(document["tags"], "tags"),
+            logsource: logsource, severity: severity, category: category,
+            remediation: try optionalString(vigil?["remediation"], "remediation") ?? "",
+            checklist: try strings(vigil?["checklist"], "checklist"),
+            file: file, line: line,
+            tests: try examples(vigil?["tests"]),
+            notes: notes, detection: detection)
+    }
+
+    private func examples(_ node: Node?) throws(VigilError) -> [RuleExample] {
+        guard let node else { return [] }
+        guard case .sequence(let items) = node else { throw error(node, "'tests' must be a list of examples") }
+        var examples: [RuleExample] = []
+        for (index, item) in items.enumerated() {
+            let name = try optionalString(item["name"], "name") ?? "example \(index + 1)"
+            guard let match = item["match"]?.bool else {
+                throw error(item, "test '\(name)' needs 'match: true' or 'match: false'")
+            }
+            guard let eventNode = item["event"] else { throw error(item, "test '\(name)' needs an 'event'") }
+            let kind = try string(eventNode["kind"], "kind", in: eventNode)
+            let origin = try optionalString(eventNode["source"], "source") ?? "network"
+            let position: SourceLocation.Position = origin == "log" ? .line(1) : .packet(1)
+            var event = Event(
+                kind: EventKind(rawValue: kind), time: Timestamp(nanoseconds: 0),
+                source: SourceLocation(path: "\(file) test '\(name)'", position: position))
+            if let fields = eventNode["fields"] {
+                guard case .mapping(let mapping) = fields else { throw error(fields, "'fields' must be a mapping") }
+                for (key, value) in mapping {
+                    guard let fieldName = key.string, let field = Field.named(fieldName) else {
+                        throw error(key, "test '\(name)': unknown field '\(key.string ?? "?")'")
+                    }
+                    event.set(field, Self.fieldValue(value))
+                }
+            }
+            examples.append(RuleExample(name: name, shouldMatch: match, event: event))
+        }
+        return examples
+    }
+
+    static func fieldValue(_ node: Node) -> FieldValue {
+        if case .scalar(let scalar) = node, scalar.style == .plain {
+            if let number = node.int { return .int(Int64(number)) }
+            if let flag = node.bool { return .bool(flag) }
+        }
+        return .string(node.string ?? "")
+    }
+
+    func correlation(_ document: Node) throws(VigilError) -> CorrelationRule {
+        let title = try string(document["title"], "title", in: document)
+        guard let body = document["correlation"], case .mapping = body else {
+            throw error(document["correlation"], "'correlation' must be a mapping")
+        }
+        let type = try string(body["type"], "type", in: body)
+        let types = ["event_count", "value_count", "temporal", "temporal_ordered"]
+        guard types.contains(type) else {
+            throw error(body["type"], "correlation type '\(type)' is not one of \(types.joined(separator: ", "))")
+        }
+        let rules = try strings(body["rules"], "rules")
+        guard !rules.isEmpty else { throw error(body, "a correlation needs 'rules' to correlate") }
+        let span = try string(body["timespan"], "timespan", in: body)
+        guard let seconds = Self.seconds(span) else {
+            throw error(body["timespan"], "timespan '\(span)' is not a duration such as 30s, 5m, 1h, 1d")
+        }
+        if type == "event_count" || type == "value_count" {
+            guard let condition = body["condition"], case .mapping = condition else {
+                throw error(body, "a \(type) correlation needs a 'condition' mapping (gte: 10, ...)")
+            }
+            if type == "value_count" && condition["field"] == nil {
+                throw error(condition, "a value_count condition needs the 'field' whose distinct values it counts")
+            }
+        }
+        let name = try optionalString(document["name"], "name")
+        let sigmaID = try optionalString(document["id"], "id")
+        let id = name ?? sigmaID ?? title
+        return CorrelationRule(
+            id: id, title: title, type: type, rules: rules, groupBy: try strings(body["group-by"], "group-by"),
+            timespan: seconds, file: file, line: document.mark?.line ?? 1)
+    }
+
+    static func seconds(_ text: String) -> Int64? {
+        guard let unit = text.last, let number = Int64(text.dropLast()), number > 0 else { return nil }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3600
+        case "d": return number * 86400
+        case "w": return number * 604_800
+        default: return nil
+        }
+    }
+}

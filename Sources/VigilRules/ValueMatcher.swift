@@ -1,0 +1,149 @@
+internal import VigilCore
+
+/// One value test of a Sigma field selection, compiled from a value and its modifiers.
+///
+/// Comparisons are ASCII case-insensitive unless the rule says `|cased`, and never allocate.
+enum ValueMatcher: @unchecked Sendable {
+    // @unchecked: `Regex` is not declared Sendable, but a compiled Regex is immutable and
+    // matching it has no shared state.
+    case equals([UInt8], cased: Bool)
+    case contains([UInt8], cased: Bool)
+    case startsWith([UInt8], cased: Bool)
+    case endsWith([UInt8], cased: Bool)
+    /// Sigma's `*` and `?` wildcards.
+    case wildcard([WildcardToken], cased: Bool)
+    case regex(Regex<AnyRegexOutput>)
+    /// `null` in a rule: the field is absent or empty.
+    case absent
+    case exists(Bool)
+    case compare(Comparison, Double)
+    case notEqual([UInt8], cased: Bool)
+
+    enum Comparison: Sendable { case lt, lte, gt, gte }
+    enum WildcardToken: Equatable, Sendable {
+        case literal(UInt8)
+        case any
+        case one
+    }
+
+    func matches(_ value: FieldValue?) -> Bool {
+        switch self {
+        case .absent:
+            guard let value else { return true }
+            return value.description.isEmpty
+        case .exists(let wanted):
+            return (value != nil) == wanted
+        case .compare(let comparison, let bound):
+            guard let value, let number = Self.number(value) else { return false }
+            switch comparison {
+            case .lt: return number < bound
+            case .lte: return number <= bound
+            case .gt: return number > bound
+            case .gte: return number >= bound
+            }
+        case .notEqual(let pattern, let cased):
+            guard let value else { return true }
+            return !Self.withBytes(value) { Self.equal($0, pattern, cased: cased) }
+        default:
+            guard let value else { return false }
+            return Self.withBytes(value) { bytes in test(bytes, value) }
+        }
+    }
+
+    private func test(_ bytes: UnsafeBufferPointer<UInt8>, _ value: FieldValue) -> Bool {
+        switch self {
+        case .equals(let pattern, let cased): return Self.equal(bytes, pattern, cased: cased)
+        case .contains(let pattern, let cased): return Self.find(pattern, in: bytes, cased: cased)
+        case .startsWith(let pattern, let cased):
+            return bytes.count >= pattern.count
+                && Self.equal(UnsafeBufferPointer(rebasing: bytes[..<pattern.count]), pattern, cased: cased)
+        case .endsWith(let pattern, let cased):
+            return bytes.count >= pattern.count
+                && Self.equal(UnsafeBufferPointer(rebasing: bytes[(bytes.count - pattern.count)...]), pattern, cased: cased)
+        case .wildcard(let tokens, let cased): return Self.glob(tokens[...], bytes[...], cased: cased)
+        case .regex(let regex): return (try? regex.firstMatch(in: value.description)) != nil
+        default: return false
+        }
+    }
+
+    private static func withBytes<R>(_ value: FieldValue, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        switch value {
+        case .string(var text):
+            return text.withUTF8(body)
+        default:
+            var text = value.description
+            return text.withUTF8(body)
+        }
+    }
+
+    private static func number(_ value: FieldValue) -> Double? {
+        switch value {
+        case .int(let number): Double(number)
+        case .string(let text): Double(text)
+        case .bool: nil
+        }
+    }
+
+    @inline(__always)
+    static func fold(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ pattern: [UInt8], cased: Bool) -> Bool {
+        guard bytes.count == pattern.count else { return false }
+        if cased { return bytes.elementsEqual(pattern) }
+        for index in 0..<pattern.count where fold(bytes[index]) != pattern[index] { return false }
+        return true
+    }
+
+    private static func find(_ pattern: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, cased: Bool) -> Bool {
+        guard pattern.count <= bytes.count else { return false }
+        if pattern.isEmpty { return true }
+        var start = 0
+        while start + pattern.count <= bytes.count {
+            var index = 0
+            while index < pattern.count
+                && (cased ? bytes[start + index] : fold(bytes[start + index])) == pattern[index]
+            {
+                index += 1
+            }
+            if index == pattern.count { return true }
+            start += 1
+        }
+        return false
+    }
+
+    private static func glob(
+        _ tokens: ArraySlice<WildcardToken>, _ bytes: Slice<UnsafeBufferPointer<UInt8>>, cased: Bool
+    ) -> Bool {
+        var t = tokens.startIndex
+        var b = bytes.startIndex
+        var starToken: Int?
+        var starByte = 0
+        while b < bytes.endIndex {
+            if t < tokens.endIndex {
+                switch tokens[t] {
+                case .any:
+                    starToken = t
+                    starByte = b
+                    t += 1
+                    continue
+                case .one:
+                    t += 1
+                    b += 1
+                    continue
+                case .literal(let expected):
+                    if (cased ? bytes[b] : fold(bytes[b])) == expected {
+                        t += 1
+                        b += 1
+                        continue
+                    }
+                }
+            }
+            guard let star = starToken else { return false }
+            t = star + 1
+            starByte += 1
+            b = starByte
+        }
+        while t < tokens.endIndex, tokens[t] == .any { t += 1 }
+        return t == tokens.endIndex
+    }
+}

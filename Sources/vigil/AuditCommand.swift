@@ -1,0 +1,100 @@
+public import ArgumentParser
+import Foundation
+import VigilAudit
+import VigilCore
+public import VigilReport
+import VigilRules
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// `--fail-on`: the severity from which findings make the exit code 1.
+enum FailThreshold: String, ExpressibleByArgument, CaseIterable {
+    case info, low, medium, high, critical, none
+
+    var severity: Severity? { Severity(rawValue: rawValue) }
+}
+
+/// `vigil audit PATH…`
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Read captures (files or folders) and report what the rules find.")
+
+    @Argument(help: "Capture files or folders holding them (pcap and pcapng, told by content).")
+    var paths: [String]
+
+    @Option(name: .long, help: "A rule folder or file; repeat for several (default: the shipped rules/).")
+    var rules: [String] = []
+
+    @Option(name: .long, help: "Report format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: ReportFormat = .text
+
+    @Option(name: .long, help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe ('none': never).")
+    var failOn: FailThreshold = .high
+
+    @Flag(name: .customLong("reveal-secrets"), help: "Print credentials' secrets in clear (they are evidence).")
+    var revealSecrets = false
+
+    @Flag(name: .long, help: "Print no warnings or notes on standard error, only errors.")
+    var quiet = false
+
+    func run() throws {
+        let ruleSet = try RuleOptions.load(rules)
+        if !quiet { ruleSet.notes.forEach(Terminal.warn) }
+        let result = try Audit(rules: ruleSet, revealSecrets: revealSecrets).run(paths)
+        let text = format.render(result.report, colour: output == nil && Terminal.stdoutWantsColour)
+        try Output.write(text, to: output)
+        if !quiet {
+            for input in result.report.inputs {
+                for warning in input.warnings { Terminal.warn("\(input.path): \(warning)") }
+            }
+            if !result.skipped.isEmpty {
+                Terminal.warn(
+                    "skipped \(result.skipped.count) file(s) of no kind Vigil reads: "
+                        + result.skipped.joined(separator: ", "))
+            }
+        }
+        for error in result.errors { Terminal.error(error.description) }
+        if !result.errors.isEmpty { throw ExitCode(2) }
+        if let threshold = failOn.severity, result.report.findings.contains(where: { $0.severity >= threshold }) {
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Rule loading shared by the commands that run rules.
+enum RuleOptions {
+    /// Loads `folders`, or the shipped rules when none are named; any invalid rule is an error.
+    static func load(_ folders: [String]) throws -> RuleSet {
+        let chosen = folders.isEmpty ? RuleLocator.defaultRuleFolders(executable: CommandLine.arguments[0]) : folders
+        guard !chosen.isEmpty else {
+            throw VigilError(
+                .usage, reason: "no rule folder found", hint: "pass --rules DIR or set VIGIL_RULES")
+        }
+        let set = RuleSet.load(from: chosen)
+        if !set.errors.isEmpty {
+            for error in set.errors.dropLast() { Terminal.error(error.description) }
+            throw set.errors[set.errors.count - 1]
+        }
+        return set
+    }
+}
+
+/// Writing a command's main output.
+enum Output {
+    /// Writes `text` to `path` (atomically, replacing it) or to standard output when `nil`.
+    static func write(_ text: String, to path: String?) throws {
+        guard let path else {
+            FileHandleWriter.standardOutput.write(text)
+            return
+        }
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw VigilError(.output, path: path, reason: "cannot write the report: \(error.localizedDescription)")
+        }
+    }
+}

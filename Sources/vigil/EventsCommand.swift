@@ -1,0 +1,45 @@
+public import ArgumentParser
+import VigilAudit
+import VigilCore
+public import VigilReport
+
+extension EventWriter.Format: ExpressibleByArgument {}
+
+/// `vigil events PATH…`: every event, one per line, before any rule runs.
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Print the events Vigil reads from captures, one per line.")
+
+    @Argument(help: "Capture files or folders.")
+    var paths: [String]
+
+    @Option(name: .long, help: "jsonl (default) or text.")
+    var format: EventWriter.Format = .jsonl
+
+    @Flag(name: .customLong("reveal-secrets"), help: "Print credentials' secrets in clear.")
+    var revealSecrets = false
+
+    @Flag(name: .long, help: "Print no warnings on standard error, only errors.")
+    var quiet = false
+
+    func run() throws {
+        let writer = EventWriter(format: format, revealSecrets: revealSecrets)
+        var buffer = ""
+        let result = try Audit.events(paths) { event in
+            buffer += writer.line(event) + "\n"
+            if buffer.utf8.count > 1 << 16 {
+                FileHandleWriter.standardOutput.write(buffer)
+                buffer = ""
+            }
+        }
+        FileHandleWriter.standardOutput.write(buffer)
+        if !quiet {
+            for input in result.inputs {
+                for warning in input.warnings { Terminal.warn("\(input.path): \(warning)") }
+            }
+        }
+        for error in result.errors { Terminal.error(error.description) }
+        if !result.errors.isEmpty { throw ExitCode(2) }
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import VigilAudit
+import VigilCore
+import VigilReport
+import VigilRules
+
+/// `vigil rules list|validate|test`
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "List, validate and test detection rules.",
+        subcommands: [List.self, Validate.self, Test.self])
+
+    /// `vigil rules list`
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the rules that would run.")
+
+        enum Format: String, ExpressibleByArgument { case text, json }
+
+        @Option(name: .long, help: "A rule folder or file; repeat for several (default: the shipped rules/).")
+        var rules: [String] = []
+
+        @Option(name: .long, help: "text (default) or json.")
+        var format: Format = .text
+
+        func run() throws {
+            let set = try RuleOptions.load(rules)
+            switch format {
+            case .text:
+                let lines = set.rules.map { "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\t\($0.title)" }
+                FileHandleWriter.standardOutput.write(lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"))
+            case .json:
+                let value = JSONValue.array(
+                    set.rules.map { rule in
+                        .object([
+                            ("id", .string(rule.id)), ("title", .string(rule.title)),
+                            ("severity", .string(rule.severity.rawValue)),
+                            ("category", .string(rule.category.rawValue)), ("file", .string(rule.file)),
+                        ])
+                    })
+                FileHandleWriter.standardOutput.write(value.serialized(pretty: true) + "\n")
+            }
+        }
+    }
+
+    /// `vigil rules validate [DIR…]`
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that every rule loads; report each bad one with its file, line and reason.")
+
+        @Argument(help: "Rule folders or files (default: the shipped rules/).")
+        var paths: [String] = []
+
+        func run() throws {
+            let chosen = paths.isEmpty ? RuleLocator.defaultRuleFolders(executable: CommandLine.arguments[0]) : paths
+            guard !chosen.isEmpty else { throw VigilError(.usage, reason: "no rule folder found", hint: "name one") }
+            let set = RuleSet.load(from: chosen)
+            set.notes.forEach(Terminal.warn)
+            for error in set.errors { Terminal.error(error.description) }
+            print("\(set.rules.count) rules, \(set.correlations.count) correlations, \(set.errors.count) errors")
+            if !set.errors.isEmpty { throw ExitCode(2) }
+        }
+    }
+
+    /// `vigil rules test [DIR…]`
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run each rule's examples (vigil: tests:) and report any that disagree.")
+
+        @Argument(help: "Rule folders or files (default: the shipped rules/).")
+        var paths: [String] = []
+
+        func run() throws {
+            let set = try RuleOptions.load(paths)
+            var passed = 0
+            var failed = 0
+            for rule in set.rules {
+                for example in rule.tests {
+                    if RuleEngine.matches(rule, example.event) == example.shouldMatch {
+                        passed += 1
+                    } else {
+                        failed += 1
+                        Terminal.error(
+                            "\(rule.file): rule '\(rule.id)', test '\(example.name)': expected "
+                                + (example.shouldMatch ? "a match, got none" : "no match, got one"))
+                    }
+                }
+            }
+            print("rule tests: \(passed) passed, \(failed) failed")
+            if failed > 0 { throw ExitCode(1) }
+        }
+    }
+}

@@ -53,21 +53,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
+        .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "VigilCryptoTests", dependencies: ["VigilTestSupport", "VigilCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilTestSupport", "VigilCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilCaptureTests",
-            dependencies: ["VigilCapture", "VigilCore"],
-            exclude: ["Fixtures/make-fixtures.py"],
-            resources: [.copy("Fixtures")],
+            dependencies: ["VigilCapture", "VigilCore", "VigilTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "VigilReportTests", dependencies: ["VigilReport", "VigilCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", "VigilCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "VigilRulesTests", dependencies: ["VigilTestSupport", "VigilRules", "VigilCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "VigilReportTests", dependencies: ["VigilTestSupport", "VigilReport", "VigilCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "VigilAuditTests", dependencies: ["VigilTestSupport", "VigilAudit", "VigilCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilCLITests",
-            dependencies: ["vigil"],
+            dependencies: ["vigil", "VigilTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

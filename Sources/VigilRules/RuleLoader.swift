@@ -106,14 +106,16 @@ enum RuleLoader {
     }
 
     static func load(yaml text: String, file: String) throws(VigilError) -> Loaded {
-        let documents: [Node]
+        var documents: [Node] = []
         do {
-            documents = Array(try Yams.compose_all(yaml: text))
+            let parser = try Parser(yaml: text)
+            while let document = try parser.nextRoot() { documents.append(document) }
         } catch let error as YamlError {
             throw VigilError(.invalidRule, path: file, position: position(of: error), reason: "not valid YAML: \(summary(error))")
         } catch {
             throw VigilError(.invalidRule, path: file, reason: "not valid YAML: \(error)")
         }
+        guard !documents.isEmpty else { throw VigilError(.invalidRule, path: file, reason: "the file holds no rule") }
         var loaded = Loaded()
         for document in documents {
             let reader = NodeReader(file: file)

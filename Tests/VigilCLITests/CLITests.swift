@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import VigilTestSupport
+
+/// Runs the built `vigil` as a user would and checks stdout, stderr and the exit code.
+@Suite("vigil command line", .serialized)
+struct CLITests {
+    @Test func version() throws {
+        let result = try VigilBinary.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "vigil 0.1.0\n")
+    }
+
+    @Test func auditOfSamplesFindsTheMaskedFTPLogin() throws {
+        let result = try VigilBinary.run(["audit", "samples/"])
+        #expect(result.status == 1, "high finding with the default --fail-on high")
+        #expect(result.stdout.contains("[HIGH] FTP login in clear text"))
+        #expect(result.stdout.contains("user 'alice' secret S*********!"))
+        #expect(!result.stdout.contains("Summer2026!"))
+        #expect(!result.stderr.contains("Summer2026!"))
+        #expect(!result.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
+    }
+
+    @Test func revealSecretsIsExplicit() throws {
+        let result = try VigilBinary.run(["audit", "samples/", "--reveal-secrets"])
+        #expect(result.stdout.contains("Summer2026!"))
+    }
+
+    @Test(arguments: [("none", Int32(0)), ("critical", 0), ("high", 1), ("low", 1), ("info", 1)])
+    func failOnSetsTheExitCode(threshold: String, status: Int32) throws {
+        let result = try VigilBinary.run(["audit", "samples/office.pcapng", "--fail-on", threshold])
+        #expect(result.status == status)
+    }
+
+    @Test func jsonReportHasTheContractFields() throws {
+        let result = try VigilBinary.run(["audit", "samples/", "--format", "json"])
+        #expect(result.status == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let finding = try #require((json["findings"] as? [[String: Any]])?.first)
+        #expect(finding["rule"] as? String == "net.cleartext-credential.ftp")
+        let credential = try #require(finding["credential"] as? [String: Any])
+        #expect(credential["username"] as? String == "alice")
+        // SHA-256 of "Summer2026!", computed independently with `printf %s 'Summer2026!' | sha256sum`.
+        #expect(credential["secret_sha256"] as? String == "a5c95e887dbf1c0a49fd01bced847d64a1a134ec2a7d09332c85d361aeb0f9b8")
+        #expect(!result.stdout.contains("Summer2026!"))
+    }
+
+    @Test func outputFileReceivesTheReport() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("report.json").path
+        let result = try VigilBinary.run(["audit", "samples/", "--format", "json", "--output", path])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(written.contains("\"net.cleartext-credential.ftp\""))
+    }
+
+    @Test func nonStandardPortIsFound() throws {
+        let result = try VigilBinary.run(["audit", TestPaths.fixture("ftp-port-2121.pcap"), "--format", "json"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("\"server\": \"192.168.1.20:2121\""))
+    }
+
+    @Test func captureWithoutFTPHasNoFindings() throws {
+        let result = try VigilBinary.run(["audit", TestPaths.fixture("no-ftp.pcap")])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("No findings."))
+    }
+
+    @Test func missingFileIsOneLineAndExit2() throws {
+        let result = try VigilBinary.run(["audit", "no/such/file.pcap"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "vigil: no/such/file.pcap: no such file or folder\n")
+    }
+
+    @Test func garbageIsOneLineAndExit2() throws {
+        let path = TestPaths.fixture("garbage.pcap")
+        let result = try VigilBinary.run(["audit", path])
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(result.stderr.contains("\(path): offset 0: not a pcap or pcapng capture"))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
+    @Test func corruptHeaderIsExit2() throws {
+        let result = try VigilBinary.run(["audit", TestPaths.fixture("bad-header.pcap")])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("unsupported pcap savefile version"))
+    }
+
+    @Test func truncatedCaptureKeepsItsFindingsAndWarns() throws {
+        let result = try VigilBinary.run(["audit", TestPaths.fixture("truncated.pcap")])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("FTP login in clear text"))
+        #expect(result.stderr.contains("warning: \(TestPaths.fixture("truncated.pcap")): truncated capture"))
+        let quiet = try VigilBinary.run(["audit", TestPaths.fixture("truncated.pcap"), "--quiet"])
+        #expect(quiet.stderr.isEmpty)
+        #expect(quiet.stdout.contains("warning: truncated capture"), "the report still lists the warning")
+    }
+
+    @Test func usageErrorsExit2() throws {
+        let unknownOption = try VigilBinary.run(["audit", "samples/", "--no-such-option"])
+        #expect(unknownOption.status == 2)
+        let badFormat = try VigilBinary.run(["audit", "samples/", "--format", "pdf"])
+        #expect(badFormat.status == 2)
+        let noPaths = try VigilBinary.run(["audit"])
+        #expect(noPaths.status == 2)
+    }
+
+    @Test func invalidRuleFolderIsExit2WithFileAndLine() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rule = folder.appendingPathComponent("bad.yml")
+        try "title: x\nid: x\nlogsource: {category: credential}\ndetection:\n    s: {user.name: a}\n    condition: s and\n"
+            .write(to: rule, atomically: true, encoding: .utf8)
+        let result = try VigilBinary.run(["audit", "samples/", "--rules", folder.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(rule.path): line 6: condition 's and'"))
+        let validate = try VigilBinary.run(["rules", "validate", folder.path])
+        #expect(validate.status == 2)
+        #expect(validate.stdout.contains("0 rules, 0 correlations, 1 errors"))
+    }
+
+    @Test func eventsAreOneJSONObjectPerLine() throws {
+        let result = try VigilBinary.run(["events", TestPaths.fixture("ftp-port-2121.pcap")])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        for line in lines {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(json["kind"] as? String == "credential.observed")
+        }
+        #expect(!result.stdout.contains("hunter2"))
+    }
+
+    @Test func rulesTestAndList() throws {
+        let test = try VigilBinary.run(["rules", "test"])
+        #expect(test.status == 0)
+        #expect(test.stdout.contains("0 failed"))
+        let list = try VigilBinary.run(["rules", "list"])
+        #expect(list.stdout.contains("net.cleartext-credential.ftp\thigh\tweak-credential"))
+    }
+}

@@ -1,0 +1,102 @@
+import Testing
+import VigilCore
+
+@Suite("Secrets are masked")
+struct SecretTests {
+    @Test(arguments: [
+        ("secret3", "s*****3"),
+        ("qwerty", "q****y"),
+        ("12345", "1***5"),
+        ("1234", "****"),
+        ("ab", "**"),
+        ("", ""),
+        ("pässwörd", "p******d"),
+    ])
+    func masking(clear: String, masked: String) throws {
+        let secret = try Secret(clear: Array(clear.utf8))
+        #expect(secret.masked == masked)
+        #expect(secret.reveal() == clear)
+    }
+
+    @Test func printingNeverShowsTheClearText() throws {
+        let secret = try Secret(clear: Array("hunter2-is-my-password".utf8))
+        #expect(!"\(secret)".contains("hunter2"))
+        #expect(!String(reflecting: secret).contains("hunter2"))
+        #expect(!secret.sha256.contains("hunter2"))
+        #expect(secret.sha256.count == 64)
+    }
+}
+
+@Suite("Timestamps")
+struct TimestampTests {
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00Z"),
+        (Int64(1_763_715_600_000_000_000), "2025-11-21T09:00:00Z"),
+        (Int64(1_763_715_600_500_000_000), "2025-11-21T09:00:00.500Z"),
+        (Int64(1_763_715_600_000_001_000), "2025-11-21T09:00:00.000001Z"),
+        (Int64(1_763_715_600_000_000_001), "2025-11-21T09:00:00.000000001Z"),
+        (Int64(-1_000_000_000), "1969-12-31T23:59:59Z"),
+        (Int64(-500_000_000), "1969-12-31T23:59:59.500Z"),
+    ])
+    func iso8601(nanoseconds: Int64, text: String) {
+        #expect(Timestamp(nanoseconds: nanoseconds).iso8601 == text)
+    }
+
+    @Test func wholeSecondsDropsTheFraction() {
+        #expect(Timestamp(nanoseconds: 1_500_000_000).wholeSeconds == Timestamp(seconds: 1))
+        #expect(Timestamp(nanoseconds: -500_000_000).wholeSeconds == Timestamp(seconds: -1))
+    }
+}
+
+@Suite("Vocabulary")
+struct VocabularyTests {
+    @Test func severitiesAreOrdered() {
+        #expect(Severity.critical > .high)
+        #expect(Severity.high > .medium)
+        #expect(Severity.low > .info)
+        #expect(Severity.descending.first == .critical)
+    }
+
+    @Test func fieldsRoundTripByName() {
+        for field in Field.all {
+            #expect(Field.named(field.name) == field)
+        }
+        #expect(Field.named("no.such.field") == nil)
+        #expect(Field.userName.name == "user.name")
+    }
+
+    @Test func eventFieldsAreSetAndReplaced() {
+        var event = Event(
+            kind: .credentialObserved, time: Timestamp(seconds: 1), source: SourceLocation(path: "x", position: .packet(3)))
+        event.set(.userName, "alice")
+        event.set(.userName, "bob")
+        event.set(.dstPort, 21)
+        #expect(event[.userName] == .string("bob"))
+        #expect(event[.dstPort] == .int(21))
+        #expect(event[.eventKind] == .string("credential.observed"))
+        #expect(event[.srcIP] == nil)
+        #expect(event.fields.count == 2)
+        #expect(event.source.locator == "packet 3")
+    }
+
+    @Test func errorsReadAsOneLine() {
+        let error = VigilError(
+            .corrupt, path: "a.pcap", position: .offset(24), reason: "bad record", hint: "the rest was read")
+        #expect(error.description == "a.pcap: offset 24: bad record (the rest was read)")
+        #expect(!error.description.contains("\n"))
+    }
+
+    @Test func stableIDsDependOnRuleAndSubjectOnly() throws {
+        let a = try Finding.stableID(rule: "r", key: ["10.0.0.5", nil, nil, "alice"])
+        let b = try Finding.stableID(rule: "r", key: ["10.0.0.5", nil, nil, "alice"])
+        let c = try Finding.stableID(rule: "r", key: ["10.0.0.5", nil, nil, "bob"])
+        #expect(a == b)
+        #expect(a != c)
+        #expect(a.count == 32)
+    }
+
+    @Test func endpointsBracketIPv6() {
+        #expect(Endpoint(ip: "10.0.0.1", port: 21).description == "10.0.0.1:21")
+        #expect(Endpoint(ip: "2001:db8::1", port: 21).description == "[2001:db8::1]:21")
+    }
+}

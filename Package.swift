@@ -54,17 +54,25 @@ let package = Package(
         ),
 
         .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "VigilCryptoTests", dependencies: ["VigilTestSupport", "VigilCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "VigilCoreTests", dependencies: ["VigilTestSupport", "VigilCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilCryptoTests", dependencies: ["VigilTestSupport", "VigilCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilCoreTests", dependencies: ["VigilTestSupport", "VigilCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilCaptureTests",
             dependencies: ["VigilCapture", "VigilCore", "VigilTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VigilRulesTests", dependencies: ["VigilTestSupport", "VigilRules", "VigilCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "VigilReportTests", dependencies: ["VigilTestSupport", "VigilReport", "VigilCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "VigilAuditTests", dependencies: ["VigilTestSupport", "VigilAudit", "VigilCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilRulesTests", dependencies: ["VigilTestSupport", "VigilRules", "VigilCore"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilReportTests", dependencies: ["VigilTestSupport", "VigilReport", "VigilCore"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilAuditTests", dependencies: ["VigilTestSupport", "VigilAudit", "VigilCore"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilCLITests",
             dependencies: ["vigil", "VigilTestSupport"],

@@ -1,7 +1,7 @@
-public import VigilCore
-public import VigilRules
-public import VigilReport
 public import VigilCapture
+public import VigilCore
+public import VigilReport
+public import VigilRules
 
 /// One `vigil audit` run: reads every input, runs the rules, and assembles the report.
 ///
@@ -40,7 +40,8 @@ public struct Audit: Sendable {
             }
         }
         let report = Report(
-            toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: inputs, findings: try engine.findings(),
+            toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: inputs,
+            findings: try engine.findings(),
             devices: [], revealSecrets: revealSecrets)
         return Result(report: report, errors: errors, skipped: collected.skipped)
     }

@@ -1,6 +1,6 @@
-public import VigilCore
 internal import Foundation
 internal import VigilCapture
+public import VigilCore
 
 /// A file Vigil will read, and what kind it is.
 public struct InputFile: Sendable, Hashable {

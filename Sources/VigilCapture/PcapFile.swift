@@ -62,7 +62,8 @@ final class PcapFile {
     /// - Throws: ``VigilError`` with code `corrupt` naming what libpcap found wrong.
     init(path: String, displayPath: String, format: CaptureFormat) throws(VigilError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        guard
+            let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
         else {
             throw VigilError(
                 .corrupt, path: displayPath, position: .offset(0),

@@ -61,7 +61,8 @@ struct DetectionCompiler {
     {
         switch node {
         case .mapping:
-            return Selection(name: name, alternatives: [try fieldTests(node, notes: &notes, ruleID: ruleID)], keywords: [])
+            return Selection(
+                name: name, alternatives: [try fieldTests(node, notes: &notes, ruleID: ruleID)], keywords: [])
         case .sequence(let items):
             if items.allSatisfy({ if case .mapping = $0 { true } else { false } }) {
                 var alternatives: [[FieldTest]] = []
@@ -77,7 +78,8 @@ struct DetectionCompiler {
             }
             return Selection(name: name, alternatives: [], keywords: keywords)
         case .scalar:
-            return Selection(name: name, alternatives: [], keywords: [try matcher(node, modifiers: ["contains"], field: name)])
+            return Selection(
+                name: name, alternatives: [], keywords: [try matcher(node, modifiers: ["contains"], field: name)])
         case .alias:
             throw reader.error(node, "YAML aliases are not supported in selections")
         }

@@ -1,5 +1,5 @@
-public import VigilCore
 internal import Foundation
+public import VigilCore
 internal import Yams
 
 /// A Sigma correlation rule (`event_count`, `value_count`, `temporal`, `temporal_ordered`).
@@ -27,8 +27,9 @@ public struct RuleSet: Sendable {
     /// Remarks that do not stop a rule from loading.
     public var notes: [String]
 
-    public init(rules: [Rule] = [], correlations: [CorrelationRule] = [], errors: [VigilError] = [], notes: [String] = [])
-    {
+    public init(
+        rules: [Rule] = [], correlations: [CorrelationRule] = [], errors: [VigilError] = [], notes: [String] = []
+    ) {
         self.rules = rules
         self.correlations = correlations
         self.errors = errors
@@ -111,7 +112,8 @@ enum RuleLoader {
             let parser = try Parser(yaml: text)
             while let document = try parser.nextRoot() { documents.append(document) }
         } catch let error as YamlError {
-            throw VigilError(.invalidRule, path: file, position: position(of: error), reason: "not valid YAML: \(summary(error))")
+            throw VigilError(
+                .invalidRule, path: file, position: position(of: error), reason: "not valid YAML: \(summary(error))")
         } catch {
             throw VigilError(.invalidRule, path: file, reason: "not valid YAML: \(error)")
         }

@@ -59,7 +59,8 @@ enum ValueMatcher: @unchecked Sendable {
                 && Self.equal(UnsafeBufferPointer(rebasing: bytes[..<pattern.count]), pattern, cased: cased)
         case .endsWith(let pattern, let cased):
             return bytes.count >= pattern.count
-                && Self.equal(UnsafeBufferPointer(rebasing: bytes[(bytes.count - pattern.count)...]), pattern, cased: cased)
+                && Self.equal(
+                    UnsafeBufferPointer(rebasing: bytes[(bytes.count - pattern.count)...]), pattern, cased: cased)
         case .wildcard(let tokens, let cased): return Self.glob(tokens[...], bytes[...], cased: cased)
         case .regex(let regex): return (try? regex.firstMatch(in: value.description)) != nil
         default: return false

@@ -92,7 +92,22 @@ enum Output {
             return
         }
         do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            // Atomic replacement (temporary file, then rename) only for regular files: a device
+            // such as /dev/null or a FIFO is written in place.
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            let type = exists ? (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType : nil
+            if exists && type != .typeRegular {
+                guard let handle = FileHandle(forWritingAtPath: path) else {
+                    throw VigilError(.output, path: path, reason: "cannot open for writing")
+                }
+                defer { try? handle.close() }
+                try handle.write(contentsOf: Data(text.utf8))
+            } else {
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+            }
+        } catch let error as VigilError {
+            throw error
         } catch {
             throw VigilError(.output, path: path, reason: "cannot write the report: \(error.localizedDescription)")
         }

@@ -45,7 +45,9 @@ struct Vigil: ParsableCommand {
 /// Writing to the terminal: stderr lines and whether stdout wants colour.
 enum Terminal {
     static func error(_ message: String) {
-        let line = message.hasPrefix("vigil: ") || message.hasPrefix("Error: ") || message.hasPrefix("Usage") ? message : "vigil: \(message)"
+        let line =
+            message.hasPrefix("vigil: ") || message.hasPrefix("Error: ") || message.hasPrefix("Usage")
+            ? message : "vigil: \(message)"
         FileHandleWriter.standardError.write(line.hasSuffix("\n") ? line : line + "\n")
     }
 

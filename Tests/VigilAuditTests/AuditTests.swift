@@ -45,7 +45,9 @@ struct InputCollectorTests {
 struct AuditRunTests {
     @Test func samplesGiveOneFTPFinding() throws {
         let rules = RuleSet.load(from: [TestPaths.rules])
-        let result = try Audit(rules: rules, revealSecrets: false).run([TestPaths.root.appendingPathComponent("samples").path])
+        let result = try Audit(rules: rules, revealSecrets: false).run([
+            TestPaths.root.appendingPathComponent("samples").path
+        ])
         #expect(result.errors.isEmpty)
         let finding = try #require(result.report.findings.first)
         #expect(result.report.findings.count == 1)

@@ -41,7 +41,9 @@ struct CLITests {
         let credential = try #require(finding["credential"] as? [String: Any])
         #expect(credential["username"] as? String == "alice")
         // SHA-256 of "Summer2026!", computed independently with `printf %s 'Summer2026!' | sha256sum`.
-        #expect(credential["secret_sha256"] as? String == "a5c95e887dbf1c0a49fd01bced847d64a1a134ec2a7d09332c85d361aeb0f9b8")
+        #expect(
+            credential["secret_sha256"] as? String == "a5c95e887dbf1c0a49fd01bced847d64a1a134ec2a7d09332c85d361aeb0f9b8"
+        )
         #expect(!result.stdout.contains("Summer2026!"))
     }
 
@@ -113,7 +115,8 @@ struct CLITests {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let rule = folder.appendingPathComponent("bad.yml")
-        try "title: x\nid: x\nlogsource: {category: credential}\ndetection:\n    s: {user.name: a}\n    condition: s and\n"
+        try
+            "title: x\nid: x\nlogsource: {category: credential}\ndetection:\n    s: {user.name: a}\n    condition: s and\n"
             .write(to: rule, atomically: true, encoding: .utf8)
         let result = try VigilBinary.run(["audit", "samples/", "--rules", folder.path])
         #expect(result.status == 2)

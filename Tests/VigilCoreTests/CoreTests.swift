@@ -67,7 +67,8 @@ struct VocabularyTests {
 
     @Test func eventFieldsAreSetAndReplaced() {
         var event = Event(
-            kind: .credentialObserved, time: Timestamp(seconds: 1), source: SourceLocation(path: "x", position: .packet(3)))
+            kind: .credentialObserved, time: Timestamp(seconds: 1),
+            source: SourceLocation(path: "x", position: .packet(3)))
         event.set(.userName, "alice")
         event.set(.userName, "bob")
         event.set(.dstPort, 21)

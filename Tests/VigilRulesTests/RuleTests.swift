@@ -113,7 +113,8 @@ struct ConditionTests {
         ("", "the condition is empty"),
     ])
     func errorsNameTheProblemAndLine(condition: String, message: String) throws {
-        let yaml = "title: t\nid: t\nlogsource: {category: credential}\ndetection:\n    sel_a: {user.name: a}\n"
+        let yaml =
+            "title: t\nid: t\nlogsource: {category: credential}\ndetection:\n    sel_a: {user.name: a}\n"
             + "    condition: '\(condition)'\n"
         let error = try #require(throws: VigilError.self) { try RuleLoader.load(yaml: yaml, file: "bad.yml") }
         #expect(error.description.contains(message), "\(error)")
@@ -195,12 +196,14 @@ struct ModifierTests {
     }
 
     @Test func logsourceSelectsEvents() throws {
-        let compiled = try rule("selection:\n    user.name: alice.smith\ncondition: selection", logsource: "product: network")
+        let compiled = try rule(
+            "selection:\n    user.name: alice.smith\ncondition: selection", logsource: "product: network")
         #expect(RuleEngine.matches(compiled, Self.alice))
         var fromLog = Self.alice
         fromLog.source.position = .line(4)
         #expect(!RuleEngine.matches(compiled, fromLog))
-        let auth = try rule("selection:\n    user.name: alice.smith\ncondition: selection", logsource: "category: authentication")
+        let auth = try rule(
+            "selection:\n    user.name: alice.smith\ncondition: selection", logsource: "category: authentication")
         #expect(!RuleEngine.matches(auth, Self.alice))
     }
 }
@@ -217,7 +220,10 @@ struct RuleFileTests {
 
     @Test(arguments: [
         ("id: x\nlogsource: {category: credential}\ndetection: {s: {user.name: a}, condition: s}", "no 'title'"),
-        ("title: x\nlogsource: {category: credential}\ndetection: {s: {user.name: a}, condition: s}", "neither 'id' nor 'name'"),
+        (
+            "title: x\nlogsource: {category: credential}\ndetection: {s: {user.name: a}, condition: s}",
+            "neither 'id' nor 'name'"
+        ),
         ("title: x\nid: x\ndetection: {s: {user.name: a}, condition: s}", "'logsource'"),
         ("title: x\nid: x\nlogsource: {category: credential}\ndetection: {s: {user.name: a}}", "no 'condition'"),
         (
@@ -238,7 +244,8 @@ struct RuleFileTests {
     @Test func duplicateIDsAreRejected() throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let text = "title: x\nid: same\nlogsource: {category: credential}\ndetection: {s: {user.name: a}, condition: s}\n"
+        let text =
+            "title: x\nid: same\nlogsource: {category: credential}\ndetection: {s: {user.name: a}, condition: s}\n"
         try text.write(to: folder.appendingPathComponent("a.yml"), atomically: true, encoding: .utf8)
         try text.write(to: folder.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
         let set = RuleSet.load(from: [folder.path])
@@ -289,7 +296,8 @@ struct SigmaConformanceTests {
     }
 
     @Test func windowsRuleLoadsButSaysItCannotMatch() throws {
-        let path = try #require(TestPaths.conformance).appendingPathComponent("sigma/tests/schema/rules/rule_1.yml").path
+        let path = try #require(TestPaths.conformance).appendingPathComponent("sigma/tests/schema/rules/rule_1.yml")
+            .path
         let set = RuleSet.load(from: [path])
         #expect(set.errors.isEmpty)
         #expect(set.rules.first?.severity == .high)

@@ -34,7 +34,8 @@ enum ProbeVerdict: Equatable {
 /// A protocol reader for one TCP connection: gets reassembled bytes from each end in order
 /// and appends the events it recognises.
 protocol TCPSession: AnyObject {
-    func receive(_ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event])
+    func receive(
+        _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event])
     /// Bytes were lost on `side`; a line- or record-based reader should resynchronise.
     func gap(on side: Side)
     /// The connection ended (FIN, RST, idle timeout or end of capture).
@@ -70,7 +71,7 @@ enum FirstLine: Equatable {
                 self = .text(String(decoding: window[..<end], as: UTF8.self))
                 return
             }
-            if byte < 0x20 && byte != 0x09 && byte != 0x0D { 
+            if byte < 0x20 && byte != 0x09 && byte != 0x0D {
                 self = .binary
                 return
             }

@@ -64,7 +64,9 @@ final class FTPSession: TCPSession {
 
     init(context: FlowContext) { self.context = context }
 
-    func receive(_ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]) {
+    func receive(
+        _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
+    ) {
         guard !encrypted else { return }
         switch side {
         case .client:

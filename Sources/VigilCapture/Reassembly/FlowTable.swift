@@ -115,7 +115,11 @@ final class FlowTable {
         flow.lastSeen = time
 
         if case .ignored = flow.reader {
-            if segment.tcpFlags & TCPFlag.rst != 0 { flows[key] = nil }
+            // Not reassembled, but forgotten as soon as it ends so the table stays small.
+            if segment.tcpFlags & TCPFlag.fin != 0 {
+                if fromA { flow.fromA.closed = true } else { flow.fromB.closed = true }
+            }
+            if segment.tcpFlags & TCPFlag.rst != 0 || (flow.fromA.closed && flow.fromB.closed) { flows[key] = nil }
             return
         }
 

@@ -1,0 +1,61 @@
+# Vigil: build, test, audit the samples, benchmark.
+# `make audit` and `make test` work on a fresh Debian 12 machine with the Swift toolchain:
+# they install the C libraries Vigil links against when they are missing.
+
+SWIFT ?= swift
+APT_PACKAGES ?= libpcap-dev libssl-dev
+BENCH_PACKAGES ?= tcpdump
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: all deps build audit test lint format samples fixtures check-generated bench clean
+
+all: build
+
+## deps: install the Debian packages Vigil builds against, if any is missing
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## build: release build of the vigil executable
+build: deps
+	$(SWIFT) build -c release --product vigil
+
+## audit: build, then audit the sample captures (exit 1 means findings, as expected here)
+audit: build
+	@.build/release/vigil audit samples/; status=$$?; \
+	if [ $$status -eq 1 ]; then echo "(vigil exited 1: the samples hold findings at or above --fail-on high, as they should)"; \
+	elif [ $$status -ne 0 ]; then exit $$status; fi
+
+## test: the whole test suite (Swift Testing), including the conformance data in ../shared
+test: deps
+	$(SWIFT) test --disable-xctest
+
+## lint: swift-format in strict mode over Sources and Tests
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+## format: rewrite Sources and Tests in the house style
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+## samples / fixtures: regenerate the committed captures from their scripts
+samples:
+	python3 samples/make-samples.py
+fixtures:
+	python3 Tests/VigilCaptureTests/Fixtures/make-fixtures.py
+
+## check-generated: the committed captures are exactly what their scripts make
+check-generated: samples fixtures
+	git diff --exit-code --stat -- samples Tests/VigilCaptureTests/Fixtures
+
+## bench: every benchmark in bench/ (each prints its ratio against a baseline tool last)
+bench: build
+	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+	bash bench/capture.sh
+
+clean:
+	rm -rf .build bench/.data

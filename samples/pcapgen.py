@@ -12,6 +12,7 @@ LINKTYPE_NULL = 0
 LINKTYPE_ETHERNET = 1
 LINKTYPE_RAW = 101
 LINKTYPE_LINUX_SLL = 113
+LINKTYPE_LINUX_SLL2 = 276
 
 
 class PcapWriter:
@@ -74,9 +75,12 @@ def mac(text):
 
 
 def ethernet(src_mac, dst_mac, ethertype, payload, vlan=None):
+    """An Ethernet II frame. `vlan` is one 802.1Q tag id, or a list of (TPID, id) pairs for
+    stacked tags (QinQ: [(0x88A8, outer), (0x8100, inner)])."""
     header = mac(dst_mac) + mac(src_mac)
-    if vlan is not None:
-        header += struct.pack("!HH", 0x8100, vlan)
+    tags = [] if vlan is None else ([(0x8100, vlan)] if isinstance(vlan, int) else vlan)
+    for tpid, tag in tags:
+        header += struct.pack("!HH", tpid, tag)
     frame = header + struct.pack("!H", ethertype) + payload
     return frame + b"\0" * max(0, 60 - len(frame))  # minimum frame size: pads, as a NIC would
 
@@ -84,6 +88,10 @@ def ethernet(src_mac, dst_mac, ethertype, payload, vlan=None):
 def linux_sll(ethertype, payload, src_mac="02:00:00:00:00:01"):
     address = mac(src_mac) + b"\0\0"
     return struct.pack("!HHH", 0, 1, 6) + address + struct.pack("!H", ethertype) + payload
+
+
+def linux_sll2(ethertype, payload, src_mac="02:00:00:00:00:01", interface=2):
+    return struct.pack("!HHIHBB", ethertype, 0, interface, 1, 0, 6) + mac(src_mac) + b"\0\0" + payload
 
 
 def ipv4(src, dst, protocol, payload, ident=1, ttl=64):
@@ -158,6 +166,8 @@ class Link:
             return ethernet(src_host.mac, dst_host.mac, ethertype, packet, vlan=self.vlan)
         if self.linktype == LINKTYPE_LINUX_SLL:
             return linux_sll(ethertype, packet, src_host.mac)
+        if self.linktype == LINKTYPE_LINUX_SLL2:
+            return linux_sll2(ethertype, packet, src_host.mac)
         if self.linktype == LINKTYPE_RAW:
             return packet
         if self.linktype == LINKTYPE_NULL:

@@ -96,7 +96,8 @@ enum Output {
             // such as /dev/null or a FIFO is written in place.
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let type = exists ? (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType : nil
+            let type =
+                exists ? (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType : nil
             if exists && type != .typeRegular {
                 guard let handle = FileHandle(forWritingAtPath: path) else {
                     throw VigilError(.output, path: path, reason: "cannot open for writing")

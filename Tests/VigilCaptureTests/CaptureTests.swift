@@ -73,6 +73,27 @@ struct FTPCaptureTests {
                     user: "grace", secret: "last-words", outcome: "unknown", client: "192.168.1.50:40020",
                     server: "192.168.1.20:21")
             ], packets: 11),
+        CaptureCase(
+            file: "ftp-null-loopback.pcap", format: .pcap,
+            logins: [
+                ExpectedLogin(
+                    user: "heidi", secret: "loop-back", outcome: "success (230)", client: "192.168.1.50:40040",
+                    server: "192.168.1.20:21")
+            ], packets: 16),
+        CaptureCase(
+            file: "ftp-sll2.pcap", format: .pcap,
+            logins: [
+                ExpectedLogin(
+                    user: "ivan", secret: "cooked-2", outcome: "success (230)", client: "192.168.1.50:40040",
+                    server: "192.168.1.20:2121")
+            ], packets: 16),
+        CaptureCase(
+            file: "ftp-qinq.pcap", format: .pcap,
+            logins: [
+                ExpectedLogin(
+                    user: "judy", secret: "double-tag", outcome: "success (230)", client: "192.168.1.50:40040",
+                    server: "192.168.1.20:21")
+            ], packets: 16),
         CaptureCase(file: "ftp-auth-tls.pcap", format: .pcap, logins: [], packets: 16),
         CaptureCase(file: "no-ftp.pcap", format: .pcap, logins: [], packets: 38),
         CaptureCase(
@@ -161,12 +182,31 @@ struct FTPCaptureTests {
         #expect(events.compactMap(\.credential).allSatisfy { $0.secret.reveal() != "Tr0ub4dor&3" })
     }
 
-    @Test func flowTableLimitIsReported() throws {
+    @Test func closedConnectionsLeaveTheTable() throws {
+        // Three connections, one after the other: each is forgotten at its FINs, so a table of
+        // one is enough and nothing is refused.
         let limits = CaptureLimits(maxFlows: 1)
         let (outcome, _) = try read(TestPaths.fixture("no-ftp.pcap"), limits: limits)
         #expect(outcome.error == nil)
-        // Three connections, one at a time: each closes before the next opens, so none is refused.
         #expect(!outcome.input.warnings.contains { $0.contains("flow table full") })
+    }
+
+    @Test func flowTableLimitIsReported() {
+        let table = FlowTable(path: "x", limits: CaptureLimits(maxFlows: 2))
+        var events: [Event] = []
+        let payload: [UInt8] = Array("USER a\r\n".utf8)
+        payload.withUnsafeBytes { bytes in
+            for port in UInt16(40000)..<40005 {
+                let segment = TransportPacket(
+                    source: IPAddress(v4: 0x0A00_0001), destination: IPAddress(v4: 0x0A00_0002), ipProtocol: 6,
+                    sourcePort: port, destinationPort: 2121, sequence: 1, acknowledgement: 0, tcpFlags: TCPFlag.ack,
+                    payload: bytes)
+                table.process(segment, packet: Int(port - 39999), time: Timestamp(seconds: 1), into: &events)
+            }
+        }
+        #expect(table.count == 2)
+        #expect(table.warnings.count == 1)
+        #expect(table.warnings.first?.contains("flow table full (2 connections)") == true)
     }
 }
 

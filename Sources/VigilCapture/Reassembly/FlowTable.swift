@@ -106,8 +106,10 @@ final class FlowTable {
         if let existing = flows[key] {
             flow = existing
         } else {
-            // A lone RST or FIN of a connection we never saw opens nothing.
-            guard segment.tcpFlags & (TCPFlag.rst | TCPFlag.fin) == 0 || !segment.payload.isEmpty else { return }
+            // Only a SYN or data opens a connection: the last ACK of one that just closed, or a
+            // lone RST or FIN, must not bring it back.
+            guard segment.tcpFlags & TCPFlag.syn != 0 || !segment.payload.isEmpty else { return }
+            guard segment.tcpFlags & TCPFlag.rst == 0 else { return }
             guard makeRoom(time, into: &events) else { return }
             flow = TCPFlow(key: key, clientIsA: Self.sourceIsClient(segment) == fromA, time: time)
             flows[key] = flow

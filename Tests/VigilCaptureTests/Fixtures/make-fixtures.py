@@ -129,6 +129,20 @@ def ftp_auth_tls(path):
     writer.close()
 
 
+def simple_login(path, linktype, user, password, port=21, vlan=None, start=1700000700.0):
+    """One FTP login, accepted, on the given link type."""
+    writer = g.PcapWriter(path, linktype=linktype)
+    link = g.Link(writer, linktype=linktype, start=start, vlan=vlan)
+    c = g.Conversation(link, client, server, 40040, port).handshake()
+    c.send("server", "220 ready\r\n")
+    c.send("client", "USER %s\r\n" % user)
+    c.send("server", "331 Password\r\n")
+    c.send("client", "PASS %s\r\n" % password)
+    c.send("server", "230 Logged in\r\n")
+    c.close()
+    writer.close()
+
+
 def truncated(source, path, cut):
     with open(source, "rb") as f:
         data = f.read()
@@ -157,6 +171,10 @@ if __name__ == "__main__":
     no_ftp(os.path.join(HERE, "no-ftp.pcap"))
     ftp_no_reply(os.path.join(HERE, "ftp-no-reply.pcap"))
     ftp_auth_tls(os.path.join(HERE, "ftp-auth-tls.pcap"))
+    simple_login(os.path.join(HERE, "ftp-null-loopback.pcap"), g.LINKTYPE_NULL, "heidi", "loop-back")
+    simple_login(os.path.join(HERE, "ftp-sll2.pcap"), g.LINKTYPE_LINUX_SLL2, "ivan", "cooked-2", port=2121)
+    simple_login(os.path.join(HERE, "ftp-qinq.pcap"), g.LINKTYPE_ETHERNET, "judy", "double-tag",
+                 vlan=[(0x88A8, 100), (0x8100, 200)])
     # The last record (a final ACK, 54 + 16 bytes) loses 20 bytes: every login is before it.
     truncated(os.path.join(HERE, "ftp-port-2121.pcap"), os.path.join(HERE, "truncated.pcap"), 20)
     truncated(os.path.join(HERE, "ftp-port-2121.pcap"), os.path.join(HERE, "truncated-header-only.pcap"),

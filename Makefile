@@ -1,9 +1,9 @@
 # Vigil: build, test, audit the samples, benchmark.
 # `make audit` and `make test` work on a fresh Debian 12 machine with the Swift toolchain:
-# they install the C libraries Vigil links against when they are missing.
+# they install the C libraries Vigil links against (and the IEEE MAC registry) when missing.
 
 SWIFT ?= swift
-APT_PACKAGES ?= libpcap-dev libssl-dev
+APT_PACKAGES ?= libpcap-dev libssl-dev ieee-data
 BENCH_PACKAGES ?= tcpdump
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 

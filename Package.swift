@@ -60,7 +60,7 @@ let package = Package(
             name: "VigilCoreTests", dependencies: ["VigilTestSupport", "VigilCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilCaptureTests",
-            dependencies: ["VigilCapture", "VigilCore", "VigilTestSupport"],
+            dependencies: ["VigilCapture", "VigilCore", "VigilRules", "VigilTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -30,9 +30,13 @@ public struct Audit: Sendable {
         var errors = collected.errors
         var inputs: [InputReport] = []
         let engine = RuleEngine(rules: rules.rules)
+        let devices = DeviceTracker()
         for file in collected.files {
             do {
-                let outcome = try CaptureReader(limits: limits).read(path: file.path) { engine.process($0) }
+                let outcome = try CaptureReader(limits: limits).read(path: file.path) { event in
+                    engine.process(event)
+                    devices.process(event)
+                }
                 inputs.append(outcome.input)
                 if let error = outcome.error { errors.append(error) }
             } catch let error as VigilError {
@@ -42,7 +46,7 @@ public struct Audit: Sendable {
         let report = Report(
             toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: inputs,
             findings: try engine.findings(),
-            devices: [], revealSecrets: revealSecrets)
+            devices: devices.list(), revealSecrets: revealSecrets)
         return Result(report: report, errors: errors, skipped: collected.skipped)
     }
 

@@ -39,6 +39,9 @@ public struct CaptureReader: Sendable {
                 "link type \(file.linkType) is not decoded yet: packets were counted but not analysed")
         }
         let flows = FlowTable(path: name, limits: limits)
+        let devices = DeviceObserver(path: name)
+        let udp = UDPAnalyzer(path: name, devices: devices)
+        let fragments = FragmentReassembler()
         var events: [Event] = []
         var stop: VigilError?
         let decodes = LinkType.isSupported(file.linkType)
@@ -61,20 +64,49 @@ public struct CaptureReader: Sendable {
                 break
             }
             guard let packet else { break }
-            if decodes, let segment = PacketDecoder.decode(packet.bytes, linkType: file.linkType),
-                segment.ipProtocol == 6
+            guard decodes, let frame = PacketDecoder.decodeFrame(packet.bytes, linkType: file.linkType) else {
+                continue
+            }
+            devices.observe(frame, packet: packet.number, time: packet.time, into: &events)
+            if let segment = frame.transport {
+                dispatch(segment, frame: frame, packet: packet, flows: flows, udp: udp, into: &events)
+            } else if let fragment = frame.fragment,
+                let whole = fragments.add(fragment, time: packet.time)
             {
-                flows.process(segment, packet: packet.number, time: packet.time, into: &events)
-                if !events.isEmpty {
-                    for event in events { try handler(event) }
-                    events.removeAll(keepingCapacity: true)
+                whole.withUnsafeBytes { bytes in
+                    let key = fragment.key
+                    if let segment = PacketDecoder.transport(
+                        protocol: key.ipProtocol, source: key.source, destination: key.destination, bytes)
+                    {
+                        dispatch(segment, frame: frame, packet: packet, flows: flows, udp: udp, into: &events)
+                    }
                 }
+            }
+            if !events.isEmpty {
+                for event in events { try handler(event) }
+                events.removeAll(keepingCapacity: true)
             }
         }
         flows.finishAll(into: &events)
+        udp.finish(into: &events)
+        devices.finish(into: &events)
         for event in events { try handler(event) }
+        if fragments.dropped > 0 {
+            input.warnings.append("\(fragments.dropped) fragmented IPv4 datagram(s) could not be reassembled")
+        }
         input.packets = file.packetCount
         input.warnings += flows.warnings
         return Outcome(input: input, error: stop)
+    }
+
+    private func dispatch(
+        _ segment: TransportPacket, frame: DecodedFrame, packet: RawPacket, flows: FlowTable, udp: UDPAnalyzer,
+        into events: inout [Event]
+    ) {
+        switch segment.ipProtocol {
+        case 6: flows.process(segment, packet: packet.number, time: packet.time, into: &events)
+        case 17: udp.process(segment, frame: frame, packet: packet.number, time: packet.time, into: &events)
+        default: break
+        }
     }
 }

@@ -81,28 +81,70 @@ public enum AuthOutcome: Hashable, Sendable, CustomStringConvertible {
     public var description: String { reply.map { "\(label) (\($0))" } ?? label }
 }
 
+/// What a credential's secret is.
+public enum CredentialKind: String, Sendable, Hashable {
+    /// A password or passphrase, in clear.
+    case password
+    /// A challenge-response or digest to crack offline (NTLM, Kerberos, PostgreSQL MD5, VNC).
+    case hash
+    /// An SNMP community string.
+    case community
+    /// A bearer token or API key.
+    case token
+}
+
+/// A named, non-secret detail of a credential (`realm`, `version`, `server_challenge`).
+public struct CredentialAttribute: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
 /// A login seen in clear: who, to what, with which secret, and how the server answered.
 public struct Credential: Sendable, Hashable {
     /// The protocol's short name as reports print it: `ftp`, `http-basic`, `ldap`, ...
     public var protocolName: String
     public var username: String
+    /// For a hash, the hashcat input line; otherwise the clear secret.
     public var secret: Secret
+    public var kind: CredentialKind
     public var client: Endpoint?
     public var server: Endpoint?
     public var outcome: AuthOutcome
     /// Packet numbers that make up the evidence (user, secret, reply), in capture order.
     public var packets: [Int]
+    /// Windows or Kerberos domain (realm), where the protocol carries one.
+    public var domain: String?
+    /// The client's host name, where the protocol carries one (NTLM).
+    public var workstation: String?
+    /// The hashcat mode that cracks ``secret`` when it is a hash (5500, 5600, 13100, ...).
+    public var hashcatMode: Int?
+    /// Other non-secret details, in the order the dissector found them.
+    public var attributes: [CredentialAttribute]
 
     public init(
-        protocolName: String, username: String, secret: Secret, client: Endpoint?, server: Endpoint?,
-        outcome: AuthOutcome, packets: [Int]
+        protocolName: String, username: String, secret: Secret, kind: CredentialKind = .password, client: Endpoint?,
+        server: Endpoint?, outcome: AuthOutcome, packets: [Int], domain: String? = nil, workstation: String? = nil,
+        hashcatMode: Int? = nil, attributes: [CredentialAttribute] = []
     ) {
         self.protocolName = protocolName
         self.username = username
         self.secret = secret
+        self.kind = kind
         self.client = client
         self.server = server
         self.outcome = outcome
         self.packets = packets
+        self.domain = domain
+        self.workstation = workstation
+        self.hashcatMode = hashcatMode
+        self.attributes = attributes
     }
+
+    /// The value of the attribute `name`, if present.
+    public func attribute(_ name: String) -> String? { attributes.first { $0.name == name }?.value }
 }

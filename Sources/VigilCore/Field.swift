@@ -22,8 +22,10 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
         "user.name", "host.name",
         "service", "process", "process.pid", "protocol",
         "credential.protocol", "credential.kind", "credential.outcome", "credential.reply",
-        "credential.anonymous",
-        "tls.version", "dhcp.hostname",
+        "credential.anonymous", "credential.hashcat_mode", "credential.version", "user.domain",
+        "tls.version", "tls.server_name", "ssh.version", "ssh.software", "http.method", "url.path",
+        "dhcp.hostname", "dhcp.vendor_class", "dhcp.fingerprint", "dhcp.requested_ip",
+        "device.source", "device.platform", "device.port",
     ]
 
     private static let byName: [String: Field] = {
@@ -62,6 +64,20 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
     public static let credentialOutcome = known("credential.outcome")
     public static let credentialReply = known("credential.reply")
     public static let credentialAnonymous = known("credential.anonymous")
+    public static let credentialHashcatMode = known("credential.hashcat_mode")
+    public static let credentialVersion = known("credential.version")
+    public static let userDomain = known("user.domain")
     public static let tlsVersion = known("tls.version")
+    public static let tlsServerName = known("tls.server_name")
+    public static let sshVersion = known("ssh.version")
+    public static let sshSoftware = known("ssh.software")
+    public static let httpMethod = known("http.method")
+    public static let urlPath = known("url.path")
     public static let dhcpHostname = known("dhcp.hostname")
+    public static let dhcpVendorClass = known("dhcp.vendor_class")
+    public static let dhcpFingerprint = known("dhcp.fingerprint")
+    public static let dhcpRequestedIP = known("dhcp.requested_ip")
+    public static let deviceSource = known("device.source")
+    public static let devicePlatform = known("device.platform")
+    public static let devicePort = known("device.port")
 }

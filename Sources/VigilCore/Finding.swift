@@ -109,10 +109,19 @@ public struct Device: Sendable, Hashable {
     public var lastSeen: Timestamp
     public var managed: Bool
     public var assetTag: String?
+    /// Switch or router platform (CDP, LLDP system description).
+    public var platform: String?
+    /// The switch port it announced (CDP, LLDP).
+    public var port: String?
+    /// The MAC's U/L bit is set: a randomised or virtual address, not a vendor's.
+    public var locallyAdministered: Bool
+    /// How it was seen: `arp`, `dhcp`, `lldp`, `cdp`, `mdns`, `llmnr`, `traffic`.
+    public var seenBy: [String]
 
     public init(
         mac: String, ips: [String], hostnames: [String], vendor: String?, firstSeen: Timestamp, lastSeen: Timestamp,
-        managed: Bool, assetTag: String?
+        managed: Bool, assetTag: String?, platform: String? = nil, port: String? = nil,
+        locallyAdministered: Bool = false, seenBy: [String] = []
     ) {
         self.mac = mac
         self.ips = ips
@@ -122,5 +131,9 @@ public struct Device: Sendable, Hashable {
         self.lastSeen = lastSeen
         self.managed = managed
         self.assetTag = assetTag
+        self.platform = platform
+        self.port = port
+        self.locallyAdministered = locallyAdministered
+        self.seenBy = seenBy
     }
 }

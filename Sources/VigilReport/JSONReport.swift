@@ -81,7 +81,12 @@ public enum JSONReport {
             ("server", .optional(credential.server?.description)),
             ("outcome", .string(credential.outcome.description)),
             ("packets", .array(credential.packets.map { .int(Int64($0)) })),
+            ("kind", .string(credential.kind.rawValue)),
+            ("domain", .optional(credential.domain)),
+            ("workstation", .optional(credential.workstation)),
+            ("hashcat_mode", credential.hashcatMode.map { .int(Int64($0)) } ?? .null),
         ]
+        for attribute in credential.attributes { members.append((attribute.name, .string(attribute.value))) }
         return .object(members)
     }
 
@@ -95,6 +100,10 @@ public enum JSONReport {
             ("last_seen", .string(device.lastSeen.iso8601)),
             ("managed", .bool(device.managed)),
             ("asset_tag", .optional(device.assetTag)),
+            ("locally_administered", .bool(device.locallyAdministered)),
+            ("platform", .optional(device.platform)),
+            ("port", .optional(device.port)),
+            ("seen_by", .array(device.seenBy.map(JSONValue.string))),
         ])
     }
 }

@@ -130,11 +130,13 @@ struct CLITests {
         let result = try VigilBinary.run(["events", TestPaths.fixture("ftp-port-2121.pcap")])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.count == 2)
+        var kinds: [String] = []
         for line in lines {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            #expect(json["kind"] as? String == "credential.observed")
+            kinds.append(try #require(json["kind"] as? String))
         }
+        #expect(kinds.filter { $0 == "credential.observed" }.count == 2)
+        #expect(kinds.filter { $0 == "device.observed" }.count == 4, "two hosts, first and last sighting each")
         #expect(!result.stdout.contains("hunter2"))
     }
 

@@ -1,6 +1,7 @@
 /// The transport-layer view of one packet: addresses, ports, TCP sequence state and payload.
 ///
-/// `payload` points into the capture buffer and is valid only while that packet is.
+/// `payload` points into the capture buffer (or a reassembly buffer) and is valid only while
+/// that packet is being processed.
 struct TransportPacket {
     var source: IPAddress
     var destination: IPAddress
@@ -12,6 +13,38 @@ struct TransportPacket {
     var acknowledgement: UInt32 = 0
     var tcpFlags: UInt8 = 0
     var payload: UnsafeRawBufferPointer
+}
+
+/// One piece of a fragmented IPv4 datagram.
+struct IPv4Fragment {
+    var key: FragmentKey
+    /// Offset of this piece in the datagram's payload, in bytes.
+    var offset: Int
+    var moreFragments: Bool
+    var data: UnsafeRawBufferPointer
+}
+
+/// What identifies the pieces of one IPv4 datagram (RFC 791).
+struct FragmentKey: Hashable {
+    var source: IPAddress
+    var destination: IPAddress
+    var identification: UInt16
+    var ipProtocol: UInt8
+}
+
+/// Everything decoded from one frame; byte views point into the capture buffer.
+struct DecodedFrame {
+    /// Link-layer addresses as 48-bit integers, where the link type has them.
+    var sourceMAC: MACAddress?
+    var destinationMAC: MACAddress?
+    /// The EtherType after any VLAN tags; 0 for an 802.3 length frame or a link without one.
+    var etherType: UInt16 = 0
+    /// The bytes after the link-layer header (for 802.3 frames, from the LLC header on).
+    var linkPayload: UnsafeRawBufferPointer
+    /// The IP source address, when the frame holds IP.
+    var ipSource: IPAddress?
+    var transport: TransportPacket?
+    var fragment: IPv4Fragment?
 }
 
 /// TCP header flag bits.
@@ -40,98 +73,163 @@ enum LinkType {
     }
 }
 
+/// EtherTypes Vigil reads.
+enum EtherType {
+    static let ipv4: UInt16 = 0x0800
+    static let arp: UInt16 = 0x0806
+    static let ipv6: UInt16 = 0x86DD
+    static let lldp: UInt16 = 0x88CC
+    static let vlanTags: [UInt16] = [0x8100, 0x88A8, 0x9100]
+}
+
 /// Decodes link, network and transport headers from raw packet bytes without allocating.
 ///
 /// Checksums are not verified: captures taken on a host with checksum offload carry wrong
 /// checksums on every outgoing packet, and a decoder that drops them misses the logins.
 enum PacketDecoder {
-    private static let etherTypeIPv4: UInt16 = 0x0800
-    private static let etherTypeIPv6: UInt16 = 0x86DD
-    private static let vlanTags: Set<UInt16> = [0x8100, 0x88A8, 0x9100]
-
     /// The TCP or UDP packet inside `bytes`, or `nil` if it holds something else or is malformed.
     static func decode(_ bytes: UnsafeRawBufferPointer, linkType: Int32) -> TransportPacket? {
+        decodeFrame(bytes, linkType: linkType)?.transport
+    }
+
+    /// Every layer Vigil reads from one frame, or `nil` when the link header itself is cut short.
+    static func decodeFrame(_ bytes: UnsafeRawBufferPointer, linkType: Int32) -> DecodedFrame? {
         switch linkType {
         case LinkType.ethernet:
             guard bytes.count >= 14 else { return nil }
             var offset = 12
             var etherType = bytes.be16(offset)
-            while vlanTags.contains(etherType) {
+            var tags = 0
+            while EtherType.vlanTags.contains(etherType) && tags < 8 {
                 offset += 4
+                tags += 1
                 guard bytes.count >= offset + 2 else { return nil }
                 etherType = bytes.be16(offset)
             }
-            return network(etherType: etherType, bytes.slice(offset + 2, bytes.count))
+            var frame = DecodedFrame(
+                sourceMAC: MACAddress(bytes, at: 6), destinationMAC: MACAddress(bytes, at: 0),
+                linkPayload: bytes.slice(offset + 2, bytes.count))
+            if etherType >= 0x0600 {
+                frame.etherType = etherType
+                network(etherType: etherType, into: &frame)
+            } else {
+                // 802.3: a length, not a type; the payload is bounded by it (CDP, STP, ...).
+                frame.linkPayload = bytes.slice(offset + 2, offset + 2 + Int(etherType))
+            }
+            return frame
         case LinkType.null, LinkType.loop:
             guard bytes.count >= 4 else { return nil }
             // The address family is in the capturing host's byte order for NULL; try both.
             let family = bytes[0] != 0 ? UInt32(bytes[0]) : UInt32(bytes[3])
-            let payload = bytes.slice(4, bytes.count)
+            var frame = DecodedFrame(linkPayload: bytes.slice(4, bytes.count))
             switch family {
-            case 2: return ipv4(payload)
-            case 10, 24, 28, 30: return ipv6(payload)
-            default: return nil
+            case 2: network(etherType: EtherType.ipv4, into: &frame)
+            case 10, 24, 28, 30: network(etherType: EtherType.ipv6, into: &frame)
+            default: break
             }
+            return frame
         case LinkType.raw, LinkType.rawLinux, LinkType.rawOpenBSD, LinkType.ipv4, LinkType.ipv6:
-            guard let first = bytes.first else { return nil }
-            switch first >> 4 {
-            case 4: return ipv4(bytes)
-            case 6: return ipv6(bytes)
-            default: return nil
+            var frame = DecodedFrame(linkPayload: bytes)
+            switch bytes.first.map({ $0 >> 4 }) {
+            case 4: network(etherType: EtherType.ipv4, into: &frame)
+            case 6: network(etherType: EtherType.ipv6, into: &frame)
+            default: break
             }
+            return frame
         case LinkType.linuxSLL:
             guard bytes.count >= 16 else { return nil }
-            return network(etherType: bytes.be16(14), bytes.slice(16, bytes.count))
+            let addressLength = Int(bytes.be16(4))
+            var frame = DecodedFrame(
+                sourceMAC: addressLength == 6 ? MACAddress(bytes, at: 6) : nil, etherType: bytes.be16(14),
+                linkPayload: bytes.slice(16, bytes.count))
+            network(etherType: frame.etherType, into: &frame)
+            return frame
         case LinkType.linuxSLL2:
             guard bytes.count >= 20 else { return nil }
-            return network(etherType: bytes.be16(0), bytes.slice(20, bytes.count))
+            var frame = DecodedFrame(
+                sourceMAC: bytes[11] == 6 ? MACAddress(bytes, at: 12) : nil, etherType: bytes.be16(0),
+                linkPayload: bytes.slice(20, bytes.count))
+            network(etherType: frame.etherType, into: &frame)
+            return frame
         default:
             return nil
         }
     }
 
-    private static func network(etherType: UInt16, _ bytes: UnsafeRawBufferPointer) -> TransportPacket? {
+    private static func network(etherType: UInt16, into frame: inout DecodedFrame) {
         switch etherType {
-        case etherTypeIPv4: ipv4(bytes)
-        case etherTypeIPv6: ipv6(bytes)
-        default: nil
+        case EtherType.ipv4: ipv4(frame.linkPayload, into: &frame)
+        case EtherType.ipv6: ipv6(frame.linkPayload, into: &frame)
+        default: break
         }
     }
 
-    private static func ipv4(_ bytes: UnsafeRawBufferPointer) -> TransportPacket? {
-        guard bytes.count >= 20, bytes[0] >> 4 == 4 else { return nil }
+    private static func ipv4(_ bytes: UnsafeRawBufferPointer, into frame: inout DecodedFrame) {
+        guard bytes.count >= 20, bytes[0] >> 4 == 4 else { return }
         let headerLength = Int(bytes[0] & 0x0f) * 4
         let totalLength = Int(bytes.be16(2))
-        guard headerLength >= 20, totalLength >= headerLength, bytes.count >= headerLength else { return nil }
-        let fragment = bytes.be16(6)
-        // Fragments other than an unfragmented datagram are left to a later reassembly stage.
-        guard fragment & 0x3fff == 0 else { return nil }
+        guard headerLength >= 20, totalLength >= headerLength, bytes.count >= headerLength else { return }
+        let source = IPAddress(v4: bytes.be32(12))
+        let destination = IPAddress(v4: bytes.be32(16))
+        frame.ipSource = source
         // Ethernet pads short frames: the IP total length, not the frame, says where data ends.
         let end = min(totalLength, bytes.count)
-        return transport(
-            protocol: bytes[9], source: IPAddress(v4: bytes.be32(12)), destination: IPAddress(v4: bytes.be32(16)),
-            bytes.slice(headerLength, end))
+        let flags = bytes.be16(6)
+        let offset = Int(flags & 0x1fff) * 8
+        let more = flags & 0x2000 != 0
+        if offset != 0 || more {
+            frame.fragment = IPv4Fragment(
+                key: FragmentKey(
+                    source: source, destination: destination, identification: bytes.be16(4), ipProtocol: bytes[9]),
+                offset: offset, moreFragments: more, data: bytes.slice(headerLength, end))
+            return
+        }
+        frame.transport = transport(
+            protocol: bytes[9], source: source, destination: destination, bytes.slice(headerLength, end))
     }
 
-    private static func ipv6(_ bytes: UnsafeRawBufferPointer) -> TransportPacket? {
-        guard bytes.count >= 40, bytes[0] >> 4 == 6 else { return nil }
+    private static func ipv6(_ bytes: UnsafeRawBufferPointer, into frame: inout DecodedFrame) {
+        guard bytes.count >= 40, bytes[0] >> 4 == 6 else { return }
         let payloadLength = Int(bytes.be16(4))
         let source = IPAddress(v6: bytes.be64(8), bytes.be64(16))
         let destination = IPAddress(v6: bytes.be64(24), bytes.be64(32))
+        frame.ipSource = source
         var next = bytes[6]
         var offset = 40
         let end = min(40 + payloadLength, bytes.count)
-        // Hop-by-hop, routing, destination options: skip; a fragment header ends decoding here.
-        while next == 0 || next == 43 || next == 60 {
-            guard end >= offset + 8 else { return nil }
-            next = bytes[offset]
-            offset += (Int(bytes[offset + 1]) + 1) * 8
+        // Hop-by-hop (0), routing (43), destination options (60), mobility (135): skip, each
+        // giving its length in 8-octet units after the first 8. A fragment header (44) is 8
+        // octets; only a first fragment (offset 0) is decoded further.
+        var headers = 0
+        while headers < 16 {
+            headers += 1
+            switch next {
+            case 0, 43, 60, 135:
+                guard end >= offset + 8 else { return }
+                next = bytes[offset]
+                offset += (Int(bytes[offset + 1]) + 1) * 8
+            case 44:
+                guard end >= offset + 8 else { return }
+                let fragmentOffset = bytes.be16(offset + 2) & 0xfff8
+                let more = bytes[offset + 3] & 1 != 0
+                guard fragmentOffset == 0, !more else { return }
+                next = bytes[offset]
+                offset += 8
+            case 51:  // authentication header: length in 4-octet units, plus 2
+                guard end >= offset + 8 else { return }
+                next = bytes[offset]
+                offset += (Int(bytes[offset + 1]) + 2) * 4
+            default:
+                guard offset <= end else { return }
+                frame.transport = transport(
+                    protocol: next, source: source, destination: destination, bytes.slice(offset, end))
+                return
+            }
         }
-        guard offset <= end else { return nil }
-        return transport(protocol: next, source: source, destination: destination, bytes.slice(offset, end))
     }
 
-    private static func transport(
+    /// The TCP or UDP header at the start of `bytes`.
+    static func transport(
         protocol number: UInt8, source: IPAddress, destination: IPAddress, _ bytes: UnsafeRawBufferPointer
     ) -> TransportPacket? {
         switch number {
@@ -155,4 +253,37 @@ enum PacketDecoder {
             return nil
         }
     }
+}
+
+/// A 48-bit IEEE MAC address.
+struct MACAddress: Hashable {
+    var value: UInt64
+
+    init(_ value: UInt64) { self.value = value & 0xFFFF_FFFF_FFFF }
+
+    /// The address at `offset` in `bytes`, or `nil` when the bytes are too short.
+    init?(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
+        guard bytes.count >= offset + 6 else { return nil }
+        var value: UInt64 = 0
+        for index in offset..<offset + 6 { value = value << 8 | UInt64(bytes[index]) }
+        self.value = value
+    }
+
+    /// `aa:bb:cc:dd:ee:ff`, lower case.
+    var text: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(17)
+        for shift in stride(from: 40, through: 0, by: -8) {
+            let byte = UInt8(truncatingIfNeeded: value >> UInt64(shift))
+            if shift != 40 { out.append(0x3A) }
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Group (multicast or broadcast) addresses name no single device.
+    var isGroup: Bool { (value >> 40) & 1 == 1 }
+    var isZero: Bool { value == 0 }
 }

@@ -11,6 +11,49 @@ struct FlowContext {
     var path: String
     var client: Endpoint
     var server: Endpoint
+    /// `tcp` or `udp`.
+    var transport: String = "tcp"
+}
+
+extension FlowContext {
+    /// A `credential.observed` event for `credential`, located at `packet`, with the fields
+    /// every credential event carries.
+    func credentialEvent(_ credential: Credential, time: Timestamp, packet: Int) -> Event {
+        var event = Event(
+            kind: .credentialObserved, time: time, source: SourceLocation(path: path, position: .packet(packet)),
+            credential: credential)
+        event.set(.srcIP, client.ip)
+        event.set(.srcPort, client.port)
+        event.set(.dstIP, server.ip)
+        event.set(.dstPort, server.port)
+        event.set(.transport, transport)
+        event.set(.protocol, credential.protocolName)
+        event.set(.userName, credential.username)
+        event.set(.userDomain, credential.domain)
+        event.set(.hostName, credential.workstation)
+        event.set(.credentialProtocol, credential.protocolName)
+        event.set(.credentialKind, credential.kind.rawValue)
+        event.set(.credentialOutcome, credential.outcome.label)
+        event.set(.credentialReply, credential.outcome.reply)
+        event.set(.credentialHashcatMode, credential.hashcatMode)
+        event.set(.credentialVersion, credential.attribute("version"))
+        event.set(
+            .credentialAnonymous, ["anonymous", "ftp"].contains(credential.username.lowercased()))
+        return event
+    }
+
+    /// A credential from this connection's client to its server.
+    func credential(
+        _ protocolName: String, user: String, secret bytes: some Sequence<UInt8>, kind: CredentialKind = .password,
+        outcome: AuthOutcome = .unknown, packets: [Int], domain: String? = nil, workstation: String? = nil,
+        hashcatMode: Int? = nil, attributes: [CredentialAttribute] = []
+    ) -> Credential? {
+        guard let secret = try? Secret(clear: bytes) else { return nil }
+        return Credential(
+            protocolName: protocolName, username: user, secret: secret, kind: kind, client: client, server: server,
+            outcome: outcome, packets: packets, domain: domain, workstation: workstation, hashcatMode: hashcatMode,
+            attributes: attributes)
+    }
 }
 
 /// The first bytes each end of a connection sent, for a dissector to recognise its protocol.
@@ -51,7 +94,9 @@ protocol TCPDissector: Sendable {
 }
 
 /// Every TCP dissector, in the order they are asked to recognise a connection.
-let tcpDissectors: [any TCPDissector.Type] = [FTPDissector.self]
+let tcpDissectors: [any TCPDissector.Type] = [
+    FTPDissector.self, HTTPDissector.self, RedisDissector.self, LDAPDissector.self, NTLMCarrierDissector.self,
+]
 
 /// The first line of a byte stream, as probes see it.
 enum FirstLine: Equatable {

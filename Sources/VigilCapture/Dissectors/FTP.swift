@@ -141,27 +141,11 @@ final class FTPSession: TCPSession {
     private func emit(outcome: AuthOutcome, replyPacket: Int?, into events: inout [Event]) {
         guard let pass = password else { return }
         password = nil
-        let username = user?.name ?? ""
-        guard let secret = try? Secret(clear: pass.bytes) else { return }
         let packets = [user?.packet, pass.packet, replyPacket].compactMap { $0 }
-        let credential = Credential(
-            protocolName: FTPDissector.name, username: username, secret: secret, client: context.client,
-            server: context.server, outcome: outcome, packets: packets)
-        var event = Event(
-            kind: .credentialObserved, time: pass.time,
-            source: SourceLocation(path: context.path, position: .packet(pass.packet)), credential: credential)
-        event.set(.srcIP, context.client.ip)
-        event.set(.srcPort, context.client.port)
-        event.set(.dstIP, context.server.ip)
-        event.set(.dstPort, context.server.port)
-        event.set(.transport, "tcp")
-        event.set(.protocol, FTPDissector.name)
-        event.set(.userName, username)
-        event.set(.credentialProtocol, FTPDissector.name)
-        event.set(.credentialKind, "password")
-        event.set(.credentialOutcome, outcome.label)
-        event.set(.credentialReply, outcome.reply)
-        event.set(.credentialAnonymous, ["anonymous", "ftp"].contains(username.lowercased()))
-        events.append(event)
+        guard
+            let credential = context.credential(
+                FTPDissector.name, user: user?.name ?? "", secret: pass.bytes, outcome: outcome, packets: packets)
+        else { return }
+        events.append(context.credentialEvent(credential, time: pass.time, packet: pass.packet))
     }
 }

@@ -1,0 +1,233 @@
+internal import VigilCore
+
+/// What a device announcement said about a device.
+struct DeviceSighting {
+    var mac: MACAddress
+    var ip: String?
+    var hostname: String?
+    /// `arp`, `dhcp`, `lldp`, `cdp`, `mdns`, `traffic`, ...
+    var source: String
+    var platform: String?
+    var port: String?
+    var extra: [(Field, String)] = []
+}
+
+/// Turns device announcements and every MAC/IP pair seen into `device.observed` events.
+///
+/// MAC/IP pairs from ordinary traffic are remembered (at most `maxPairs`, and at most
+/// `maxAddressesPerMAC` addresses per MAC: a router forwards for many addresses and is not
+/// those hosts) so each gives one event at its first sighting and one at its last.
+final class DeviceObserver {
+    private struct PairKey: Hashable {
+        var mac: MACAddress
+        var ip: IPAddress
+    }
+
+    private struct PairTimes {
+        var first: Timestamp
+        var last: Timestamp
+        var firstPacket: Int
+        var lastPacket: Int
+    }
+
+    private let path: String
+    private var pairs: [PairKey: PairTimes] = [:]
+    private var addressesPerMAC: [MACAddress: Int] = [:]
+    private var lastKey: PairKey?
+    private let maxPairs: Int
+    private let maxAddressesPerMAC: Int
+
+    init(path: String, maxPairs: Int = 65_536, maxAddressesPerMAC: Int = 16) {
+        self.path = path
+        self.maxPairs = maxPairs
+        self.maxAddressesPerMAC = maxAddressesPerMAC
+    }
+
+    /// Looks at one decoded frame: ARP, LLDP and CDP announce devices; IP traffic pairs a MAC
+    /// with an address.
+    func observe(_ frame: DecodedFrame, packet: Int, time: Timestamp, into events: inout [Event]) {
+        switch frame.etherType {
+        case EtherType.arp:
+            for sighting in ARPReader.read(frame.linkPayload) {
+                events.append(event(sighting, packet: packet, time: time))
+            }
+        case EtherType.lldp:
+            if let source = frame.sourceMAC, let sighting = LLDPReader.read(frame.linkPayload, source: source) {
+                events.append(event(sighting, packet: packet, time: time))
+            }
+        case 0:
+            if let source = frame.sourceMAC, let sighting = CDPReader.read(frame.linkPayload, source: source) {
+                events.append(event(sighting, packet: packet, time: time))
+            }
+        default:
+            break
+        }
+        guard let mac = frame.sourceMAC, !mac.isGroup, !mac.isZero, let ip = frame.ipSource, !ip.isUnspecified else {
+            return
+        }
+        let key = PairKey(mac: mac, ip: ip)
+        if key == lastKey, var times = pairs[key] {
+            times.last = time
+            times.lastPacket = packet
+            pairs[key] = times
+            return
+        }
+        lastKey = key
+        if var times = pairs[key] {
+            times.last = time
+            times.lastPacket = packet
+            pairs[key] = times
+            return
+        }
+        guard pairs.count < maxPairs, addressesPerMAC[mac, default: 0] < maxAddressesPerMAC else { return }
+        addressesPerMAC[mac, default: 0] += 1
+        pairs[key] = PairTimes(first: time, last: time, firstPacket: packet, lastPacket: packet)
+        events.append(
+            event(DeviceSighting(mac: mac, ip: ip.text, source: "traffic"), packet: packet, time: time))
+    }
+
+    /// Reports the last sighting of each pair seen more than once, at the end of the capture.
+    func finish(into events: inout [Event]) {
+        let ordered = pairs.filter { $0.value.last != $0.value.first }.sorted { $0.value.last < $1.value.last }
+        for (key, times) in ordered {
+            events.append(
+                event(
+                    DeviceSighting(mac: key.mac, ip: key.ip.text, source: "traffic"), packet: times.lastPacket,
+                    time: times.last))
+        }
+    }
+
+    /// A `device.observed` event for a sighting from an application protocol (DHCP, mDNS).
+    func event(_ sighting: DeviceSighting, packet: Int, time: Timestamp) -> Event {
+        var event = Event(
+            kind: .deviceObserved, time: time, source: SourceLocation(path: path, position: .packet(packet)))
+        event.set(.srcMAC, sighting.mac.text)
+        event.set(.srcIP, sighting.ip)
+        event.set(.hostName, sighting.hostname)
+        event.set(.deviceSource, sighting.source)
+        event.set(.devicePlatform, sighting.platform)
+        event.set(.devicePort, sighting.port)
+        for (field, value) in sighting.extra { event.set(field, value) }
+        return event
+    }
+}
+
+extension IPAddress {
+    /// 0.0.0.0 or ::, which name no host.
+    var isUnspecified: Bool { high == 0 && low == 0 }
+}
+
+/// ARP (RFC 826) for Ethernet and IPv4: the sender of every request and reply, and the target
+/// of a reply, are devices with an address. A gratuitous ARP announces its sender.
+enum ARPReader {
+    static func read(_ bytes: UnsafeRawBufferPointer) -> [DeviceSighting] {
+        guard bytes.count >= 28, bytes.be16(0) == 1, bytes.be16(2) == EtherType.ipv4, bytes[4] == 6, bytes[5] == 4
+        else { return [] }
+        let operation = bytes.be16(6)
+        var sightings: [DeviceSighting] = []
+        if let sender = MACAddress(bytes, at: 8), !sender.isZero, !sender.isGroup {
+            let ip = IPAddress(v4: bytes.be32(14))
+            sightings.append(DeviceSighting(mac: sender, ip: ip.isUnspecified ? nil : ip.text, source: "arp"))
+        }
+        if operation == 2, let target = MACAddress(bytes, at: 18), !target.isZero, !target.isGroup {
+            let ip = IPAddress(v4: bytes.be32(24))
+            sightings.append(DeviceSighting(mac: target, ip: ip.isUnspecified ? nil : ip.text, source: "arp"))
+        }
+        return sightings
+    }
+}
+
+/// LLDP (IEEE 802.1AB): chassis, port and system name of the switch or host that sent it.
+enum LLDPReader {
+    static func read(_ bytes: UnsafeRawBufferPointer, source: MACAddress) -> DeviceSighting? {
+        var offset = 0
+        var sighting = DeviceSighting(mac: source, source: "lldp")
+        var portDescription: String?
+        var managementIP: String?
+        while offset + 2 <= bytes.count {
+            let header = bytes.be16(offset)
+            let type = Int(header >> 9)
+            let length = Int(header & 0x1ff)
+            let value = bytes.slice(offset + 2, offset + 2 + length)
+            offset += 2 + length
+            if type == 0 { break }
+            switch type {
+            case 2 where value.count > 1:  // port ID: subtype, then the ID
+                let subtype = value[0]
+                let id = value.slice(1, value.count)
+                sighting.port = subtype == 3 && id.count == 6 ? MACAddress(id, at: 0)?.text : printable(id)
+            case 4: portDescription = printable(value)
+            case 5: sighting.hostname = printable(value)
+            case 6: sighting.platform = printable(value)
+            case 8 where value.count >= 6 && value[1] == 1 && value[0] == 5:  // management address, IPv4
+                managementIP = IPAddress(v4: value.be32(2)).text
+            default: break
+            }
+        }
+        if sighting.port == nil { sighting.port = portDescription }
+        sighting.ip = managementIP
+        return sighting
+    }
+}
+
+/// CDP (Cisco Discovery Protocol) in an 802.3 frame with an LLC/SNAP header (OUI 00000C,
+/// protocol 0x2000): device ID, port ID and platform.
+enum CDPReader {
+    static func read(_ bytes: UnsafeRawBufferPointer, source: MACAddress) -> DeviceSighting? {
+        guard bytes.count >= 12, bytes[0] == 0xAA, bytes[1] == 0xAA, bytes[2] == 0x03, bytes[3] == 0, bytes[4] == 0,
+            bytes[5] == 0x0C, bytes.be16(6) == 0x2000
+        else { return nil }
+        var sighting = DeviceSighting(mac: source, source: "cdp")
+        var offset = 12  // SNAP (8) + version, TTL, checksum (4)
+        while offset + 4 <= bytes.count {
+            let type = bytes.be16(offset)
+            let length = Int(bytes.be16(offset + 2))
+            guard length >= 4 else { break }
+            let value = bytes.slice(offset + 4, offset + length)
+            offset += length
+            switch type {
+            case 0x0001: sighting.hostname = printable(value)
+            case 0x0003: sighting.port = printable(value)
+            case 0x0006: sighting.platform = printable(value)
+            case 0x0002: sighting.ip = sighting.ip ?? firstIPv4(value)
+            default: break
+            }
+        }
+        return sighting
+    }
+
+    /// The first IPv4 address in a CDP Addresses TLV (count, then protocol type/length/address).
+    private static func firstIPv4(_ value: UnsafeRawBufferPointer) -> String? {
+        guard value.count >= 4 else { return nil }
+        var offset = 4
+        for _ in 0..<min(Int(value.be32(0)), 8) {
+            guard offset + 2 <= value.count else { return nil }
+            let protocolLength = Int(value[offset + 1])
+            let addressAt = offset + 2 + protocolLength
+            guard addressAt + 2 <= value.count else { return nil }
+            let addressLength = Int(value.be16(addressAt))
+            if protocolLength == 1 && value[offset + 2] == 0xCC && addressLength == 4 && addressAt + 6 <= value.count {
+                return IPAddress(v4: value.be32(addressAt + 2)).text
+            }
+            offset = addressAt + 2 + addressLength
+        }
+        return nil
+    }
+}
+
+/// Printable ASCII of `bytes` (others dropped), trimmed; `nil` when nothing is left.
+func printable(_ bytes: UnsafeRawBufferPointer) -> String? {
+    let kept = bytes.filter { $0 >= 0x20 && $0 < 0x7F }
+    let text = String(decoding: kept, as: UTF8.self).trimmingSpaces
+    return text.isEmpty ? nil : text
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        var scalars = Substring(self)
+        while scalars.first == " " || scalars.first == "\t" { scalars.removeFirst() }
+        while scalars.last == " " || scalars.last == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+}

@@ -64,8 +64,9 @@ struct CLITests {
         #expect(result.stdout.contains("\"server\": \"192.168.1.20:2121\""))
     }
 
-    @Test func captureWithoutFTPHasNoFindings() throws {
-        let result = try VigilBinary.run(["audit", TestPaths.fixture("no-ftp.pcap")])
+    @Test func captureWithoutCredentialsHasNoFindings() throws {
+        // FTP upgraded to TLS (AUTH TLS, 234): nothing in clear.
+        let result = try VigilBinary.run(["audit", TestPaths.fixture("ftp-auth-tls.pcap")])
         #expect(result.status == 0)
         #expect(result.stdout.contains("No findings."))
     }

@@ -9,6 +9,7 @@ import VigilTestSupport
 
 /// A credential a fixture must yield.
 struct ExpectedLogin: Sendable, CustomStringConvertible {
+    var protocolName = "ftp"
     var user: String
     var secret: String
     var outcome: String
@@ -96,7 +97,13 @@ struct FTPCaptureTests {
                     server: "192.168.1.20:21")
             ], packets: 16),
         CaptureCase(file: "ftp-auth-tls.pcap", format: .pcap, logins: [], packets: 16),
-        CaptureCase(file: "no-ftp.pcap", format: .pcap, logins: [], packets: 38),
+        CaptureCase(
+            file: "no-ftp.pcap", format: .pcap,
+            logins: [
+                ExpectedLogin(
+                    protocolName: "pop3", user: "frank", secret: "frankly", outcome: "success (+OK)",
+                    client: "192.168.1.50:40011", server: "192.168.1.20:1110")
+            ], packets: 38),
         CaptureCase(
             file: "truncated.pcap", format: .pcap,
             logins: [
@@ -128,7 +135,7 @@ struct FTPCaptureTests {
         #expect(events.allSatisfy { [.credentialObserved, .deviceObserved].contains($0.kind) })
         try #require(credentials.count == testCase.logins.count, "\(credentials.map(\.username))")
         for (credential, login) in zip(credentials, testCase.logins) {
-            #expect(credential.protocolName == "ftp")
+            #expect(credential.protocolName == login.protocolName)
             #expect(credential.username == login.user)
             #expect(credential.secret.reveal() == login.secret)
             #expect(credential.secret.sha256 == (try SHA256.hex(login.secret)))
@@ -208,6 +215,149 @@ struct FTPCaptureTests {
         #expect(table.count == 2)
         #expect(table.warnings.count == 1)
         #expect(table.warnings.first?.contains("flow table full (2 connections)") == true)
+    }
+}
+
+/// One credential each protocol fixture must yield (see make-fixtures.py for the traffic).
+struct ProtocolCase: Sendable, CustomTestStringConvertible {
+    var file: String
+    var protocolName: String
+    var user: String
+    /// The clear secret, or for hashes the exact hashcat/john line.
+    var secret: String
+    var outcome: String
+    var server: String
+    var hashcatMode: Int? = nil
+    var domain: String? = nil
+    var testDescription: String { "\(file): \(protocolName) \(user)" }
+}
+
+@Suite("Credentials from every protocol")
+struct ProtocolTests {
+    static let ntlmv2Blob =
+        "0101000000000000" + String(repeating: "11", count: 8) + String(repeating: "22", count: 8)
+        + "00000000"
+    static let cases: [ProtocolCase] = [
+        ProtocolCase(
+            file: "http-basic-8080.pcap", protocolName: "http-basic", user: "admin", secret: "pa:ss:word",
+            outcome: "success (200)", server: "192.168.1.20:8080"),
+        ProtocolCase(
+            file: "http-basic-8080.pcap", protocolName: "http-basic", user: "guest", secret: "guest",
+            outcome: "failure (401)", server: "192.168.1.20:8080"),
+        ProtocolCase(
+            file: "http-forms.pcap", protocolName: "http-form", user: "carol", secret: "S3cr!t x", outcome: "unknown",
+            server: "192.168.1.20:80"),
+        ProtocolCase(
+            file: "http-forms.pcap", protocolName: "http-form", user: "dan@example.org", secret: "hunter22",
+            outcome: "failure (401)", server: "192.168.1.20:80"),
+        ProtocolCase(
+            file: "http-digest.pcap", protocolName: "http-digest", user: "erin",
+            secret: "6629fae49393a05397450978507c4ef1", outcome: "success (200)", server: "192.168.1.20:80",
+            domain: "camera"),
+        ProtocolCase(
+            file: "http-ntlm.pcap", protocolName: "ntlmv2", user: "frank",
+            secret: "frank::CORP:0123456789abcdef:000102030405060708090a0b0c0d0e0f:\(ntlmv2Blob)",
+            outcome: "success (200)", server: "192.168.1.20:80", hashcatMode: 5600, domain: "CORP"),
+        ProtocolCase(
+            file: "smb2-ntlmv1.pcap", protocolName: "ntlmv1", user: "grace",
+            secret:
+                "grace::CORP:\(String(repeating: "bb", count: 24)):\(String(repeating: "aa", count: 24)):1122334455667788",
+            outcome: "unknown", server: "192.168.1.20:445", hashcatMode: 5500, domain: "CORP"),
+        ProtocolCase(
+            file: "pop3.pcap", protocolName: "pop3", user: "heidi", secret: "w0rdpass", outcome: "failure (-ERR)",
+            server: "192.168.1.20:110"),
+        ProtocolCase(
+            file: "pop3.pcap", protocolName: "pop3-apop", user: "heidi", secret: "c4c9334bac560ecc979e58001b3e22fb",
+            outcome: "success (+OK)", server: "192.168.1.20:110"),
+        ProtocolCase(
+            file: "imap-2143.pcap", protocolName: "imap", user: "ivan \"the\" user", secret: "pa\"ss\\wd",
+            outcome: "failure (NO)", server: "192.168.1.20:2143"),
+        ProtocolCase(
+            file: "imap-2143.pcap", protocolName: "imap", user: "ivan", secret: "atom-pass", outcome: "success (OK)",
+            server: "192.168.1.20:2143"),
+        ProtocolCase(
+            file: "imap-2143.pcap", protocolName: "imap", user: "judy", secret: "plain pass", outcome: "success (OK)",
+            server: "192.168.1.20:2143"),
+        ProtocolCase(
+            file: "smtp-submission.pcap", protocolName: "smtp", user: "kim@example.org", secret: "wrong-one",
+            outcome: "failure (535)", server: "192.168.1.20:587"),
+        ProtocolCase(
+            file: "smtp-submission.pcap", protocolName: "smtp", user: "kim@example.org", secret: "right-one",
+            outcome: "success (235)", server: "192.168.1.20:587"),
+        ProtocolCase(
+            file: "telnet.pcap", protocolName: "telnet", user: "leo", secret: "t3ln3t!", outcome: "success (shell)",
+            server: "192.168.1.20:23"),
+        ProtocolCase(
+            file: "redis-inline.pcap", protocolName: "redis", user: "default", secret: "s3cret-redis",
+            outcome: "success (OK)", server: "192.168.1.20:6380"),
+        ProtocolCase(
+            file: "postgresql-md5.pcap", protocolName: "postgresql-md5", user: "app",
+            secret: "$postgres$app*a1b2c3d4*0123456789abcdef0123456789abcdef", outcome: "success (AuthenticationOk)",
+            server: "192.168.1.20:5432"),
+        ProtocolCase(
+            file: "postgresql-clear.pcap", protocolName: "postgresql", user: "app", secret: "pg-secret",
+            outcome: "failure (28P01)", server: "192.168.1.20:5433"),
+        ProtocolCase(
+            file: "mysql.pcap", protocolName: "mysql", user: "root",
+            secret: "$mysqlna$6162636465666768696a6b6c6d6e6f7071727374*"
+                + "6465666768696a6b6c6d6e6f7071727374757677",
+            outcome: "success (OK)", server: "192.168.1.20:3306"),
+        ProtocolCase(
+            file: "vnc.pcap", protocolName: "vnc", user: "",
+            secret: "$vnc$*000102030405060708090A0B0C0D0E0F*101112131415161718191A1B1C1D1E1F",
+            outcome: "failure (1)", server: "192.168.1.20:5900"),
+        ProtocolCase(
+            file: "snmp-fragmented.pcap", protocolName: "snmp", user: "", secret: "private-rw", outcome: "unknown",
+            server: "192.168.1.20:161"),
+        ProtocolCase(
+            file: "ftp-ipv6-extension-headers.pcap", protocolName: "ftp", user: "mike", secret: "over-ipv6",
+            outcome: "success (230)", server: "[2001:db8::20]:21"),
+    ]
+
+    @Test(arguments: cases)
+    func credentialIsFound(_ expected: ProtocolCase) throws {
+        let (outcome, events) = try read(TestPaths.fixture(expected.file))
+        #expect(outcome.error == nil)
+        #expect(outcome.input.warnings.isEmpty, "\(outcome.input.warnings)")
+        let found = events.compactMap(\.credential)
+        let match = try #require(
+            found.first { $0.protocolName == expected.protocolName && $0.secret.reveal() == expected.secret },
+            "found: \(found.map { "\($0.protocolName) \($0.username) \($0.secret.reveal())" })")
+        #expect(match.username == expected.user)
+        #expect(match.outcome.description == expected.outcome)
+        #expect(match.server?.description == expected.server)
+        #expect(match.hashcatMode == expected.hashcatMode)
+        if let domain = expected.domain { #expect(match.domain == domain) }
+        #expect(match.kind == (expected.hashcatMode != nil || expected.secret.hasPrefix("$") ? .hash : match.kind))
+    }
+
+    @Test func everyCredentialProtocolHasARule() throws {
+        let rules = RuleSet.load(from: [TestPaths.rules])
+        let protocols = Set(Self.cases.map(\.protocolName)).union(["ftp", "ldap"])
+        for name in protocols {
+            var event = Event(
+                kind: .credentialObserved, time: Timestamp(seconds: 0),
+                source: SourceLocation(path: "x", position: .packet(1)))
+            event.set(.credentialProtocol, name)
+            #expect(rules.rules.contains { RuleEngine.matches($0, event) }, "no rule reports \(name) credentials")
+        }
+    }
+
+    @Test(arguments: ["absurd-caplen.pcap", "garbage-after-header.pcap"])
+    func corruptRecordsStopWithAnErrorAndKeepWhatCameBefore(_ file: String) throws {
+        let (outcome, _) = try read(TestPaths.fixture(file))
+        let error = try #require(outcome.error)
+        #expect(error.code == .corrupt)
+        #expect(error.description.contains(file))
+        #expect(error.description.contains("the packets before it were analysed"))
+        #expect(outcome.input.packets == (file == "absurd-caplen.pcap" ? 4 : 0))
+    }
+
+    @Test func zeroLengthRecordsAreSkipped() throws {
+        let (outcome, events) = try read(TestPaths.fixture("zero-length-records.pcap"))
+        #expect(outcome.error == nil)
+        #expect(outcome.input.packets == 56)
+        #expect(events.compactMap(\.credential).count == 2)
     }
 }
 

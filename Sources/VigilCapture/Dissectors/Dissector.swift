@@ -62,6 +62,9 @@ struct ProbeInput {
     var server: [UInt8]
     var clientPort: UInt16
     var serverPort: UInt16
+    /// Which end sent the first byte seen: a banner protocol (POP3, SMTP, FTP) has the server
+    /// speak first, a request protocol (HTTP, Redis) the client.
+    var firstSpeaker: Side? = nil
 }
 
 /// A dissector's verdict on a connection's first bytes.
@@ -95,7 +98,9 @@ protocol TCPDissector: Sendable {
 
 /// Every TCP dissector, in the order they are asked to recognise a connection.
 let tcpDissectors: [any TCPDissector.Type] = [
-    FTPDissector.self, HTTPDissector.self, RedisDissector.self, LDAPDissector.self, NTLMCarrierDissector.self,
+    FTPDissector.self, HTTPDissector.self, SMTPDissector.self, POP3Dissector.self, IMAPDissector.self,
+    RedisDissector.self, LDAPDissector.self, NTLMCarrierDissector.self, PostgreSQLDissector.self,
+    MySQLDissector.self, VNCDissector.self, TelnetDissector.self,
 ]
 
 /// The first line of a byte stream, as probes see it.

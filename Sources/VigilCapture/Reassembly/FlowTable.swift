@@ -196,7 +196,8 @@ final class FlowTable {
         }
         let input = ProbeInput(
             client: flow.clientIsA ? aData : bData, server: flow.clientIsA ? bData : aData,
-            clientPort: flow.client.port, serverPort: flow.server.port)
+            clientPort: flow.client.port, serverPort: flow.server.port,
+            firstSpeaker: chunks.first.map { flow.side(fromA: $0.fromA) })
         var undecided = false
         for dissector in tcpDissectors {
             switch dissector.probe(input) {

@@ -143,6 +143,245 @@ def simple_login(path, linktype, user, password, port=21, vlan=None, start=17000
     writer.close()
 
 
+import base64  # noqa: E402
+import struct  # noqa: E402
+
+
+def session(path, port, steps, linktype=g.LINKTYPE_ETHERNET, start=1700001000.0, sport=41000, handshake=True):
+    """One TCP connection: `steps` is a list of (side, bytes[, split]) sent in order."""
+    writer = g.PcapWriter(path, linktype=linktype)
+    link = g.Link(writer, linktype=linktype, start=start)
+    c = g.Conversation(link, client, server, sport, port)
+    if handshake:
+        c.handshake()
+    for step in steps:
+        side, data = step[0], step[1]
+        c.send(side, data, split=step[2] if len(step) > 2 else None)
+    c.close()
+    writer.close()
+
+
+def b64(data):
+    return base64.b64encode(data if isinstance(data, bytes) else data.encode()).decode()
+
+
+def ntlm_challenge(challenge):
+    return (b"NTLMSSP\0" + struct.pack("<I", 2) + struct.pack("<HHI", 0, 0, 48) + struct.pack("<I", 0x00088201)
+            + challenge + b"\0" * 8 + struct.pack("<HHI", 0, 0, 48))
+
+
+def ntlm_authenticate(domain, user, host, nt_response, lm_response=b"\0" * 24):
+    fields = [lm_response, nt_response, domain.encode("utf-16-le"), user.encode("utf-16-le"),
+              host.encode("utf-16-le"), b""]
+    offset = 72
+    header = b"NTLMSSP\0" + struct.pack("<I", 3)
+    payload = b""
+    for value in fields:
+        header += struct.pack("<HHI", len(value), len(value), offset + len(payload))
+        payload += value
+    header += struct.pack("<I", 0x00088201 | 1)  # NEGOTIATE_UNICODE
+    header += b"\0" * (offset - len(header))
+    return header + payload
+
+
+NTLMV2_RESPONSE = bytes(range(16)) + bytes.fromhex("0101000000000000") + b"\x11" * 8 + b"\x22" * 8 + b"\0" * 4
+
+
+def smb2(command, flags, body):
+    header = b"\xfeSMB" + struct.pack("<HHIHHII", 64, 0, 0, command, 1, flags, 0) + b"\0" * 40
+    message = header + body
+    return struct.pack(">I", len(message)) + message
+
+
+def protocol_fixtures():
+    # HTTP Basic on 8080: two requests on one connection (keep-alive), the second refused.
+    session(os.path.join(HERE, "http-basic-8080.pcap"), 8080, [
+        ("client", "GET /admin HTTP/1.1\r\nHost: nas\r\nAuthorization: Basic  %s\r\n\r\n" % b64("admin:pa:ss:word")),
+        ("server", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+        ("client", "GET /admin HTTP/1.1\r\nHost: nas\r\nauthorization: basic %s\r\n\r\n" % b64("guest:guest")),
+        ("server", "HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nnope\r\n0\r\n\r\n"),
+    ])
+    # Login forms: URL-encoded body in a later segment than the headers; then JSON.
+    form_body = "username=carol&password=S3cr%21t+x&remember=1"
+    json_body = '{"email": "dan@example.org", "password": "hunter22"}'
+    session(os.path.join(HERE, "http-forms.pcap"), 80, [
+        ("client", "POST /login HTTP/1.1\r\nHost: intranet\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                   "Content-Length: %d\r\n\r\n%s" % (len(form_body), form_body), [100]),
+        ("server", "HTTP/1.1 302 Found\r\nLocation: /home\r\nContent-Length: 0\r\n\r\n"),
+        ("client", "POST /api/session HTTP/1.1\r\nHost: intranet\r\nContent-Type: application/json\r\n"
+                   "Content-Length: %d\r\n\r\n%s" % (len(json_body), json_body)),
+        ("server", "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"),
+    ])
+    session(os.path.join(HERE, "http-digest.pcap"), 80, [
+        ("client", 'GET / HTTP/1.1\r\nHost: cam\r\nAuthorization: Digest username="erin", realm="camera", '
+                   'nonce="abc123", uri="/", qop=auth, response="6629fae49393a05397450978507c4ef1"\r\n\r\n'),
+        ("server", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    ])
+    session(os.path.join(HERE, "http-ntlm.pcap"), 80, [
+        ("client", "GET /intranet HTTP/1.1\r\nHost: sp\r\nAuthorization: NTLM %s\r\n\r\n"
+         % b64(b"NTLMSSP\0" + struct.pack("<II", 1, 0x00088207) + b"\0" * 16)),
+        ("server", "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM %s\r\nContent-Length: 0\r\n\r\n"
+         % b64(ntlm_challenge(bytes.fromhex("0123456789abcdef")))),
+        ("client", "GET /intranet HTTP/1.1\r\nHost: sp\r\nAuthorization: NTLM %s\r\n\r\n"
+         % b64(ntlm_authenticate("CORP", "frank", "WS-12", NTLMV2_RESPONSE))),
+        ("server", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    ])
+    # SMB2 session setup with NTLMv1 (24-byte NT response), challenge in the server's response.
+    session(os.path.join(HERE, "smb2-ntlmv1.pcap"), 445, [
+        ("client", smb2(1, 0, b"\0" * 24 + b"NTLMSSP\0" + struct.pack("<II", 1, 0x00088207) + b"\0" * 16)),
+        ("server", smb2(1, 1, b"\0" * 8 + ntlm_challenge(bytes.fromhex("1122334455667788")))),
+        ("client", smb2(1, 0, b"\0" * 24 + ntlm_authenticate("CORP", "grace", "LAPTOP-7", b"\xaa" * 24, b"\xbb" * 24))),
+        ("server", smb2(1, 1, b"\0" * 8)),
+    ])
+    session(os.path.join(HERE, "pop3.pcap"), 110, [
+        ("server", "+OK Dovecot ready. <1896.697170952@dbc.mtview.ca.us>\r\n"),
+        ("client", "USER heidi\r\n"), ("server", "+OK\r\n"),
+        ("client", "PASS w0rdpass\r\n"), ("server", "-ERR [AUTH] Authentication failed.\r\n"),
+        ("client", "APOP heidi c4c9334bac560ecc979e58001b3e22fb\r\n"), ("server", "+OK maildrop has 1 message\r\n"),
+    ])
+    literal = b'pa"ss\\wd'
+    session(os.path.join(HERE, "imap-2143.pcap"), 2143, [
+        ("server", "* OK [CAPABILITY IMAP4rev1] ready\r\n"),
+        ("client", b'a1 LOGIN "ivan \\"the\\" user" {%d}\r\n' % len(literal)),
+        ("server", "+ go ahead\r\n"),
+        ("client", literal + b"\r\n"),
+        ("server", "a1 NO [AUTHENTICATIONFAILED] Invalid credentials\r\n"),
+        ("client", "a2 LOGIN ivan atom-pass\r\n"), ("server", "a2 OK Logged in\r\n"),
+        ("client", "a3 AUTHENTICATE PLAIN\r\n"), ("server", "+ \r\n"),
+        ("client", b64("\0judy\0plain pass") + "\r\n"), ("server", "a3 OK done\r\n"),
+    ])
+    session(os.path.join(HERE, "smtp-submission.pcap"), 587, [
+        ("server", "220 mail.example.org ESMTP\r\n"), ("client", "EHLO laptop\r\n"),
+        ("server", "250-mail.example.org\r\n250 AUTH PLAIN LOGIN\r\n"),
+        ("client", "AUTH LOGIN\r\n"), ("server", "334 VXNlcm5hbWU6\r\n"),
+        ("client", b64("kim@example.org") + "\r\n"), ("server", "334 UGFzc3dvcmQ6\r\n"),
+        ("client", b64("wrong-one") + "\r\n"), ("server", "535 5.7.8 Authentication failed\r\n"),
+        ("client", "AUTH PLAIN %s\r\n" % b64("\0kim@example.org\0right-one")),
+        ("server", "235 2.7.0 Authentication successful\r\n"),
+        ("client", "QUIT\r\n"), ("server", "221 Bye\r\n"),
+    ])
+    # Telnet: negotiation, a login typed one character per packet and echoed, a silent password.
+    steps = [("server", b"\xff\xfd\x18\xff\xfd\x20\xff\xfb\x01"), ("client", b"\xff\xfc\x18\xff\xfc\x20\xff\xfd\x01"),
+             ("server", b"\r\nDebian GNU/Linux 12\r\nrouter login: ")]
+    for ch in b"leo":
+        steps.append(("client", bytes([ch])))
+        steps.append(("server", bytes([ch])))
+    steps += [("client", b"\r\x00"), ("server", b"\r\nPassword: ")]
+    for ch in b"t3ln3t!":
+        steps.append(("client", bytes([ch])))
+    steps += [("client", b"\r\x00"), ("server", b"\r\nLast login: Mon Nov 23 10:00\r\nleo@router:~$ ")]
+    session(os.path.join(HERE, "telnet.pcap"), 23, steps)
+    session(os.path.join(HERE, "redis-inline.pcap"), 6380, [
+        ("client", "AUTH s3cret-redis\r\n"), ("server", "+OK\r\n"),
+        ("client", "*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n"), ("server", "$5\r\nvalue\r\n"),
+    ])
+    startup = struct.pack(">I", 196608) + b"user\0app\0database\0prod\0\0"
+    session(os.path.join(HERE, "postgresql-md5.pcap"), 5432, [
+        ("client", struct.pack(">I", len(startup) + 4) + startup),
+        ("server", b"R" + struct.pack(">II", 12, 5) + bytes.fromhex("a1b2c3d4")),
+        ("client", b"p" + struct.pack(">I", 4 + 36) + b"md5" + b"0123456789abcdef0123456789abcdef" + b"\0"),
+        ("server", b"R" + struct.pack(">II", 8, 0)),
+    ])
+    session(os.path.join(HERE, "postgresql-clear.pcap"), 5433, [
+        ("client", struct.pack(">I", len(startup) + 4) + startup),
+        ("server", b"R" + struct.pack(">II", 8, 3)),
+        ("client", b"p" + struct.pack(">I", 4 + 10) + b"pg-secret\0"),
+        ("server", b"E" + struct.pack(">I", 4 + 15) + b"SFATAL\0C28P01\0\0"),
+    ], sport=41001)
+    greeting = (b"\x0a" + b"8.0.35\0" + struct.pack("<I", 7) + b"abcdefgh" + b"\0" + struct.pack("<H", 0xffff)
+                + b"\x21" + struct.pack("<H", 2) + struct.pack("<H", 0xdfff) + bytes([21]) + b"\0" * 10
+                + b"ijklmnopqrst\0" + b"mysql_native_password\0")
+    response = (struct.pack("<I", 0x000fa685) + struct.pack("<I", 16777216) + b"\x21" + b"\0" * 23 + b"root\0"
+                + bytes([20]) + bytes(range(100, 120)) + b"shop\0")
+    session(os.path.join(HERE, "mysql.pcap"), 3306, [
+        ("server", struct.pack("<I", len(greeting))[:3] + b"\0" + greeting),
+        ("client", struct.pack("<I", len(response))[:3] + b"\1" + response),
+        ("server", b"\x07\0\0\x02" + b"\0\0\0\x02\0\0\0"),
+    ])
+    session(os.path.join(HERE, "vnc.pcap"), 5900, [
+        ("server", "RFB 003.008\n"), ("client", "RFB 003.008\n"), ("server", b"\x01\x02"), ("client", b"\x02"),
+        ("server", bytes(range(16))), ("client", bytes(range(16, 32))), ("server", b"\0\0\0\x01"),
+    ])
+
+
+def snmp_message(community, pdu_tag, version=1):
+    def tlv(tag, value):
+        return bytes([tag, len(value)]) + value
+    varbind = tlv(0x30, tlv(0x30, tlv(0x06, b"\x2b\x06\x01\x02\x01\x01\x05\x00") + b"\x04\x03abc"))
+    pdu = tlv(pdu_tag, tlv(0x02, b"\x01") + tlv(0x02, b"\x00") + tlv(0x02, b"\x00") + varbind)
+    return tlv(0x30, tlv(0x02, bytes([version])) + tlv(0x04, community) + pdu)
+
+
+def fragmented_snmp(path):
+    """An SNMP SetRequest cut into three IPv4 fragments sent out of order, never answered."""
+    writer = g.PcapWriter(path)
+    link = g.Link(writer, start=1700002000.0)
+    datagram = g.udp(client.ip, server.ip, 50000, 161, snmp_message(b"private-rw", 0xA3) + b"\0" * 40)
+    pieces = [(0, datagram[:32], True), (32, datagram[32:64], True), (64, datagram[64:], False)]
+    for index in (2, 0, 1):
+        offset, data, more = pieces[index]
+        header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(data), 777, (0x2000 if more else 0) | offset // 8,
+                             64, 17, 0, bytes(map(int, client.ip.split("."))), bytes(map(int, server.ip.split("."))))
+        link.send(client, server, header + data)
+    writer.close()
+
+
+def ipv6_extension_headers(path):
+    """FTP over IPv6 with a hop-by-hop and a destination options header before TCP."""
+    writer = g.PcapWriter(path)
+    link = g.Link(writer, start=1700003000.0)
+    a = g.Host("2001:db8::50", client.mac)
+    b = g.Host("2001:db8::20", server.mac)
+    original = link.ip
+
+    def with_options(src, dst, protocol, payload, ident=1):
+        hop = bytes([60, 0]) + b"\x01\x04\0\0\0\0"  # next: destination options; PadN
+        dest = bytes([protocol, 0]) + b"\x01\x04\0\0\0\0"
+        return g.ipv6(src.ip, dst.ip, 0, hop + dest + payload)
+
+    link.ip = with_options
+    c = g.Conversation(link, a, b, 40050, 21).handshake()
+    c.send("server", "220 ready\r\n")
+    c.send("client", "USER mike\r\n")
+    c.send("server", "331 Password\r\n")
+    c.send("client", "PASS over-ipv6\r\n")
+    c.send("server", "230 OK\r\n")
+    c.close()
+    link.ip = original
+    writer.close()
+
+
+def corrupt_fixtures():
+    import shutil
+    source = os.path.join(HERE, "ftp-port-2121.pcap")
+    with open(source, "rb") as f:
+        data = bytearray(f.read())
+    # The 5th record claims a captured length of 0x7fffffff bytes.
+    offset = 24
+    for _ in range(4):
+        caplen = struct.unpack_from("<I", data, offset + 8)[0]
+        offset += 16 + caplen
+    absurd = bytearray(data)
+    struct.pack_into("<I", absurd, offset + 8, 0x7FFFFFFF)
+    with open(os.path.join(HERE, "absurd-caplen.pcap"), "wb") as f:
+        f.write(absurd)
+    # Zero-length records between the real ones.
+    zero = bytearray(data[:24])
+    position = 24
+    while position < len(data):
+        caplen = struct.unpack_from("<I", data, position + 8)[0]
+        zero += data[position:position + 16 + caplen]
+        zero += struct.pack("<IIII", 1700000000, 0, 0, 0)
+        position += 16 + caplen
+    with open(os.path.join(HERE, "zero-length-records.pcap"), "wb") as f:
+        f.write(zero)
+    # Garbage after a valid header.
+    rng = random.Random(7)
+    with open(os.path.join(HERE, "garbage-after-header.pcap"), "wb") as f:
+        f.write(data[:24] + bytes(rng.randrange(256) for _ in range(3000)))
+    del shutil
+
+
 def truncated(source, path, cut):
     with open(source, "rb") as f:
         data = f.read()
@@ -175,6 +414,12 @@ if __name__ == "__main__":
     simple_login(os.path.join(HERE, "ftp-sll2.pcap"), g.LINKTYPE_LINUX_SLL2, "ivan", "cooked-2", port=2121)
     simple_login(os.path.join(HERE, "ftp-qinq.pcap"), g.LINKTYPE_ETHERNET, "judy", "double-tag",
                  vlan=[(0x88A8, 100), (0x8100, 200)])
+    protocol_fixtures()
+    writer = g.PcapWriter(os.path.join(HERE, "snmp-fragmented.pcap"))
+    writer.close()
+    fragmented_snmp(os.path.join(HERE, "snmp-fragmented.pcap"))
+    ipv6_extension_headers(os.path.join(HERE, "ftp-ipv6-extension-headers.pcap"))
+    corrupt_fixtures()
     # The last record (a final ACK, 54 + 16 bytes) loses 20 bytes: every login is before it.
     truncated(os.path.join(HERE, "ftp-port-2121.pcap"), os.path.join(HERE, "truncated.pcap"), 20)
     truncated(os.path.join(HERE, "ftp-port-2121.pcap"), os.path.join(HERE, "truncated-header-only.pcap"),

@@ -34,17 +34,9 @@ public struct CaptureReader: Sendable {
         }
         let file = try PcapFile(path: path, displayPath: name, format: format)
         var input = InputReport(path: name, kind: format.rawValue, packets: 0)
-        if !LinkType.isSupported(file.linkType) {
-            input.warnings.append(
-                "link type \(file.linkType) is not decoded yet: packets were counted but not analysed")
-        }
-        let flows = FlowTable(path: name, limits: limits)
-        let devices = DeviceObserver(path: name)
-        let udp = UDPAnalyzer(path: name, devices: devices)
-        let fragments = FragmentReassembler()
+        let analyzer = PacketAnalyzer(path: name, limits: limits)
         var events: [Event] = []
         var stop: VigilError?
-        let decodes = LinkType.isSupported(file.linkType)
         while true {
             let packet: RawPacket?
             do {
@@ -64,49 +56,16 @@ public struct CaptureReader: Sendable {
                 break
             }
             guard let packet else { break }
-            guard decodes, let frame = PacketDecoder.decodeFrame(packet.bytes, linkType: file.linkType) else {
-                continue
-            }
-            devices.observe(frame, packet: packet.number, time: packet.time, into: &events)
-            if let segment = frame.transport {
-                dispatch(segment, frame: frame, packet: packet, flows: flows, udp: udp, into: &events)
-            } else if let fragment = frame.fragment,
-                let whole = fragments.add(fragment, time: packet.time)
-            {
-                whole.withUnsafeBytes { bytes in
-                    let key = fragment.key
-                    if let segment = PacketDecoder.transport(
-                        protocol: key.ipProtocol, source: key.source, destination: key.destination, bytes)
-                    {
-                        dispatch(segment, frame: frame, packet: packet, flows: flows, udp: udp, into: &events)
-                    }
-                }
-            }
+            analyzer.analyse(
+                packet.bytes, linkType: file.linkType, number: packet.number, time: packet.time, into: &events)
             if !events.isEmpty {
                 for event in events { try handler(event) }
                 events.removeAll(keepingCapacity: true)
             }
         }
-        flows.finishAll(into: &events)
-        udp.finish(into: &events)
-        devices.finish(into: &events)
+        input.warnings += analyzer.finish(into: &events)
         for event in events { try handler(event) }
-        if fragments.dropped > 0 {
-            input.warnings.append("\(fragments.dropped) fragmented IPv4 datagram(s) could not be reassembled")
-        }
         input.packets = file.packetCount
-        input.warnings += flows.warnings
         return Outcome(input: input, error: stop)
-    }
-
-    private func dispatch(
-        _ segment: TransportPacket, frame: DecodedFrame, packet: RawPacket, flows: FlowTable, udp: UDPAnalyzer,
-        into events: inout [Event]
-    ) {
-        switch segment.ipProtocol {
-        case 6: flows.process(segment, packet: packet.number, time: packet.time, into: &events)
-        case 17: udp.process(segment, frame: frame, packet: packet.number, time: packet.time, into: &events)
-        default: break
-        }
     }
 }

@@ -89,6 +89,8 @@ public struct InputReport: Sendable, Hashable {
     public var lines: Int?
     /// Problems that did not stop the reading (a truncated last record, a flow over its limit).
     public var warnings: [String]
+    /// For a live capture, each sample's counts.
+    public var samples: [CaptureSample] = []
 
     public init(path: String, kind: String, packets: Int? = nil, lines: Int? = nil, warnings: [String] = []) {
         self.path = path
@@ -96,6 +98,32 @@ public struct InputReport: Sendable, Hashable {
         self.packets = packets
         self.lines = lines
         self.warnings = warnings
+    }
+}
+
+/// Counts for one sample of a live capture.
+public struct CaptureSample: Sendable, Hashable {
+    public var index: Int
+    public var start: Timestamp
+    public var end: Timestamp
+    public var packets: Int
+    /// Bytes on the wire.
+    public var bytes: Int
+    /// Packets the kernel dropped during the sample (buffer full), from `pcap_stats`.
+    public var kernelDrops: Int
+    /// Packets the interface or driver dropped, where the platform reports it.
+    public var interfaceDrops: Int
+
+    public init(
+        index: Int, start: Timestamp, end: Timestamp, packets: Int, bytes: Int, kernelDrops: Int, interfaceDrops: Int
+    ) {
+        self.index = index
+        self.start = start
+        self.end = end
+        self.packets = packets
+        self.bytes = bytes
+        self.kernelDrops = kernelDrops
+        self.interfaceDrops = interfaceDrops
     }
 }
 

@@ -29,6 +29,21 @@ public enum JSONReport {
         if let packets = input.packets { members.append(("packets", .int(Int64(packets)))) }
         if let lines = input.lines { members.append(("lines", .int(Int64(lines)))) }
         members.append(("warnings", .array(input.warnings.map(JSONValue.string))))
+        if !input.samples.isEmpty {
+            members.append(
+                (
+                    "samples",
+                    .array(
+                        input.samples.map { sample in
+                            .object([
+                                ("index", .int(Int64(sample.index))), ("start", .string(sample.start.iso8601)),
+                                ("end", .string(sample.end.iso8601)), ("packets", .int(Int64(sample.packets))),
+                                ("bytes", .int(Int64(sample.bytes))), ("kernel_drops", .int(Int64(sample.kernelDrops))),
+                                ("interface_drops", .int(Int64(sample.interfaceDrops))),
+                            ])
+                        })
+                ))
+        }
         return .object(members)
     }
 

@@ -18,6 +18,11 @@ public struct TextReport: Sendable {
             if let packets = input.packets { size.append("\(packets) packets") }
             if let lines = input.lines { size.append("\(lines) lines") }
             out += "  \(input.path)  \(input.kind)  \(size.joined(separator: ", "))\n"
+            for sample in input.samples {
+                out +=
+                    "    sample \(sample.index): \(sample.start.iso8601) to \(sample.end.iso8601), \(sample.packets) packets, "
+                out += "\(sample.bytes) bytes, \(sample.kernelDrops) dropped by the kernel\n"
+            }
             for warning in input.warnings { out += "    " + paint("warning:", .yellow) + " \(warning)\n" }
         }
         let counts = report.countsBySeverity.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")

@@ -16,7 +16,7 @@ struct Vigil: ParsableCommand {
             2 usage or input error.
             """,
         version: "vigil \(VigilVersion.current)",
-        subcommands: [AuditCommand.self, EventsCommand.self, RulesCommand.self]
+        subcommands: [AuditCommand.self, EventsCommand.self, CaptureCommand.self, RulesCommand.self]
     )
 
     /// Runs the command with the contract's exit codes: usage errors exit 2, not
@@ -49,6 +49,10 @@ enum Terminal {
             message.hasPrefix("vigil: ") || message.hasPrefix("Error: ") || message.hasPrefix("Usage")
             ? message : "vigil: \(message)"
         FileHandleWriter.standardError.write(line.hasSuffix("\n") ? line : line + "\n")
+    }
+
+    static func note(_ message: String) {
+        FileHandleWriter.standardError.write("vigil: \(message)\n")
     }
 
     static func warn(_ message: String) {

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Synchronization
+import VigilAudit
+import VigilCapture
+import VigilCore
+import VigilReport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Set by SIGINT and SIGTERM: the capture ends its sample cleanly with what it has seen.
+let captureInterrupted = Atomic<Bool>(false)
+
+/// `vigil capture --interface IF …`
+struct CaptureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capture",
+        abstract: "Sample a live interface, analyse what it carries, and report as an audit does.",
+        discussion: "Needs CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode). Ctrl-C ends the sample cleanly.")
+
+    @Option(name: .long, help: "The interface to capture on (see 'ip link').")
+    var interface: String
+
+    @Option(name: .long, help: "A BPF filter, as tcpdump takes it ('tcp port 21').")
+    var filter: String?
+
+    @Option(name: .long, help: "Seconds per sample (default: until --count or Ctrl-C).")
+    var duration: Double?
+
+    @Option(name: .long, help: "Packets per sample.")
+    var count: Int?
+
+    @Option(name: .long, help: "Bytes kept of each packet.")
+    var snaplen: Int = 262_144
+
+    @Option(name: .long, help: "Write the sampled packets to this pcapng file.")
+    var write: String?
+
+    @Option(name: .long, help: "Seconds from one sample's start to the next's (with --samples).")
+    var every: Double?
+
+    @Option(name: .long, help: "How many samples to take.")
+    var samples: Int = 1
+
+    @Flag(name: .customLong("no-promiscuous"), help: "Do not put the interface in promiscuous mode.")
+    var noPromiscuous = false
+
+    @Option(name: .long, help: "A rule folder or file; repeat for several (default: the shipped rules/).")
+    var rules: [String] = []
+
+    @Option(name: .long, help: "Report format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: ReportFormat = .text
+
+    @Option(name: .long, help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe ('none': never).")
+    var failOn: FailThreshold = .high
+
+    @Flag(name: .customLong("reveal-secrets"), help: "Print credentials' secrets in clear (they are evidence).")
+    var revealSecrets = false
+
+    @Flag(name: .long, help: "Print no progress or warnings on standard error, only errors.")
+    var quiet = false
+
+    func validate() throws {
+        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        if samples > 1 && every == nil { throw ValidationError("--samples needs --every SECONDS") }
+        if samples > 1 && duration == nil && count == nil {
+            throw ValidationError("several samples need --duration or --count to end each")
+        }
+        if let every, let duration, every < duration { throw ValidationError("--every must be at least --duration") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let count, count <= 0 { throw ValidationError("--count must be positive") }
+    }
+
+    func run() throws {
+        let ruleSet = try RuleOptions.load(rules)
+        // A parent may have started us with these signals blocked (test runners do): unblock them.
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGINT)
+        sigaddset(&mask, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &mask, nil)
+        signal(SIGINT) { _ in captureInterrupted.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in captureInterrupted.store(true, ordering: .relaxed) }
+        let audit = LiveAudit(
+            options: LiveCaptureOptions(
+                interface: interface, filter: filter, snaplen: snaplen, promiscuous: !noPromiscuous, writePath: write),
+            rules: ruleSet, revealSecrets: revealSecrets, duration: duration, count: count, samples: samples,
+            every: every)
+        let report = try audit.run(
+            started: { linkType in
+                guard !quiet else { return }
+                let what = filter.map { " (filter '\($0)')" } ?? ""
+                Terminal.note("listening on \(interface)\(what), link type \(linkType); Ctrl-C to stop")
+            },
+            shouldStop: { captureInterrupted.load(ordering: .relaxed) })
+        try Output.write(format.render(report, colour: output == nil && Terminal.stdoutWantsColour), to: output)
+        if !quiet {
+            for input in report.inputs { input.warnings.forEach { Terminal.warn("\(input.path): \($0)") } }
+        }
+        if let threshold = failOn.severity, report.findings.contains(where: { $0.severity >= threshold }) {
+            throw ExitCode(1)
+        }
+    }
+}

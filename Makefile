@@ -4,7 +4,7 @@
 
 SWIFT ?= swift
 APT_PACKAGES ?= libpcap-dev libssl-dev ieee-data
-BENCH_PACKAGES ?= tcpdump
+BENCH_PACKAGES ?= tcpdump dsniff time
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: all deps build audit test lint format samples fixtures check-generated bench clean

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Writes a large synthetic office capture for bench/capture.sh (deterministic).
 
-    python3 bench/make-capture.py OUT.pcap [MEGABYTES]
+    python3 bench/make-capture.py OUT.pcap [MEGABYTES] [full|small]
+
+`full` (default): mostly full-size segments, as below. `small`: mostly small packets in many
+short flows (one short request and answer per connection, DNS), the case that stresses the
+per-packet and per-connection costs.
 
 Traffic mix, repeated until the file reaches the size asked (default 200 MB): web downloads
 (GET + a 48 KiB response in 1448-byte segments), TLS-like binary sessions, DNS queries, SMTP
@@ -17,9 +21,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import pcapgen as g  # noqa: E402
 
 
+def host(connection):
+    """One of 2,000 office hosts, each with a fixed MAC, as on a real network."""
+    number = connection % 2000
+    subnet, node = 2 + number // 250, 1 + number % 250
+    return g.Host("10.0.%d.%d" % (subnet, node), "3c:22:fb:00:%02x:%02x" % (subnet, node))
+
+
 def main():
     out = sys.argv[1]
     megabytes = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    if len(sys.argv) > 3 and sys.argv[3] == "small":
+        return small(out, megabytes)
     target = megabytes * 1_000_000
     rng = random.Random(42)
     writer = g.PcapWriter(out)
@@ -34,8 +47,7 @@ def main():
     logins = 0
     while writer.file.tell() < target:
         connection += 1
-        client = g.Host("10.0.%d.%d" % (2 + connection % 50, 1 + connection % 250), "3c:22:fb:00:%02x:%02x" % (
-            connection >> 8 & 0xFF, connection & 0xFF))
+        client = host(connection)
         sport = 1024 + connection % 60000
         kind = connection % 10
         if connection % 200 == 0:
@@ -73,6 +85,43 @@ def main():
             c.close()
     writer.close()
     print("wrote %s: %d bytes, %d connections, %d FTP logins" % (out, os.path.getsize(out), connection, logins))
+
+
+def small(out, megabytes):
+    target = megabytes * 1_000_000
+    rng = random.Random(43)
+    writer = g.PcapWriter(out)
+    link = g.Link(writer, start=1763715600.0, step=0.00001)
+    servers = [g.Host("10.0.1.%d" % n, "00:1b:21:00:02:%02x" % n) for n in range(1, 9)]
+    resolver = g.Host("10.0.0.1", "00:1b:21:00:00:01")
+    connection = 0
+    logins = 0
+    while writer.file.tell() < target:
+        connection += 1
+        client = host(connection)
+        sport = 1024 + connection % 60000
+        server = servers[connection % len(servers)]
+        if connection % 3 == 0:
+            link.udp(client, resolver, sport, 53, g.dns_query(connection & 0xFFFF, "h%d.example.org" % connection))
+            continue
+        if connection % 500 == 0:
+            logins += 1
+            c = g.Conversation(link, client, server, sport, 21, client_isn=rng.randrange(1 << 32), fast=True)
+            c.handshake()
+            c.send("server", "220 ftp\r\n")
+            c.send("client", "USER u%d\r\n" % logins)
+            c.send("server", "331 pw\r\n")
+            c.send("client", "PASS p%d\r\n" % logins)
+            c.send("server", "230 ok\r\n")
+            c.close()
+            continue
+        c = g.Conversation(link, client, server, sport, 8080, client_isn=rng.randrange(1 << 32), fast=True)
+        c.handshake()
+        c.send("client", "GET /s HTTP/1.1\r\nHost: a\r\n\r\n")
+        c.send("server", "HTTP/1.1 204 No Content\r\n\r\n")
+        c.close()
+    writer.close()
+    print("wrote %s: %d bytes, %d flows, %d FTP logins" % (out, os.path.getsize(out), connection, logins))
 
 
 if __name__ == "__main__":

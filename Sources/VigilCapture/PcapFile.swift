@@ -56,6 +56,9 @@ final class PcapFile {
     /// The link-layer header type (a LINKTYPE_/DLT_ value).
     let linkType: Int32
     private(set) var packetCount = 0
+    /// Where the next record starts, for pcap files (24-byte header, 16-byte record headers);
+    /// pcapng positions are asked of stdio only when a read fails.
+    private var pcapOffset: Int64 = 24
 
     /// Opens `path`, already known to start with a capture magic.
     ///
@@ -91,12 +94,12 @@ final class PcapFile {
     func next() throws(End) -> RawPacket? {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
-        let offsetBefore = currentOffset()
         let status = pcap_next_ex(handle, &header, &data)
         switch status {
         case 1:
             guard let header, let data else { return nil }
             packetCount += 1
+            pcapOffset += 16 + Int64(header.pointee.caplen)
             let seconds = Int64(header.pointee.ts.tv_sec)
             let nanos = Int64(header.pointee.ts.tv_usec)  // nanoseconds: opened with nano precision
             return RawPacket(
@@ -108,6 +111,7 @@ final class PcapFile {
             return nil
         default:
             let message = String(cString: pcap_geterr(handle))
+            let offsetBefore = format == .pcap ? pcapOffset : currentOffset()
             if message.contains("truncated") {
                 throw .truncated(message: message, offset: offsetBefore)
             }

@@ -18,71 +18,75 @@ public enum JSONValue: Sendable, Equatable {
 
     /// The value as JSON text: indented with two spaces when `pretty`, else on one line.
     public func serialized(pretty: Bool = false) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
         write(into: &out, pretty: pretty, depth: 0)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(into out: inout String, pretty: Bool, depth: Int) {
+    private func write(into out: inout [UInt8], pretty: Bool, depth: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let flag): out += flag ? "true" : "false"
-        case .int(let number): out += String(number)
+        case .null: out += Array("null".utf8)
+        case .bool(let flag): out += Array((flag ? "true" : "false").utf8)
+        case .int(let number): out += Array(String(number).utf8)
         case .double(let number):
-            out += number.isFinite ? String(number) : "null"
+            out += Array((number.isFinite ? String(number) : "null").utf8)
         case .string(let text): Self.quote(text, into: &out)
         case .array(let items):
             if items.isEmpty {
-                out += "[]"
+                out += [0x5B, 0x5D]
                 return
             }
-            out += "["
+            out.append(0x5B)
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(0x2C) }
                 newline(&out, pretty, depth + 1)
                 item.write(into: &out, pretty: pretty, depth: depth + 1)
             }
             newline(&out, pretty, depth)
-            out += "]"
+            out.append(0x5D)
         case .object(let members):
             if members.isEmpty {
-                out += "{}"
+                out += [0x7B, 0x7D]
                 return
             }
-            out += "{"
+            out.append(0x7B)
             for (index, member) in members.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(0x2C) }
                 newline(&out, pretty, depth + 1)
                 Self.quote(member.0, into: &out)
-                out += pretty ? ": " : ":"
+                out.append(0x3A)
+                if pretty { out.append(0x20) }
                 member.1.write(into: &out, pretty: pretty, depth: depth + 1)
             }
             newline(&out, pretty, depth)
-            out += "}"
+            out.append(0x7D)
         }
     }
 
-    private func newline(_ out: inout String, _ pretty: Bool, _ depth: Int) {
+    private func newline(_ out: inout [UInt8], _ pretty: Bool, _ depth: Int) {
         guard pretty else { return }
-        out += "\n" + String(repeating: "  ", count: depth)
+        out.append(0x0A)
+        out += repeatElement(0x20, count: depth * 2)
     }
 
-    /// RFC 8259 string quoting: `"` and `\` escaped, control characters as `\uXXXX`.
-    static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    /// RFC 8259 string quoting: `"` and `\` escaped, control characters as `\uXXXX`; other
+    /// bytes (UTF-8 included) are copied as they are.
+    static func quote(_ text: String, into out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(0x22)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0x09: out += [0x5C, 0x74]
+            case 0x00..<0x20, 0x7F:
+                out += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            default: out.append(byte)
             }
         }
-        out += "\""
+        out.append(0x22)
     }
 }

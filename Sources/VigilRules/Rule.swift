@@ -21,6 +21,8 @@ public struct Rule: Sendable {
     /// Things that load but deserve a word (fields or log sources no Vigil source produces).
     public var notes: [String]
     let detection: Detection
+    /// The event kinds `logsource.category` admits, resolved once; `nil` admits every kind.
+    let kinds: [EventKind]?
 }
 
 /// Sigma's `logsource`: which events a rule applies to.
@@ -60,6 +62,11 @@ public struct Logsource: Sendable, Hashable {
 
     func admits(_ event: Event) -> Bool {
         if let category, !(Self.categories[category]?.contains(event.kind.rawValue) ?? false) { return false }
+        return admitsSource(event)
+    }
+
+    /// The product and service checks, for callers that checked the event kind already.
+    func admitsSource(_ event: Event) -> Bool {
         if let product {
             switch (product, event.source.position) {
             case ("network", .packet), ("linux", .line), ("vigil", _): break

@@ -31,7 +31,8 @@ public final class RuleEngine {
 
     /// Whether `rule` matches `event`: its log source admits the event and its condition holds.
     public static func matches(_ rule: Rule, _ event: Event) -> Bool {
-        rule.logsource.admits(event) && rule.detection.matches(event)
+        if let kinds = rule.kinds, !kinds.contains(event.kind) { return false }
+        return rule.logsource.admitsSource(event) && rule.detection.matches(event)
     }
 
     /// Runs every rule over `event`.

@@ -244,7 +244,8 @@ struct NodeReader {
             checklist: try strings(vigil?["checklist"], "checklist"),
             file: file, line: line,
             tests: try examples(vigil?["tests"]),
-            notes: notes, detection: detection)
+            notes: notes, detection: detection,
+            kinds: logsource.category.map { (Logsource.categories[$0] ?? []).sorted().map(EventKind.init(rawValue:)) })
     }
 
     private func examples(_ node: Node?) throws(VigilError) -> [RuleExample] {

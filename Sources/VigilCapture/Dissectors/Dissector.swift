@@ -65,6 +65,19 @@ struct ProbeInput {
     /// Which end sent the first byte seen: a banner protocol (POP3, SMTP, FTP) has the server
     /// speak first, a request protocol (HTTP, Redis) the client.
     var firstSpeaker: Side? = nil
+    /// The first line of each side, computed once for every probe.
+    let clientLine: FirstLine
+    let serverLine: FirstLine
+
+    init(client: [UInt8], server: [UInt8], clientPort: UInt16, serverPort: UInt16, firstSpeaker: Side? = nil) {
+        self.client = client
+        self.server = server
+        self.clientPort = clientPort
+        self.serverPort = serverPort
+        self.firstSpeaker = firstSpeaker
+        clientLine = FirstLine(client)
+        serverLine = FirstLine(server)
+    }
 }
 
 /// A dissector's verdict on a connection's first bytes.

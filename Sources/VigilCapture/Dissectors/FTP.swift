@@ -15,8 +15,8 @@ enum FTPDissector: TCPDissector {
     static func probe(_ input: ProbeInput) -> ProbeVerdict {
         if input.serverPort == wellKnownPort { return .yes(swapSides: false) }
         if input.clientPort == wellKnownPort { return .yes(swapSides: true) }
-        let a = FirstLine(input.client)
-        let b = FirstLine(input.server)
+        let a = input.clientLine
+        let b = input.serverLine
         if let verdict = judge(command: a, reply: b) { return verdict == .no ? .no : .yes(swapSides: false) }
         if let verdict = judge(command: b, reply: a) { return verdict == .no ? .no : .yes(swapSides: true) }
         if a == .binary || b == .binary { return .no }

@@ -14,21 +14,33 @@ enum HTTPDissector: TCPDissector {
     ]
 
     static func probe(_ input: ProbeInput) -> ProbeVerdict {
-        if case .text(let line) = FirstLine(input.client), isRequestLine(line) { return .yes(swapSides: false) }
-        if case .text(let line) = FirstLine(input.server), isRequestLine(line) { return .yes(swapSides: true) }
-        if case .text(let line) = FirstLine(input.server), line.hasPrefix("HTTP/1.") {
+        if case .text(let line) = input.clientLine, isRequestLine(line) { return .yes(swapSides: false) }
+        if case .text(let line) = input.serverLine, isRequestLine(line) { return .yes(swapSides: true) }
+        if case .text(let line) = input.serverLine, line.hasPrefix("HTTP/1.") {
             return .yes(swapSides: false)
         }
-        let a = FirstLine(input.client)
-        let b = FirstLine(input.server)
+        let a = input.clientLine
+        let b = input.serverLine
         if a == .binary || b == .binary { return .no }
         if case .text = a { return .no }
         return .undecided
     }
 
     static func isRequestLine(_ line: String) -> Bool {
-        let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        let parts = startLineParts(line)
         return parts.count == 3 && methods.contains(String(parts[0])) && parts[2].hasPrefix("HTTP/1.")
+    }
+
+    /// The first two space-separated words of a start line and the rest, found on the UTF-8
+    /// view (cheaper than a general split on every request and response).
+    static func startLineParts(_ line: String) -> [Substring] {
+        let bytes = line.utf8
+        guard let first = bytes.firstIndex(of: 0x20) else { return [line[...]] }
+        let afterFirst = bytes.index(after: first)
+        guard let second = bytes[afterFirst...].firstIndex(of: 0x20) else {
+            return [line[..<first], line[afterFirst...]]
+        }
+        return [line[..<first], line[afterFirst..<second], line[bytes.index(after: second)...]]
     }
 
     static func makeSession(_ context: FlowContext) -> any TCPSession { HTTPSession(context: context) }
@@ -70,23 +82,49 @@ private struct HTTPHead {
         headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
     }
 
+    /// Headers Vigil reads; the others are skipped without building strings for them.
+    private static let wanted: [[UInt8]] = [
+        "authorization", "proxy-authorization", "content-length", "transfer-encoding", "content-type",
+        "www-authenticate", "proxy-authenticate",
+    ].map { Array($0.utf8) }
+
     static func parse(_ bytes: [UInt8]) -> HTTPHead? {
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-        guard !lines.isEmpty else { return nil }
-        let start = lines.removeFirst()
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        for index in bytes.indices where bytes[index] == 0x0A {
+            lines.append(bytes[start..<index])
+            start = index + 1
+        }
+        if start < bytes.count { lines.append(bytes[start...]) }
+        func trimmed(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            var line = line
+            while let last = line.last, last == 0x0D || last == 0x20 || last == 0x09 { line = line.dropLast() }
+            while let first = line.first, first == 0x20 || first == 0x09 { line = line.dropFirst() }
+            return line
+        }
+        guard let first = lines.first else { return nil }
         var headers: [(String, String)] = []
-        for line in lines where !line.isEmpty {
-            if (line.first == " " || line.first == "\t"), let last = headers.popLast() {
-                headers.append((last.0, last.1 + " " + line.trimmingSpaces))  // obsolete folding
+        var keptLast = false
+        for line in lines.dropFirst() where !line.isEmpty {
+            if line.first == 0x20 || line.first == 0x09 {  // obsolete folding continues the last header
+                if keptLast, let last = headers.popLast() {
+                    headers.append((last.0, last.1 + " " + String(decoding: trimmed(line), as: UTF8.self)))
+                }
                 continue
             }
-            guard let colon = line.firstIndex(of: ":") else { continue }
+            keptLast = false
+            guard let colon = line.firstIndex(of: 0x3A) else { continue }
+            let name = trimmed(line[line.startIndex..<colon])
+            guard
+                wanted.contains(where: { wanted in
+                    wanted.count == name.count && zip(wanted, name).allSatisfy { $0 == ($1 | 0x20) }
+                })
+            else { continue }
             headers.append(
-                (String(line[..<colon]).trimmingSpaces, String(line[line.index(after: colon)...]).trimmingSpaces))
+                (String(decoding: name, as: UTF8.self), String(decoding: trimmed(line[(colon + 1)...]), as: UTF8.self)))
+            keptLast = true
         }
-        return HTTPHead(startLine: start, headers: headers)
+        return HTTPHead(startLine: String(decoding: trimmed(first), as: UTF8.self), headers: headers)
     }
 }
 
@@ -240,7 +278,7 @@ final class HTTPSession: TCPSession {
 
     private func request(_ head: HTTPHead, packet: Int, time: Timestamp) -> (length: Int?, chunked: Bool, keep: Bool) {
         var credentials: [Credential] = []
-        let parts = head.startLine.split(separator: " ")
+        let parts = HTTPDissector.startLineParts(head.startLine)
         let method = parts.first.map(String.init) ?? ""
         let path = parts.count > 1 ? String(parts[1]) : ""
         for value in head.all("Authorization") + head.all("Proxy-Authorization") {
@@ -383,7 +421,7 @@ final class HTTPSession: TCPSession {
     private func response(_ head: HTTPHead, packet: Int, time: Timestamp, into events: inout [Event])
         -> (length: Int?, chunked: Bool, keep: Bool)
     {
-        let parts = head.startLine.split(separator: " ")
+        let parts = HTTPDissector.startLineParts(head.startLine)
         let status = parts.count > 1 ? Int(parts[1]) : nil
         for value in head.all("WWW-Authenticate") + head.all("Proxy-Authenticate") {
             let trimmed = value.trimmingSpaces

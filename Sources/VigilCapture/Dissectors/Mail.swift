@@ -47,14 +47,14 @@ enum POP3Dissector: TCPDissector {
     static func probe(_ input: ProbeInput) -> ProbeVerdict {
         if input.serverPort == 110 { return .yes(swapSides: false) }
         // The banner comes first; a "+OK" answering a client that spoke first is Redis or other.
-        if case .text(let line) = FirstLine(input.server), line.hasPrefix("+OK"), input.firstSpeaker != .client {
+        if case .text(let line) = input.serverLine, line.hasPrefix("+OK"), input.firstSpeaker != .client {
             return .yes(swapSides: false)
         }
-        if case .text(let line) = FirstLine(input.client), line.hasPrefix("+OK"), input.firstSpeaker == .client {
+        if case .text(let line) = input.clientLine, line.hasPrefix("+OK"), input.firstSpeaker == .client {
             return .yes(swapSides: true)
         }
-        if case .text = FirstLine(input.server) { return .no }
-        return FirstLine(input.client) == .pending && input.server.isEmpty ? .undecided : .no
+        if case .text = input.serverLine { return .no }
+        return input.clientLine == .pending && input.server.isEmpty ? .undecided : .no
     }
 
     static func makeSession(_ context: FlowContext) -> any TCPSession { POP3Session(context: context) }
@@ -153,12 +153,12 @@ enum IMAPDissector: TCPDissector {
 
     static func probe(_ input: ProbeInput) -> ProbeVerdict {
         if input.serverPort == 143 { return .yes(swapSides: false) }
-        if case .text(let line) = FirstLine(input.server), line.hasPrefix("* OK") || line.hasPrefix("* PREAUTH") {
+        if case .text(let line) = input.serverLine, line.hasPrefix("* OK") || line.hasPrefix("* PREAUTH") {
             return .yes(swapSides: false)
         }
-        if case .text(let line) = FirstLine(input.client), line.hasPrefix("* OK") { return .yes(swapSides: true) }
-        if case .text = FirstLine(input.server) { return .no }
-        return FirstLine(input.client) == .pending && input.server.isEmpty ? .undecided : .no
+        if case .text(let line) = input.clientLine, line.hasPrefix("* OK") { return .yes(swapSides: true) }
+        if case .text = input.serverLine { return .no }
+        return input.clientLine == .pending && input.server.isEmpty ? .undecided : .no
     }
 
     static func makeSession(_ context: FlowContext) -> any TCPSession { IMAPSession(context: context) }
@@ -348,8 +348,8 @@ enum SMTPDissector: TCPDissector {
 
     static func probe(_ input: ProbeInput) -> ProbeVerdict {
         if [25, 587, 2525].contains(input.serverPort) { return .yes(swapSides: false) }
-        let client = FirstLine(input.client)
-        let server = FirstLine(input.server)
+        let client = input.clientLine
+        let server = input.serverLine
         if case .text(let line) = client, ["EHLO", "HELO", "LHLO"].contains(FTPDissector.verb(of: line)) {
             if case .text(let banner) = server { return banner.hasPrefix("220") ? .yes(swapSides: false) : .no }
             return .yes(swapSides: false)

@@ -15,7 +15,7 @@ enum RedisDissector: TCPDissector {
         if input.clientPort == 6379 { return .yes(swapSides: true) }
         if looksLikeRESPCommand(input.client) { return .yes(swapSides: false) }
         if looksLikeRESPCommand(input.server) { return .yes(swapSides: true) }
-        if case .text(let line) = FirstLine(input.client),
+        if case .text(let line) = input.clientLine,
             inlineCommands.contains(FTPDissector.verb(of: line))
         {
             guard let reply = input.server.first else { return .undecided }

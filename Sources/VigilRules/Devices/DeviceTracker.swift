@@ -60,7 +60,7 @@ public final class DeviceTracker {
     /// matched against them.
     public func list() -> [Device] {
         guard !order.isEmpty else { return [] }
-        let vendors = VendorRegistry(folder: vendorFolder)
+        let vendors = VendorRegistry(folder: vendorFolder, macs: order)
         return order.sorted().compactMap { mac in
             guard let entry = devices[mac] else { return nil }
             return Device(

@@ -3,51 +3,77 @@ internal import Foundation
 /// MAC address prefixes to organisation names, from the IEEE registry files of Debian's
 /// `ieee-data` package (`oui.csv` for 24-bit MA-L, `mam.csv` 28-bit MA-M, `oui36.csv` 36-bit
 /// MA-S). The longest matching prefix wins.
-public final class VendorRegistry: Sendable {
+///
+/// Only the organisations of the addresses asked about are kept: one pass over the registry's
+/// bytes finds them, so a report with a few devices does not pay for 40,000 names.
+public struct VendorRegistry: Sendable {
     /// Where Debian installs the registry; `VIGIL_IEEE_DATA` overrides it.
     public static var defaultFolder: String {
         ProcessInfo.processInfo.environment["VIGIL_IEEE_DATA"] ?? "/usr/share/ieee-data"
     }
 
-    private let byPrefix: [Int: [UInt64: String]]
-    /// Assignments loaded; 0 when the registry files are missing.
-    public let count: Int
+    private var names: [String: String] = [:]
+    /// Whether any registry file could be read.
+    public private(set) var available = false
 
-    /// Loads the registry from `folder`; a missing folder gives an empty registry.
-    public init(folder: String = VendorRegistry.defaultFolder) {
-        var tables: [Int: [UInt64: String]] = [:]
-        var total = 0
+    /// Looks up the vendors of `macs` (`aa:bb:cc:dd:ee:ff`) in the registry in `folder`; a
+    /// missing folder gives no vendors.
+    public init(folder: String = VendorRegistry.defaultFolder, macs: some Sequence<String>) {
+        var wanted: [Int: [UInt64: [String]]] = [24: [:], 28: [:], 36: [:]]
+        for mac in macs {
+            guard let value = Self.value(of: mac) else { continue }
+            for bits in [24, 28, 36] { wanted[bits]?[value >> UInt64(48 - bits), default: []].append(mac) }
+        }
+        var found: [String: (bits: Int, name: String)] = [:]
         for (file, bits) in [("oui.csv", 24), ("mam.csv", 28), ("oui36.csv", 36)] {
-            guard let data = FileManager.default.contents(atPath: folder + "/" + file) else { continue }
-            var table: [UInt64: String] = [:]
+            guard let data = FileManager.default.contents(atPath: folder + "/" + file), let table = wanted[bits] else {
+                continue
+            }
+            available = true
             data.withUnsafeBytes { bytes in
                 var start = 0
                 var first = true
                 while start < bytes.count {
                     let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-                    if !first,
-                        let (prefix, name) = Self.assignment(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                    let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                    if !first, let prefix = Self.prefix(line), let macs = table[prefix],
+                        let (_, name) = Self.assignment(line)
                     {
-                        table[prefix] = name
+                        for mac in macs where (found[mac]?.bits ?? 0) < bits { found[mac] = (bits, name) }
                     }
                     first = false
                     start = end + 1
                 }
             }
-            total += table.count
-            tables[bits] = table
         }
-        byPrefix = tables
-        count = total
+        names = found.mapValues(\.name)
     }
 
-    /// The organisation the address `aa:bb:cc:dd:ee:ff` was assigned to, if known.
-    public func vendor(of mac: String) -> String? {
-        guard let value = UInt64(mac.replacingOccurrences(of: ":", with: ""), radix: 16) else { return nil }
-        for bits in [36, 28, 24] {
-            if let name = byPrefix[bits]?[value >> UInt64(48 - bits)] { return name }
+    /// The organisation the address was assigned to, if known.
+    public func vendor(of mac: String) -> String? { names[mac] }
+
+    private static func value(of mac: String) -> UInt64? {
+        var value: UInt64 = 0
+        var digits = 0
+        for byte in mac.utf8 where byte != 0x3A {
+            guard let digit = hexDigit(byte) else { return nil }
+            value = value << 4 | UInt64(digit)
+            digits += 1
         }
-        return nil
+        return digits == 12 ? value : nil
+    }
+
+    /// The hexadecimal assignment (second field) of a registry line, without building strings.
+    private static func prefix(_ line: UnsafeRawBufferPointer) -> UInt64? {
+        guard let comma = line.firstIndex(of: 0x2C) else { return nil }
+        var value: UInt64 = 0
+        var index = comma + 1
+        while index < line.count, line[index] != 0x2C {
+            guard let digit = hexDigit(line[index]) else { return nil }
+            value = value << 4 | UInt64(digit)
+            index += 1
+        }
+        return index > comma + 1 ? value : nil
     }
 
     /// Whether the U/L bit of the first octet marks a locally administered (random) address.
@@ -96,7 +122,7 @@ public final class VendorRegistry: Sendable {
         return text.isEmpty ? nil : (prefix, text)
     }
 
-    private static func hexDigit(_ byte: UInt8) -> UInt8? {
+    static func hexDigit(_ byte: UInt8) -> UInt8? {
         switch byte {
         case 0x30...0x39: byte - 0x30
         case 0x41...0x46: byte - 0x41 + 10

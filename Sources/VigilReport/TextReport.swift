@@ -31,6 +31,20 @@ public struct TextReport: Sendable {
             out += "\n" + describe(finding, reveal: report.revealSecrets)
         }
         if report.findings.isEmpty { out += "\nNo findings.\n" }
+        if !report.devices.isEmpty {
+            let unmanaged = report.devices.filter { !$0.managed }.count
+            out += "\nDevices: \(report.devices.count) (\(unmanaged) not in an inventory)\n"
+            for device in report.devices {
+                var parts = [device.mac]
+                if !device.ips.isEmpty { parts.append(device.ips.prefix(4).joined(separator: " ")) }
+                if !device.hostnames.isEmpty { parts.append(device.hostnames.joined(separator: " ")) }
+                parts.append(device.vendor ?? (device.locallyAdministered ? "(random MAC)" : "(vendor unknown)"))
+                if let platform = device.platform { parts.append(platform) }
+                if let port = device.port { parts.append("port \(port)") }
+                parts.append("seen by \(device.seenBy.joined(separator: ", "))")
+                out += "  " + parts.joined(separator: "  ") + "\n"
+            }
+        }
         return out
     }
 

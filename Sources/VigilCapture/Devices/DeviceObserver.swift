@@ -14,6 +14,10 @@ struct DeviceSighting {
 
 /// Turns device announcements and every MAC/IP pair seen into `device.observed` events.
 ///
+/// Pairs from ordinary traffic count only for local-scope addresses (RFC 1918, 100.64/10,
+/// link-local, IPv6 unique-local and link-local): a global address behind a MAC is the
+/// router's forwarding, not a host of this network. ARP, DHCP, LLDP and CDP report any address.
+///
 /// MAC/IP pairs from ordinary traffic are remembered (at most `maxPairs`, and at most
 /// `maxAddressesPerMAC` addresses per MAC: a router forwards for many addresses and is not
 /// those hosts) so each gives one event at its first sighting and one at its last.
@@ -62,7 +66,7 @@ final class DeviceObserver {
         default:
             break
         }
-        guard let mac = frame.sourceMAC, !mac.isGroup, !mac.isZero, let ip = frame.ipSource, !ip.isUnspecified else {
+        guard let mac = frame.sourceMAC, !mac.isGroup, !mac.isZero, let ip = frame.ipSource, ip.isLocalScope else {
             return
         }
         let key = PairKey(mac: mac, ip: ip)
@@ -115,6 +119,17 @@ final class DeviceObserver {
 extension IPAddress {
     /// 0.0.0.0 or ::, which name no host.
     var isUnspecified: Bool { high == 0 && low == 0 }
+
+    /// Private, shared, link-local or unique-local: an address a host on this network holds.
+    /// A global address behind a MAC is usually a router forwarding for somebody far away.
+    var isLocalScope: Bool {
+        if isV4 {
+            let v = UInt32(truncatingIfNeeded: low)
+            return v >> 24 == 10 || v >> 20 == 0xAC1 || v >> 16 == 0xC0A8 || v >> 22 == 0x191 || v >> 16 == 0xA9FE
+        }
+        let top = high >> 48
+        return top & 0xFE00 == 0xFC00 || top & 0xFFC0 == 0xFE80
+    }
 }
 
 /// ARP (RFC 826) for Ethernet and IPv4: the sender of every request and reply, and the target

@@ -88,8 +88,13 @@ public final class RuleEngine {
         }
     }
 
+    /// Who a finding is about: the client for credentials and most events; for a protocol in
+    /// use, the server offering it, since that is what must change.
     static func subject(of event: Event) -> Subject {
-        Subject(
+        if event.kind == .protocolObserved {
+            return Subject(ip: event[.dstIP]?.description, host: event[.hostName]?.description)
+        }
+        return Subject(
             ip: event[.srcIP]?.description, mac: event[.srcMAC]?.description, host: event[.hostName]?.description,
             user: event[.userName]?.description)
     }

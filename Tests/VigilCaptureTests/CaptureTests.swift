@@ -132,7 +132,7 @@ struct FTPCaptureTests {
             #expect(outcome.input.warnings.isEmpty)
         }
         let credentials = events.compactMap(\.credential)
-        #expect(events.allSatisfy { [.credentialObserved, .deviceObserved].contains($0.kind) })
+        #expect(events.allSatisfy { [.credentialObserved, .deviceObserved, .protocolObserved].contains($0.kind) })
         try #require(credentials.count == testCase.logins.count, "\(credentials.map(\.username))")
         for (credential, login) in zip(credentials, testCase.logins) {
             #expect(credential.protocolName == login.protocolName)
@@ -358,6 +358,47 @@ struct ProtocolTests {
         #expect(outcome.error == nil)
         #expect(outcome.input.packets == 56)
         #expect(events.compactMap(\.credential).count == 2)
+    }
+}
+
+@Suite("Protocols and versions in use")
+struct ProtocolObservedTests {
+    @Test(arguments: [
+        ("tls10-sni.pcap", "tls", [Field.tlsVersion: "TLS 1.0", .tlsServerName: "legacy.example.org"]),
+        ("tls13.pcap", "tls", [Field.tlsVersion: "TLS 1.3", .tlsServerName: "www.example.org"]),
+        ("ssh-v1.pcap", "ssh", [Field.sshVersion: "1.x", .sshSoftware: "OpenSSH_2.9p2"]),
+        ("ssh-v2.pcap", "ssh", [Field.sshVersion: "2.0", .sshSoftware: "OpenSSH_9.2p1"]),
+        ("smb1-negotiate.pcap", "smb1", [:]),
+        ("telnet.pcap", "telnet", [:]),
+        ("ftp-port-2121.pcap", "ftp", [:]),
+        ("ftp-auth-tls.pcap", "ftp", [Field.tlsVersion: "AUTH TLS"]),
+    ])
+    func observed(file: String, name: String, fields: [Field: String]) throws {
+        let (_, events) = try read(TestPaths.fixture(file))
+        let observed = events.filter { $0.kind == .protocolObserved }
+        #expect(observed.count == 1, "\(observed.map { $0[.protocol]?.description ?? "?" })")
+        let event = try #require(observed.first)
+        #expect(event[.protocol] == .string(name))
+        #expect(event[.dstIP] == .string("192.168.1.20"))
+        for (field, value) in fields { #expect(event[field] == .string(value), "\(field)") }
+    }
+
+    @Test func rulesFlagTheWeakOnesOnly() throws {
+        let rules = RuleSet.load(from: [TestPaths.rules]).rules
+        func flagged(_ file: String) throws -> [String] {
+            let (_, events) = try read(TestPaths.fixture(file))
+            return events.filter { $0.kind == .protocolObserved }.flatMap { event in
+                rules.filter { RuleEngine.matches($0, event) }.map(\.id)
+            }
+        }
+        #expect(try flagged("tls10-sni.pcap") == ["net.insecure-protocol.tls-version"])
+        #expect(try flagged("tls13.pcap").isEmpty)
+        #expect(try flagged("ssh-v1.pcap") == ["net.insecure-protocol.ssh-v1"])
+        #expect(try flagged("ssh-v2.pcap").isEmpty)
+        #expect(try flagged("smb1-negotiate.pcap") == ["net.insecure-protocol.smb1"])
+        #expect(try flagged("telnet.pcap") == ["net.insecure-protocol.telnet"])
+        #expect(try flagged("ftp-port-2121.pcap") == ["net.insecure-protocol.ftp"])
+        #expect(try flagged("ftp-auth-tls.pcap").isEmpty)
     }
 }
 

@@ -113,7 +113,7 @@ protocol TCPDissector: Sendable {
 let tcpDissectors: [any TCPDissector.Type] = [
     FTPDissector.self, HTTPDissector.self, SMTPDissector.self, POP3Dissector.self, IMAPDissector.self,
     RedisDissector.self, LDAPDissector.self, NTLMCarrierDissector.self, PostgreSQLDissector.self,
-    MySQLDissector.self, VNCDissector.self, TelnetDissector.self,
+    MySQLDissector.self, VNCDissector.self, TelnetDissector.self, TLSDissector.self, SSHDissector.self,
 ]
 
 /// The first line of a byte stream, as probes see it.

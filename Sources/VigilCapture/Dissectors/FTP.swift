@@ -61,12 +61,14 @@ final class FTPSession: TCPSession {
     private var multilineCode: Int?
     private var tlsRequested = false
     private var encrypted = false
+    private var firstSeen: (packet: Int, time: Timestamp)?
 
     init(context: FlowContext) { self.context = context }
 
     func receive(
         _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
     ) {
+        if firstSeen == nil { firstSeen = (packet, time) }
         guard !encrypted else { return }
         switch side {
         case .client:
@@ -87,6 +89,12 @@ final class FTPSession: TCPSession {
 
     func finish(into events: inout [Event]) {
         emit(outcome: .unknown, replyPacket: nil, into: &events)
+        if let first = firstSeen {
+            events.append(
+                context.protocolEvent(
+                    "ftp", packet: first.packet, time: first.time,
+                    fields: [(.tlsVersion, encrypted ? "AUTH TLS" : nil)]))
+        }
     }
 
     private func command(_ line: UnsafeRawBufferPointer, packet: Int, time: Timestamp, into events: inout [Event]) {

@@ -204,6 +204,7 @@ final class NTLMCarrierSession: TCPSession {
     private var exchange = NTLMExchange(carrier: "dce-rpc")
     private var carrierKnown = false
     private var lost: Set<Side> = []
+    private var smb1Reported = false
     private static let maxPDU = 256 * 1024
 
     init(context: FlowContext) { self.context = context }
@@ -222,6 +223,10 @@ final class NTLMCarrierSession: TCPSession {
                 break
             }
             guard buffer.count >= length else { break }
+            if !smb1Reported && buffer.count >= 8 && buffer[0] == 0 && buffer[4] == 0xFF && buffer[5] == 0x53 {
+                smb1Reported = true
+                events.append(context.protocolEvent("smb1", packet: packet, time: time))
+            }
             buffer.withUnsafeBytes { all in
                 _ = exchange.scan(
                     all.slice(0, length), from: side, context: context, packet: packet, time: time, into: &events)

@@ -38,12 +38,14 @@ final class TelnetSession: TCPSession {
     private var user: (name: String, packets: [Int])?
     private var pending: PendingLogin?
     private var iacState: [Side: Int] = [:]
+    private var firstSeen: (packet: Int, time: Timestamp)?
 
     init(context: FlowContext) { self.context = context }
 
     func receive(
         _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
     ) {
+        if firstSeen == nil { firstSeen = (packet, time) }
         for byte in bytes {
             guard let data = stripIAC(byte, side: side) else { continue }
             if side == .server {
@@ -167,5 +169,9 @@ final class TelnetSession: TCPSession {
     func finish(into events: inout [Event]) {
         if let login = pending { context.emit(login, outcome: .unknown, replyPacket: nil, into: &events) }
         pending = nil
+        if let first = firstSeen {
+            events.append(context.protocolEvent("telnet", packet: first.packet, time: first.time))
+            firstSeen = nil
+        }
     }
 }

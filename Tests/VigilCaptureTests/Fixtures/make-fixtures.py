@@ -304,6 +304,45 @@ def protocol_fixtures():
     ])
 
 
+def tls_record(handshake_type, body, record_version=0x0301):
+    message = bytes([handshake_type]) + len(body).to_bytes(3, "big") + body
+    return bytes([0x16]) + struct.pack(">HH", record_version, len(message)) + message
+
+
+def client_hello(version, server_name):
+    name = server_name.encode()
+    sni = struct.pack(">HBH", len(name) + 3, 0, len(name)) + name
+    extensions = struct.pack(">HH", 0, len(sni)) + sni
+    body = struct.pack(">H", version) + b"\x11" * 32 + b"\0" + struct.pack(">H", 2) + b"\x00\x2f" + b"\x01\x00"
+    return tls_record(1, body + struct.pack(">H", len(extensions)) + extensions)
+
+
+def server_hello(version, supported=None):
+    extensions = struct.pack(">HHH", 43, 2, supported) if supported else b""
+    body = struct.pack(">H", version) + b"\x22" * 32 + b"\0" + b"\x00\x2f" + b"\x00"
+    return tls_record(2, body + struct.pack(">H", len(extensions)) + extensions, 0x0303)
+
+
+def handshake_fixtures():
+    session(os.path.join(HERE, "tls10-sni.pcap"), 8443, [
+        ("client", client_hello(0x0301, "legacy.example.org")), ("server", server_hello(0x0301)),
+        ("server", b"\x17\x03\x01\x00\x05hello"),
+    ])
+    session(os.path.join(HERE, "tls13.pcap"), 443, [
+        ("client", client_hello(0x0303, "www.example.org")), ("server", server_hello(0x0303, 0x0304)),
+    ], sport=41002)
+    session(os.path.join(HERE, "ssh-v1.pcap"), 2222, [
+        ("server", "SSH-1.5-OpenSSH_2.9p2\n"), ("client", "SSH-1.5-PuTTY_0.50\n"), ("client", b"\0" * 40),
+    ])
+    session(os.path.join(HERE, "ssh-v2.pcap"), 22, [
+        ("server", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"), ("client", "SSH-2.0-OpenSSH_9.6\r\n"),
+    ], sport=41003)
+    smb1 = b"\xffSMB" + b"\x72" + b"\0" * 27 + b"\0\x0c\0\x02NT LM 0.12\0"
+    session(os.path.join(HERE, "smb1-negotiate.pcap"), 445, [
+        ("client", struct.pack(">I", len(smb1)) + smb1),
+    ])
+
+
 def snmp_message(community, pdu_tag, version=1):
     def tlv(tag, value):
         return bytes([tag, len(value)]) + value
@@ -415,6 +454,7 @@ if __name__ == "__main__":
     simple_login(os.path.join(HERE, "ftp-qinq.pcap"), g.LINKTYPE_ETHERNET, "judy", "double-tag",
                  vlan=[(0x88A8, 100), (0x8100, 200)])
     protocol_fixtures()
+    handshake_fixtures()
     writer = g.PcapWriter(os.path.join(HERE, "snmp-fragmented.pcap"))
     writer.close()
     fragmented_snmp(os.path.join(HERE, "snmp-fragmented.pcap"))

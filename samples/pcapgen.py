@@ -51,10 +51,16 @@ class PcapngWriter:
         total = 12 + len(padded)
         self.file.write(struct.pack("<II", block_type, total) + padded + struct.pack("<I", total))
 
-    def write(self, timestamp_ns, frame, original_length=None):
+    def add_interface(self, linktype, snaplen=262144):
+        """Declares another interface (several link types in one section); returns its id."""
+        self._block(0x00000001, struct.pack("<HHI", linktype, 0, snaplen))
+        self.interfaces = getattr(self, "interfaces", 1) + 1
+        return self.interfaces - 1
+
+    def write(self, timestamp_ns, frame, original_length=None, interface=0):
         micros = timestamp_ns // 1000
         length = len(frame) if original_length is None else original_length
-        body = struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(frame), length) + frame
+        body = struct.pack("<IIIII", interface, micros >> 32, micros & 0xFFFFFFFF, len(frame), length) + frame
         self._block(0x00000006, body)
 
     def close(self):

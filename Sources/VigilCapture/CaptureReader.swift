@@ -37,7 +37,8 @@ public struct CaptureReader: Sendable {
         let analyzer = PacketAnalyzer(path: name, limits: limits)
         var events: [Event] = []
         var stop: VigilError?
-        while true {
+        var mixed = false
+        while !mixed {
             let packet: RawPacket?
             do {
                 packet = try file.next()
@@ -47,6 +48,17 @@ public struct CaptureReader: Sendable {
                     input.warnings.append(
                         "truncated capture: the record after packet \(file.packetCount)"
                             + (offset.map { " (at offset \($0))" } ?? "") + " is incomplete (\(message))")
+                case .corrupt(let message, _) where format == .pcapng && message.contains("different from the type"):
+                    // libpcap cannot mix link types in one section; read on with our own reader,
+                    // after the packets libpcap already delivered.
+                    do {
+                        try readMixedLinkTypes(
+                            path: path, name: name, skip: file.packetCount, analyzer: analyzer, input: &input,
+                            stop: &stop, handler: handler)
+                    } catch let error as VigilError {
+                        stop = error
+                    }
+                    mixed = true
                 case .corrupt(let message, let offset):
                     stop = VigilError(
                         .corrupt, path: name, position: offset.map { .offset($0) },
@@ -65,7 +77,52 @@ public struct CaptureReader: Sendable {
         }
         input.warnings += analyzer.finish(into: &events)
         for event in events { try handler(event) }
-        input.packets = file.packetCount
+        if !mixed { input.packets = file.packetCount }
         return Outcome(input: input, error: stop)
+    }
+
+    /// Reads a pcapng file whose interfaces have different link types with ``PcapngReader``,
+    /// skipping the first `skip` packets (already analysed).
+    private func readMixedLinkTypes(
+        path: String, name: String, skip: Int, analyzer: PacketAnalyzer, input: inout InputReport,
+        stop: inout VigilError?, handler: (Event) throws -> Void
+    ) throws {
+        guard let reader = PcapngReader(path: path) else {
+            throw VigilError(.unreadable, path: name, reason: "cannot reopen the file")
+        }
+        var events: [Event] = []
+        var linkTypes: Set<Int32> = []
+        while true {
+            let packet: PcapngReader.Packet?
+            do {
+                packet = try reader.next()
+            } catch {
+                switch error {
+                case .truncated(let offset):
+                    input.warnings.append(
+                        "truncated capture: the block after packet \(reader.packetCount) (at offset \(offset)) is incomplete"
+                    )
+                case .corrupt(let message, let offset):
+                    stop = VigilError(
+                        .corrupt, path: name, position: .offset(offset),
+                        reason: "corrupt block after packet \(reader.packetCount): \(message)",
+                        hint: "the packets before it were analysed")
+                }
+                break
+            }
+            guard let packet else { break }
+            linkTypes.insert(packet.linkType)
+            guard packet.number > skip else { continue }
+            packet.bytes.withUnsafeBytes { bytes in
+                analyzer.analyse(
+                    bytes, linkType: packet.linkType, number: packet.number, time: packet.time, into: &events)
+            }
+            for event in events { try handler(event) }
+            events.removeAll(keepingCapacity: true)
+        }
+        input.packets = reader.packetCount
+        input.warnings.append(
+            "interfaces with different link types (\(linkTypes.sorted().map(String.init).joined(separator: ", "))): "
+                + "read with Vigil's own pcapng reader, which libpcap 1.10 cannot do")
     }
 }

@@ -353,6 +353,15 @@ struct ProtocolTests {
         #expect(outcome.input.packets == (file == "absurd-caplen.pcap" ? 4 : 0))
     }
 
+    @Test func pcapngWithSeveralLinkTypesIsReadWhole() throws {
+        let (outcome, events) = try read(TestPaths.fixture("mixed-link-types.pcapng"))
+        #expect(outcome.error == nil)
+        #expect(outcome.input.packets == 32)
+        #expect(outcome.input.warnings.contains { $0.contains("different link types (1, 101)") })
+        let logins = events.compactMap(\.credential).map { "\($0.username):\($0.secret.reveal())" }
+        #expect(logins == ["nina:on-ethernet", "omar:on-raw-ip"])
+    }
+
     @Test func zeroLengthRecordsAreSkipped() throws {
         let (outcome, events) = try read(TestPaths.fixture("zero-length-records.pcap"))
         #expect(outcome.error == nil)

@@ -343,6 +343,35 @@ def handshake_fixtures():
     ])
 
 
+class InterfaceWriter:
+    """Writes through a PcapngWriter onto one of its interfaces."""
+
+    def __init__(self, writer, interface):
+        self.writer = writer
+        self.interface = interface
+
+    def write(self, timestamp_ns, frame):
+        self.writer.write(timestamp_ns, frame, interface=self.interface)
+
+
+def mixed_link_types(path):
+    """pcapng with two interfaces, Ethernet and raw IPv4 (libpcap 1.10 refuses such files), a
+    login on each; the second interface is declared after the first login's packets."""
+    writer = g.PcapngWriter(path)
+    for index, (linktype, user, password) in enumerate(
+            [(g.LINKTYPE_ETHERNET, "nina", "on-ethernet"), (g.LINKTYPE_RAW, "omar", "on-raw-ip")]):
+        interface = 0 if index == 0 else writer.add_interface(linktype)
+        link = g.Link(InterfaceWriter(writer, interface), linktype=linktype, start=1700004000.0 + index)
+        c = g.Conversation(link, client, server, 40060 + index, 21).handshake()
+        c.send("server", "220 ready\r\n")
+        c.send("client", "USER %s\r\n" % user)
+        c.send("server", "331 Password\r\n")
+        c.send("client", "PASS %s\r\n" % password)
+        c.send("server", "230 OK\r\n")
+        c.close()
+    writer.close()
+
+
 def snmp_message(community, pdu_tag, version=1):
     def tlv(tag, value):
         return bytes([tag, len(value)]) + value
@@ -455,6 +484,7 @@ if __name__ == "__main__":
                  vlan=[(0x88A8, 100), (0x8100, 200)])
     protocol_fixtures()
     handshake_fixtures()
+    mixed_link_types(os.path.join(HERE, "mixed-link-types.pcapng"))
     writer = g.PcapWriter(os.path.join(HERE, "snmp-fragmented.pcap"))
     writer.close()
     fragmented_snmp(os.path.join(HERE, "snmp-fragmented.pcap"))

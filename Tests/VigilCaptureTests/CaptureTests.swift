@@ -232,6 +232,9 @@ struct ProtocolCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(file): \(protocolName) \(user)" }
 }
 
+/// Lower-case hex of the bytes `range` (as the fixture script writes `bytes(range(...))`).
+func hex(_ range: Range<Int>) -> String { range.map { UInt8($0) }.hexString }
+
 @Suite("Credentials from every protocol")
 struct ProtocolTests {
     static let ntlmv2Blob =
@@ -306,6 +309,19 @@ struct ProtocolTests {
             file: "vnc.pcap", protocolName: "vnc", user: "",
             secret: "$vnc$*000102030405060708090A0B0C0D0E0F*101112131415161718191A1B1C1D1E1F",
             outcome: "failure (1)", server: "192.168.1.20:5900"),
+        ProtocolCase(
+            file: "kerberos.pcap", protocolName: "kerberos-asreq", user: "paula",
+            secret: "$krb5pa$23$paula$CORP.EXAMPLE$$" + hex(16..<52) + hex(0..<16), outcome: "unknown",
+            server: "192.168.1.20:88", hashcatMode: 7500, domain: "CORP.EXAMPLE"),
+        ProtocolCase(
+            file: "kerberos.pcap", protocolName: "kerberos-asreq", user: "quinn",
+            secret: "$krb5pa$18$quinn$CORP.EXAMPLE$" + hex(0..<60), outcome: "unknown", server: "192.168.1.20:88",
+            hashcatMode: 19900, domain: "CORP.EXAMPLE"),
+        ProtocolCase(
+            file: "kerberos.pcap", protocolName: "kerberos-tgs-rc4", user: "MSSQLSvc/db01.corp.example:1433",
+            secret: "$krb5tgs$23$*quinn$CORP.EXAMPLE$MSSQLSvc/db01.corp.example:1433*$" + hex(0..<16) + "$"
+                + hex(16..<200), outcome: "unknown", server: "192.168.1.20:88", hashcatMode: 13100,
+            domain: "CORP.EXAMPLE"),
         ProtocolCase(
             file: "snmp-fragmented.pcap", protocolName: "snmp", user: "", secret: "private-rw", outcome: "unknown",
             server: "192.168.1.20:161"),

@@ -114,6 +114,7 @@ let tcpDissectors: [any TCPDissector.Type] = [
     FTPDissector.self, HTTPDissector.self, SMTPDissector.self, POP3Dissector.self, IMAPDissector.self,
     RedisDissector.self, LDAPDissector.self, NTLMCarrierDissector.self, PostgreSQLDissector.self,
     MySQLDissector.self, VNCDissector.self, TelnetDissector.self, TLSDissector.self, SSHDissector.self,
+    KerberosDissector.self,
 ]
 
 /// The first line of a byte stream, as probes see it.

@@ -28,6 +28,20 @@ final class UDPAnalyzer {
             return
         }
         let ports = (datagram.sourcePort, datagram.destinationPort)
+        if ports.0 == 88 || ports.1 == 88, let finding = Kerberos.parse(payload) {
+            // AS-REQ goes to the KDC; TGS-REP comes from it.
+            let toKDC = ports.1 == 88
+            let client = toKDC ? datagram.source : datagram.destination
+            let clientPort = toKDC ? datagram.sourcePort : datagram.destinationPort
+            let kdc = toKDC ? datagram.destination : datagram.source
+            let context = FlowContext(
+                path: path, client: Endpoint(ip: client.text, port: Int(clientPort)),
+                server: Endpoint(ip: kdc.text, port: 88), transport: "udp")
+            if let event = Kerberos.event(finding, context: context, packet: packet, time: time) {
+                events.append(event)
+            }
+            return
+        }
         if ports.0 == 5353 || ports.1 == 5353 || ports.0 == 5355 || ports.1 == 5355, let mac = frame.sourceMAC {
             let source = ports.0 == 5355 || ports.1 == 5355 ? "llmnr" : "mdns"
             for (name, address) in DNSReader.addressRecords(payload) {

@@ -343,6 +343,59 @@ def handshake_fixtures():
     ])
 
 
+def der(tag, value):
+    length = len(value)
+    if length < 0x80:
+        return bytes([tag, length]) + value
+    octets = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(octets)]) + octets + value
+
+
+def ctx(number, value):
+    return der(0xA0 | number, value)
+
+
+def kint(value):
+    return der(0x02, value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big"))
+
+
+def principal(*names):
+    return der(0x30, ctx(0, kint(1)) + ctx(1, der(0x30, b"".join(der(0x1B, n.encode()) for n in names))))
+
+
+def encrypted_data(etype, cipher):
+    return der(0x30, ctx(0, kint(etype)) + ctx(2, der(0x04, cipher)))
+
+
+def as_req(user, realm, etype, cipher):
+    pa = der(0x30, ctx(1, kint(2)) + ctx(2, der(0x04, encrypted_data(etype, cipher))))
+    body = der(0x30, ctx(0, der(0x03, b"\0\x40\x81\0\x10")) + ctx(1, principal(user)) + ctx(2, der(0x1B, realm.encode()))
+               + ctx(3, principal("krbtgt", realm)))
+    return der(0x6A, der(0x30, ctx(1, kint(5)) + ctx(2, kint(10)) + ctx(3, der(0x30, pa)) + ctx(4, body)))
+
+
+def tgs_rep(user, realm, service, cipher):
+    ticket = der(0x61, der(0x30, ctx(0, kint(5)) + ctx(1, der(0x1B, realm.encode())) + ctx(2, principal(*service))
+                           + ctx(3, encrypted_data(23, cipher))))
+    return der(0x6D, der(0x30, ctx(0, kint(5)) + ctx(1, kint(13)) + ctx(3, der(0x1B, realm.encode()))
+                         + ctx(4, principal(user)) + ctx(5, ticket) + ctx(6, encrypted_data(23, b"\x55" * 40))))
+
+
+def kerberos_fixtures():
+    """AS-REQ with RC4 pre-authentication over UDP, with AES256 over TCP, and an RC4 service
+    ticket (TGS-REP) over TCP."""
+    writer = g.PcapWriter(os.path.join(HERE, "kerberos.pcap"))
+    link = g.Link(writer, start=1700005000.0)
+    link.udp(client, server, 50088, 88, as_req("paula", "CORP.EXAMPLE", 23, bytes(range(52))))
+    c = g.Conversation(link, client, server, 40088, 88).handshake()
+    message = as_req("quinn", "CORP.EXAMPLE", 18, bytes(range(60)))
+    c.send("client", struct.pack(">I", len(message)) + message, [10])
+    reply = tgs_rep("quinn", "CORP.EXAMPLE", ("MSSQLSvc", "db01.corp.example:1433"), bytes(range(200)))
+    c.send("server", struct.pack(">I", len(reply)) + reply)
+    c.close()
+    writer.close()
+
+
 class InterfaceWriter:
     """Writes through a PcapngWriter onto one of its interfaces."""
 
@@ -485,6 +538,7 @@ if __name__ == "__main__":
     protocol_fixtures()
     handshake_fixtures()
     mixed_link_types(os.path.join(HERE, "mixed-link-types.pcapng"))
+    kerberos_fixtures()
     writer = g.PcapWriter(os.path.join(HERE, "snmp-fragmented.pcap"))
     writer.close()
     fragmented_snmp(os.path.join(HERE, "snmp-fragmented.pcap"))

@@ -1,0 +1,192 @@
+internal import VigilCore
+
+/// Kerberos 5 (RFC 4120) on UDP or TCP: AS-REQ pre-authentication (PA-ENC-TIMESTAMP, a hash of
+/// the user's key: hashcat 7500 for RC4, 19800 for AES128, 19900 for AES256) and TGS-REP
+/// tickets encrypted with RC4 (Kerberoasting: hashcat 13100).
+enum Kerberos {
+    /// A crackable value found in one message.
+    struct Finding {
+        var protocolName: String
+        var user: String
+        var realm: String
+        var line: String
+        var mode: Int
+        var etype: Int
+        var service: String?
+        var requestedBy: String? = nil
+    }
+
+    /// The Kerberos message at the start of `bytes` (without the TCP length prefix), if it holds
+    /// something crackable.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Finding? {
+        guard let first = bytes.first else { return nil }
+        var outer = BERReader(bytes)
+        switch first {
+        case 0x6A:  // AS-REQ
+            guard let message = outer.next(tag: 0x6A) else { return nil }
+            return asRequest(message.value)
+        case 0x6D:  // TGS-REP
+            guard let message = outer.next(tag: 0x6D) else { return nil }
+            return tgsReply(message.value)
+        default:
+            return nil
+        }
+    }
+
+    /// The fields of a SEQUENCE of context-tagged elements, by tag number.
+    private static func fields(_ sequence: UnsafeRawBufferPointer) -> [Int: UnsafeRawBufferPointer] {
+        var reader = BERReader(sequence)
+        guard let body = reader.next(tag: 0x30) else { return [:] }
+        return contents(body.value)
+    }
+
+    /// The context-tagged elements of a SEQUENCE's content, by tag number.
+    private static func contents(_ content: UnsafeRawBufferPointer) -> [Int: UnsafeRawBufferPointer] {
+        var inner = BERReader(content)
+        var found: [Int: UnsafeRawBufferPointer] = [:]
+        while let element = inner.next() {
+            if element.tag & 0xE0 == 0xA0 { found[Int(element.tag & 0x1F)] = element.value }
+        }
+        return found
+    }
+
+    private static func integer(_ wrapped: UnsafeRawBufferPointer?) -> Int? {
+        guard let wrapped else { return nil }
+        var reader = BERReader(wrapped)
+        return reader.next(tag: 0x02).flatMap { BERReader.integer($0.value) }
+    }
+
+    private static func string(_ wrapped: UnsafeRawBufferPointer?) -> String? {
+        guard let wrapped else { return nil }
+        var reader = BERReader(wrapped)
+        guard let element = reader.next(), element.tag == 0x1B || element.tag == 0x04 else { return nil }
+        return String(decoding: element.value, as: UTF8.self)
+    }
+
+    /// PrincipalName: the name strings joined with `/`.
+    private static func principal(_ wrapped: UnsafeRawBufferPointer?) -> String? {
+        guard let wrapped, let names = fields(wrapped)[1] else { return nil }
+        var reader = BERReader(names)
+        guard let list = reader.next(tag: 0x30) else { return nil }
+        var parts = BERReader(list.value)
+        var strings: [String] = []
+        while let part = parts.next(), strings.count < 8 { strings.append(String(decoding: part.value, as: UTF8.self)) }
+        return strings.joined(separator: "/")
+    }
+
+    /// EncryptedData: etype and cipher.
+    private static func encrypted(_ wrapped: UnsafeRawBufferPointer) -> (etype: Int, cipher: [UInt8])? {
+        let parts = fields(wrapped)
+        guard let etype = integer(parts[0]), let cipherWrapped = parts[2] else { return nil }
+        var reader = BERReader(cipherWrapped)
+        guard let cipher = reader.next(tag: 0x04) else { return nil }
+        return (etype, Array(cipher.value))
+    }
+
+    private static func asRequest(_ body: UnsafeRawBufferPointer) -> Finding? {
+        let parts = fields(body)
+        guard integer(parts[2]) == 10, let padata = parts[3], let requestBody = parts[4] else { return nil }
+        let request = fields(requestBody)
+        guard let user = principal(request[1]), let realm = string(request[2]) else { return nil }
+        var list = BERReader(padata)
+        guard let sequence = list.next(tag: 0x30) else { return nil }
+        var entries = BERReader(sequence.value)
+        while let entry = entries.next() {
+            let data = contents(entry.value)
+            guard integer(data[1]) == 2, let valueWrapped = data[2] else { continue }  // PA-ENC-TIMESTAMP
+            var octets = BERReader(valueWrapped)
+            guard let value = octets.next(tag: 0x04), let (etype, cipher) = encrypted(value.value) else { continue }
+            switch etype {
+            case 23 where cipher.count > 16:
+                let line =
+                    "$krb5pa$23$\(user)$\(realm)$$\(cipher.dropFirst(16).hexString)\(cipher.prefix(16).hexString)"
+                return Finding(
+                    protocolName: "kerberos-asreq", user: user, realm: realm, line: line, mode: 7500, etype: 23)
+            case 17, 18:
+                let line = "$krb5pa$\(etype)$\(user)$\(realm)$\(cipher.hexString)"
+                return Finding(
+                    protocolName: "kerberos-asreq", user: user, realm: realm, line: line,
+                    mode: etype == 17 ? 19800 : 19900, etype: etype)
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
+    private static func tgsReply(_ body: UnsafeRawBufferPointer) -> Finding? {
+        let parts = fields(body)
+        guard integer(parts[1]) == 13, let realm = string(parts[3]), let user = principal(parts[4]),
+            let ticketWrapped = parts[5]
+        else { return nil }
+        var reader = BERReader(ticketWrapped)
+        guard let ticket = reader.next(tag: 0x61) else { return nil }
+        let ticketParts = fields(ticket.value)
+        guard let service = principal(ticketParts[2]), let encWrapped = ticketParts[3],
+            let (etype, cipher) = encrypted(encWrapped), etype == 23, cipher.count > 16
+        else { return nil }
+        let line =
+            "$krb5tgs$23$*\(user)$\(realm)$\(service)*$\(cipher.prefix(16).hexString)$\(cipher.dropFirst(16).hexString)"
+        // The ticket is encrypted with the service account's key: that is the password at risk.
+        return Finding(
+            protocolName: "kerberos-tgs-rc4", user: service, realm: realm, line: line, mode: 13100, etype: 23,
+            service: service, requestedBy: user)
+    }
+
+    /// The credential event for `finding`, seen from `context`'s client.
+    static func event(_ finding: Finding, context: FlowContext, packet: Int, time: Timestamp) -> Event? {
+        var attributes = [CredentialAttribute("etype", String(finding.etype))]
+        if let service = finding.service { attributes.append(CredentialAttribute("service", service)) }
+        if let user = finding.requestedBy { attributes.append(CredentialAttribute("requested_by", user)) }
+        guard
+            let credential = context.credential(
+                finding.protocolName, user: finding.user, secret: Array(finding.line.utf8), kind: .hash,
+                packets: [packet], domain: finding.realm, hashcatMode: finding.mode, attributes: attributes)
+        else { return nil }
+        return context.credentialEvent(credential, time: time, packet: packet)
+    }
+}
+
+/// Kerberos over TCP: each message behind a 4-byte big-endian length.
+enum KerberosDissector: TCPDissector {
+    static let name = "kerberos"
+
+    static func probe(_ input: ProbeInput) -> ProbeVerdict {
+        func message(_ bytes: [UInt8]) -> Bool {
+            bytes.count >= 6 && bytes[0] == 0 && [0x6A, 0x6B, 0x6C, 0x6D, 0x7E].contains(bytes[4])
+        }
+        if message(input.client) { return .yes(swapSides: input.client[4] == 0x6B || input.client[4] == 0x6D) }
+        if message(input.server) { return .yes(swapSides: input.server[4] == 0x6A || input.server[4] == 0x6C) }
+        return input.client.count >= 6 || input.server.count >= 6 ? .no : .undecided
+    }
+
+    static func makeSession(_ context: FlowContext) -> any TCPSession { KerberosSession(context: context) }
+}
+
+final class KerberosSession: TCPSession {
+    private let context: FlowContext
+    private var buffers: [Side: MessageBuffer] = [.client: MessageBuffer(), .server: MessageBuffer()]
+
+    init(context: FlowContext) { self.context = context }
+
+    func receive(
+        _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
+    ) {
+        var buffer = buffers[side] ?? MessageBuffer()
+        buffer.append(bytes)
+        while let length = buffer.be32(0), length < MessageBuffer.limit, let message = buffer.take(4 + length) {
+            message.withUnsafeBytes { all in
+                if let finding = Kerberos.parse(all.slice(4, all.count)),
+                    let event = Kerberos.event(finding, context: context, packet: packet, time: time)
+                {
+                    events.append(event)
+                }
+            }
+        }
+        buffers[side] = buffer
+    }
+
+    func gap(on side: Side) { buffers[side]?.lost = true }
+
+    func finish(into events: inout [Event]) {}
+}

@@ -45,6 +45,8 @@ struct DecodedFrame {
     var ipSource: IPAddress?
     var transport: TransportPacket?
     var fragment: IPv4Fragment?
+    /// ICMPv6 message (type byte first), for neighbour discovery.
+    var icmpv6: UnsafeRawBufferPointer?
 }
 
 /// TCP header flag bits.
@@ -219,6 +221,10 @@ enum PacketDecoder {
                 guard end >= offset + 8 else { return }
                 next = bytes[offset]
                 offset += (Int(bytes[offset + 1]) + 2) * 4
+            case 58:
+                guard offset <= end else { return }
+                frame.icmpv6 = bytes.slice(offset, end)
+                return
             default:
                 guard offset <= end else { return }
                 frame.transport = transport(

@@ -66,6 +66,11 @@ final class DeviceObserver {
         default:
             break
         }
+        if let icmp = frame.icmpv6, let source = frame.sourceMAC {
+            for sighting in NeighbourDiscoveryReader.read(icmp, source: source, sourceIP: frame.ipSource) {
+                events.append(event(sighting, packet: packet, time: time))
+            }
+        }
         guard let mac = frame.sourceMAC, !mac.isGroup, !mac.isZero, let ip = frame.ipSource, ip.isLocalScope else {
             return
         }
@@ -149,6 +154,39 @@ enum ARPReader {
             sightings.append(DeviceSighting(mac: target, ip: ip.isUnspecified ? nil : ip.text, source: "arp"))
         }
         return sightings
+    }
+}
+
+/// IPv6 neighbour discovery (RFC 4861): a neighbour advertisement names its target address
+/// (and its link-layer address in option 2); solicitations and router messages carry their
+/// sender's link-layer address (option 1) for their source address.
+enum NeighbourDiscoveryReader {
+    static func read(_ bytes: UnsafeRawBufferPointer, source: MACAddress, sourceIP: IPAddress?) -> [DeviceSighting] {
+        guard let type = bytes.first, (133...136).contains(type) else { return [] }
+        let optionsStart: Int
+        var address: IPAddress?
+        switch type {
+        case 135, 136:
+            guard bytes.count >= 24 else { return [] }
+            optionsStart = 24
+            if type == 136 { address = IPAddress(v6: bytes.be64(8), bytes.be64(16)) }
+        case 134: optionsStart = 16
+        default: optionsStart = 8
+        }
+        var linkLayer: MACAddress?
+        var offset = optionsStart
+        while offset + 2 <= bytes.count {
+            let optionType = bytes[offset]
+            let length = Int(bytes[offset + 1]) * 8
+            guard length > 0, offset + length <= bytes.count else { break }
+            if (optionType == 1 || optionType == 2) && length >= 8 { linkLayer = MACAddress(bytes, at: offset + 2) }
+            offset += length
+        }
+        let mac = linkLayer ?? source
+        guard !mac.isGroup, !mac.isZero else { return [] }
+        let ip = address ?? sourceIP
+        guard let ip, !ip.isUnspecified else { return [] }
+        return [DeviceSighting(mac: mac, ip: ip.text, source: "ndp")]
     }
 }
 

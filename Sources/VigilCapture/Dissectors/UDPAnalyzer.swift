@@ -42,6 +42,21 @@ final class UDPAnalyzer {
             }
             return
         }
+        if ports.0 == 546 || ports.1 == 547 || ports.0 == 547 || ports.1 == 546,
+            let sighting = DHCPv6Reader.read(payload, source: frame.sourceMAC)
+        {
+            events.append(devices.event(sighting, packet: packet, time: time))
+            return
+        }
+        if ports.0 == 137 || ports.1 == 137, let mac = frame.sourceMAC {
+            for (name, address) in NBNSReader.registrations(payload) {
+                events.append(
+                    devices.event(
+                        DeviceSighting(mac: mac, ip: address, hostname: name, source: "nbns"), packet: packet,
+                        time: time))
+            }
+            return
+        }
         if ports.0 == 5353 || ports.1 == 5353 || ports.0 == 5355 || ports.1 == 5355, let mac = frame.sourceMAC {
             let source = ports.0 == 5355 || ports.1 == 5355 ? "llmnr" : "mdns"
             for (name, address) in DNSReader.addressRecords(payload) {
@@ -248,5 +263,95 @@ enum DNSReader {
             offset += 1 + length
         }
         return nil
+    }
+}
+
+/// DHCPv6 (RFC 8415): the client's MAC from its DUID (link-layer types 1 and 3), its FQDN
+/// (option 39) and the addresses assigned in IA_NA (option 3, IA Address 5).
+enum DHCPv6Reader {
+    static func read(_ bytes: UnsafeRawBufferPointer, source: MACAddress?) -> DeviceSighting? {
+        guard bytes.count >= 4, (1...13).contains(bytes[0]) else { return nil }
+        var mac: MACAddress?
+        var hostname: String?
+        var address: String?
+        var offset = 4
+        while offset + 4 <= bytes.count {
+            let code = bytes.be16(offset)
+            let length = Int(bytes.be16(offset + 2))
+            let value = bytes.slice(offset + 4, offset + 4 + length)
+            guard value.count == length else { break }
+            offset += 4 + length
+            switch code {
+            case 1 where length >= 10:  // client identifier: a DUID
+                let type = value.be16(0)
+                if type == 1 && length >= 14 && value.be16(2) == 1 { mac = MACAddress(value, at: 8) }
+                if type == 3 && value.be16(2) == 1 { mac = MACAddress(value, at: 4) }
+            case 39 where length > 1:  // client FQDN: flags, then DNS wire-format name
+                hostname = DNSReader.name(value, at: 1)?.0
+            case 3 where length > 12:  // IA_NA: IAID, T1, T2, then options
+                var inner = 12
+                while inner + 4 <= value.count {
+                    let innerCode = value.be16(inner)
+                    let innerLength = Int(value.be16(inner + 2))
+                    if innerCode == 5 && innerLength >= 24 && inner + 4 + 16 <= value.count {
+                        address = IPAddress(v6: value.be64(inner + 4), value.be64(inner + 12)).text
+                    }
+                    inner += 4 + innerLength
+                }
+            default:
+                break
+            }
+        }
+        guard let device = mac ?? source, !device.isGroup, !device.isZero else { return nil }
+        guard hostname != nil || address != nil || mac != nil else { return nil }
+        return DeviceSighting(mac: device, ip: address, hostname: hostname, source: "dhcpv6")
+    }
+}
+
+/// NetBIOS name service (RFC 1002): names a host registers (or answers for) with their address.
+enum NBNSReader {
+    static func registrations(_ bytes: UnsafeRawBufferPointer) -> [(String, String)] {
+        guard bytes.count >= 12 else { return [] }
+        let flags = bytes.be16(2)
+        let opcode = (flags >> 11) & 0x0F
+        let isResponse = flags & 0x8000 != 0
+        // Registrations (5), refreshes (8, 9) and positive query responses name the sender's host.
+        guard [5, 8, 9].contains(opcode) || (isResponse && opcode == 0) else { return [] }
+        let questions = Int(bytes.be16(4))
+        let records = Int(bytes.be16(6)) + Int(bytes.be16(8)) + Int(bytes.be16(10))
+        var offset = 12
+        var questionName: String?
+        for _ in 0..<min(questions, 4) {
+            guard let (name, next) = DNSReader.name(bytes, at: offset), next + 4 <= bytes.count else { return [] }
+            questionName = decode(name)
+            offset = next + 4
+        }
+        var found: [(String, String)] = []
+        for _ in 0..<min(records, 8) {
+            guard let (name, next) = DNSReader.name(bytes, at: offset), next + 10 <= bytes.count else { break }
+            let type = bytes.be16(next)
+            let length = Int(bytes.be16(next + 8))
+            let data = bytes.slice(next + 10, next + 10 + length)
+            offset = next + 10 + length
+            guard type == 0x20, data.count == length, length >= 6 else { continue }
+            if let host = decode(name) ?? questionName {
+                found.append((host, IPAddress(v4: data.be32(2)).text))
+            }
+        }
+        return found
+    }
+
+    /// The NetBIOS name of a first-level encoded label (32 letters A–P), without its padding and
+    /// suffix byte; `nil` for other names.
+    static func decode(_ encoded: String) -> String? {
+        let first = encoded.split(separator: ".").first.map(String.init) ?? ""
+        let label = Array(first.utf8)
+        guard label.count == 32, label.allSatisfy({ $0 >= 0x41 && $0 <= 0x50 }) else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: 32, by: 2) {
+            bytes.append((label[index] - 0x41) << 4 | (label[index + 1] - 0x41))
+        }
+        let name = String(decoding: bytes.prefix(15), as: UTF8.self).trimmingSpaces
+        return name.isEmpty ? nil : name
     }
 }

@@ -396,6 +396,41 @@ def kerberos_fixtures():
     writer.close()
 
 
+def dns_name(name):
+    return b"".join(bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\0"
+
+
+def netbios_encode(name):
+    padded = name.upper().ljust(15)[:15].encode() + b"\0"
+    return bytes([32]) + bytes(c for b in padded for c in (0x41 + (b >> 4), 0x41 + (b & 0x0F))) + b"\0"
+
+
+def device_fixtures():
+    """IPv6 neighbour advertisement, DHCPv6 solicit and reply, NBNS registration."""
+    writer = g.PcapWriter(os.path.join(HERE, "devices-ipv6-nbns.pcap"))
+    link = g.Link(writer, start=1700006000.0)
+    printer = g.Host("fe80::211:22ff:fe33:4455", "00:11:22:33:44:55")
+    router = g.Host("fe80::1", "00:1b:21:00:00:01")
+    target = bytes.fromhex("fe800000000000000211 22fffe334455".replace(" ", ""))
+    advert = bytes([136, 0, 0, 0]) + b"\x60\0\0\0" + target + bytes([2, 1]) + bytes.fromhex("001122334455")
+    link.send(printer, router, g.ipv6(printer.ip, "ff02::1", 58, advert))
+    laptop = g.Host("fe80::aaaa:bbff:fecc:dd01", "aa:aa:bb:cc:dd:01")
+    duid = struct.pack(">HH", 3, 1) + bytes.fromhex("aaaabbccdd01")
+    solicit = bytes([1, 0x12, 0x34, 0x56]) + struct.pack(">HH", 1, len(duid)) + duid
+    fqdn = b"\x01" + dns_name("laptop-7.corp.example")
+    solicit += struct.pack(">HH", 39, len(fqdn)) + fqdn
+    link.send(laptop, router, g.ipv6(laptop.ip, "ff02::1:2", 17, g.udp(laptop.ip, "ff02::1:2", 546, 547, solicit)))
+    ia_address = struct.pack(">HH", 5, 24) + bytes.fromhex("20010db8000000000000000000000042") + struct.pack(">II", 3600, 7200)
+    ia = struct.pack(">III", 1, 1800, 2880) + ia_address
+    reply = bytes([7, 0x12, 0x34, 0x56]) + struct.pack(">HH", 1, len(duid)) + duid + struct.pack(">HH", 3, len(ia)) + ia
+    link.send(router, laptop, g.ipv6(router.ip, laptop.ip, 17, g.udp(router.ip, laptop.ip, 547, 546, reply)))
+    pc = g.Host("192.168.1.77", "00:16:3e:00:00:77")
+    registration = struct.pack(">HHHHHH", 0x1234, 0x2910, 1, 0, 0, 1) + netbios_encode("ACCOUNTING-PC") + struct.pack(">HH", 0x20, 1)
+    registration += b"\xc0\x0c" + struct.pack(">HHIH", 0x20, 1, 300000, 6) + b"\0\0" + bytes([192, 168, 1, 77])
+    link.udp(pc, g.Host("192.168.1.255", "ff:ff:ff:ff:ff:ff"), 137, 137, registration)
+    writer.close()
+
+
 class InterfaceWriter:
     """Writes through a PcapngWriter onto one of its interfaces."""
 
@@ -539,6 +574,7 @@ if __name__ == "__main__":
     handshake_fixtures()
     mixed_link_types(os.path.join(HERE, "mixed-link-types.pcapng"))
     kerberos_fixtures()
+    device_fixtures()
     writer = g.PcapWriter(os.path.join(HERE, "snmp-fragmented.pcap"))
     writer.close()
     fragmented_snmp(os.path.join(HERE, "snmp-fragmented.pcap"))

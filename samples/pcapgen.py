@@ -7,6 +7,7 @@ Packets carry correct IPv4, TCP and UDP checksums unless a caller asks otherwise
 
 import ipaddress
 import struct
+import sys
 
 LINKTYPE_NULL = 0
 LINKTYPE_ETHERNET = 1
@@ -68,11 +69,15 @@ class PcapngWriter:
 
 
 def checksum(data):
+    """The Internet checksum (RFC 1071). Words are summed in the machine's byte order, which
+    gives the same one's-complement sum byte-swapped; the result is swapped back."""
     if len(data) % 2:
         data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    total = sum(memoryview(data).cast("H"))
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
+    if sys.byteorder == "little":
+        total = ((total & 0xFF) << 8) | (total >> 8)
     return ~total & 0xFFFF
 
 

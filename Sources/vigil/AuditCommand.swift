@@ -23,6 +23,25 @@ struct AuditCommand: ParsableCommand {
     @Argument(help: "Capture files or folders holding them (pcap and pcapng, told by content).")
     var paths: [String]
 
+    @OptionGroup var report: ReportOptions
+
+    func run() throws {
+        let ruleSet = try report.loadRules()
+        let result = try Audit(rules: ruleSet, revealSecrets: report.revealSecrets).run(paths)
+        try report.write(result.report)
+        if !report.quiet && !result.skipped.isEmpty {
+            Terminal.warn(
+                "skipped \(result.skipped.count) file(s) of no kind Vigil reads: "
+                    + result.skipped.joined(separator: ", "))
+        }
+        for error in result.errors { Terminal.error(error.description) }
+        if !result.errors.isEmpty { throw ExitCode(2) }
+        try report.exitForFindings(result.report)
+    }
+}
+
+/// The options of every command that runs rules and writes a report (`audit`, `capture`).
+struct ReportOptions: ParsableArguments {
     @Option(name: .long, help: "A rule folder or file; repeat for several (default: the shipped rules/).")
     var rules: [String] = []
 
@@ -38,28 +57,28 @@ struct AuditCommand: ParsableCommand {
     @Flag(name: .customLong("reveal-secrets"), help: "Print credentials' secrets in clear (they are evidence).")
     var revealSecrets = false
 
-    @Flag(name: .long, help: "Print no warnings or notes on standard error, only errors.")
+    @Flag(name: .long, help: "Print no progress, warnings or notes on standard error, only errors.")
     var quiet = false
 
-    func run() throws {
-        let ruleSet = try RuleOptions.load(rules)
-        if !quiet { ruleSet.notes.forEach(Terminal.warn) }
-        let result = try Audit(rules: ruleSet, revealSecrets: revealSecrets).run(paths)
-        let text = format.render(result.report, colour: output == nil && Terminal.stdoutWantsColour)
-        try Output.write(text, to: output)
-        if !quiet {
-            for input in result.report.inputs {
-                for warning in input.warnings { Terminal.warn("\(input.path): \(warning)") }
-            }
-            if !result.skipped.isEmpty {
-                Terminal.warn(
-                    "skipped \(result.skipped.count) file(s) of no kind Vigil reads: "
-                        + result.skipped.joined(separator: ", "))
-            }
+    /// The rules to run, with their notes printed unless `--quiet`.
+    func loadRules() throws -> RuleSet {
+        let set = try RuleOptions.load(rules)
+        if !quiet { set.notes.forEach(Terminal.warn) }
+        return set
+    }
+
+    /// Writes `report` in the chosen format and place, then the inputs' warnings unless `--quiet`.
+    func write(_ report: Report) throws {
+        try Output.write(format.render(report, colour: output == nil && Terminal.stdoutWantsColour), to: output)
+        guard !quiet else { return }
+        for input in report.inputs {
+            for warning in input.warnings { Terminal.warn("\(input.path): \(warning)") }
         }
-        for error in result.errors { Terminal.error(error.description) }
-        if !result.errors.isEmpty { throw ExitCode(2) }
-        if let threshold = failOn.severity, result.report.findings.contains(where: { $0.severity >= threshold }) {
+    }
+
+    /// Exits 1 when a finding reaches `--fail-on`.
+    func exitForFindings(_ report: Report) throws {
+        if let threshold = failOn.severity, report.findings.contains(where: { $0.severity >= threshold }) {
             throw ExitCode(1)
         }
     }

@@ -46,23 +46,7 @@ struct CaptureCommand: ParsableCommand {
     @Flag(name: .customLong("no-promiscuous"), help: "Do not put the interface in promiscuous mode.")
     var noPromiscuous = false
 
-    @Option(name: .long, help: "A rule folder or file; repeat for several (default: the shipped rules/).")
-    var rules: [String] = []
-
-    @Option(name: .long, help: "Report format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var format: ReportFormat = .text
-
-    @Option(name: .long, help: "Write the report to this file instead of standard output.")
-    var output: String?
-
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe ('none': never).")
-    var failOn: FailThreshold = .high
-
-    @Flag(name: .customLong("reveal-secrets"), help: "Print credentials' secrets in clear (they are evidence).")
-    var revealSecrets = false
-
-    @Flag(name: .long, help: "Print no progress or warnings on standard error, only errors.")
-    var quiet = false
+    @OptionGroup var report: ReportOptions
 
     func validate() throws {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
@@ -76,7 +60,7 @@ struct CaptureCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ruleSet = try RuleOptions.load(rules)
+        let ruleSet = try report.loadRules()
         // A parent may have started us with these signals blocked (test runners do): unblock them.
         var mask = sigset_t()
         sigemptyset(&mask)
@@ -88,21 +72,16 @@ struct CaptureCommand: ParsableCommand {
         let audit = LiveAudit(
             options: LiveCaptureOptions(
                 interface: interface, filter: filter, snaplen: snaplen, promiscuous: !noPromiscuous, writePath: write),
-            rules: ruleSet, revealSecrets: revealSecrets, duration: duration, count: count, samples: samples,
+            rules: ruleSet, revealSecrets: report.revealSecrets, duration: duration, count: count, samples: samples,
             every: every)
-        let report = try audit.run(
+        let result = try audit.run(
             started: { linkType in
-                guard !quiet else { return }
+                guard !report.quiet else { return }
                 let what = filter.map { " (filter '\($0)')" } ?? ""
                 Terminal.note("listening on \(interface)\(what), link type \(linkType); Ctrl-C to stop")
             },
             shouldStop: { captureInterrupted.load(ordering: .relaxed) })
-        try Output.write(format.render(report, colour: output == nil && Terminal.stdoutWantsColour), to: output)
-        if !quiet {
-            for input in report.inputs { input.warnings.forEach { Terminal.warn("\(input.path): \($0)") } }
-        }
-        if let threshold = failOn.severity, report.findings.contains(where: { $0.severity >= threshold }) {
-            throw ExitCode(1)
-        }
+        try report.write(result)
+        try report.exitForFindings(result)
     }
 }

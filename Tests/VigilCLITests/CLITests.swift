@@ -148,4 +148,38 @@ struct CLITests {
         let list = try VigilBinary.run(["rules", "list"])
         #expect(list.stdout.contains("net.cleartext-credential.ftp\thigh\tweak-credential"))
     }
+
+    /// Every clear-text secret the capture fixtures hold: none may appear anywhere without
+    /// `--reveal-secrets`, in any output format, on stdout or stderr.
+    static let fixtureSecrets = [
+        "hunter2", "correct horse battery staple", "Tr0ub4dor&3", "p@ss w0rd", "s3cret-v6", "last-words",
+        "loop-back", "cooked-2", "double-tag", "pa:ss:word", "S3cr!t x", "hunter22", "w0rdpass", "atom-pass",
+        "plain pass", "wrong-one", "right-one", "t3ln3t!", "s3cret-redis", "pg-secret", "private-rw", "over-ipv6",
+        "on-ethernet", "on-raw-ip", "frankly",
+    ]
+
+    @Test func noSecretLeaksWithoutReveal() throws {
+        let folder = "Tests/VigilCaptureTests/Fixtures"
+        var outputs: [ProcessResult] = []
+        for format in ["text", "json"] {
+            outputs.append(try VigilBinary.run(["audit", folder, "--format", format, "--fail-on", "none"]))
+        }
+        for format in ["jsonl", "text"] {
+            outputs.append(try VigilBinary.run(["events", folder, "--format", format]))
+        }
+        for result in outputs {
+            #expect(result.stdout.contains("credential"), "the fixtures do hold credentials")
+            for secret in Self.fixtureSecrets {
+                #expect(!result.stdout.contains(secret), "\(secret) leaked to stdout")
+                #expect(!result.stderr.contains(secret), "\(secret) leaked to stderr")
+            }
+        }
+        let revealed = try VigilBinary.run([
+            "audit", folder, "--format", "json", "--fail-on", "none", "--reveal-secrets",
+        ])
+        for secret in Self.fixtureSecrets {
+            #expect(
+                revealed.stdout.contains(secret.replacingOccurrences(of: "\"", with: "\\\"")), "\(secret) not revealed")
+        }
+    }
 }

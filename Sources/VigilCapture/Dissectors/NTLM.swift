@@ -227,6 +227,12 @@ final class NTLMCarrierSession: TCPSession {
                 smb1Reported = true
                 events.append(context.protocolEvent("smb1", packet: packet, time: time))
             }
+            // Only binds and alter-contexts (DCE-RPC) and session setups (SMB) carry NTLMSSP
+            // negotiation; file transfers and calls are not scanned.
+            guard Self.mayCarryNTLM(buffer) else {
+                buffer.removeFirst(length)
+                continue
+            }
             buffer.withUnsafeBytes { all in
                 _ = exchange.scan(
                     all.slice(0, length), from: side, context: context, packet: packet, time: time, into: &events)
@@ -251,6 +257,15 @@ final class NTLMCarrierSession: TCPSession {
         }
         // NetBIOS session service: type, then a 17-bit length (RFC 1002; SMB2 direct TCP alike).
         return 4 + (Int(buffer[1] & 1) << 16 | Int(buffer[2]) << 8 | Int(buffer[3]))
+    }
+
+    /// Whether the PDU at the start of `buffer` is of a kind that carries NTLMSSP messages.
+    static func mayCarryNTLM(_ buffer: [UInt8]) -> Bool {
+        if buffer[0] == 5 { return (11...16).contains(buffer[2]) }  // bind … auth3
+        guard buffer.count >= 8 else { return false }
+        if buffer[4] == 0xFE { return buffer.count >= 18 && buffer[16] == 1 && buffer[17] == 0 }  // SMB2 SESSION_SETUP
+        if buffer[4] == 0xFF { return buffer[8] == 0x73 }  // SMB1 SESSION_SETUP_ANDX
+        return false
     }
 
     func gap(on side: Side) {

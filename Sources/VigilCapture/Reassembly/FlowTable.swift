@@ -85,6 +85,9 @@ final class FlowTable {
     private var lastSweep: Timestamp?
     private(set) var warnings: [String] = []
     private var tableFullWarned = false
+    /// When the table was last found full with nothing to free: until a second of capture time
+    /// has passed, new connections are refused at once rather than re-scanning the whole table.
+    private var fullSince: Timestamp?
     private var overflowWarned = false
 
     init(path: String, limits: CaptureLimits) {
@@ -253,10 +256,15 @@ final class FlowTable {
     /// Makes space for one more flow: first by dropping unrecognised ones, then idle ones.
     private func makeRoom(_ now: Timestamp, into events: inout [Event]) -> Bool {
         guard flows.count >= limits.maxFlows else { return true }
+        if let since = fullSince, now.nanoseconds - since.nanoseconds < 1_000_000_000 { return false }
         let ignored = flows.filter { if case .ignored = $0.value.reader { true } else { false } }
         for key in ignored.keys { flows[key] = nil }
         if flows.count >= limits.maxFlows { sweep(olderThan: now.nanoseconds - limits.idleTimeout / 10, into: &events) }
-        if flows.count < limits.maxFlows { return true }
+        if flows.count < limits.maxFlows {
+            fullSince = nil
+            return true
+        }
+        fullSince = now
         if !tableFullWarned {
             tableFullWarned = true
             warnings.append("flow table full (\(limits.maxFlows) connections): new connections were not followed")

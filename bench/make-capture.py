@@ -55,11 +55,9 @@ def main():
             port = 21 if logins % 2 else 2121
             c = g.Conversation(link, client, server_ftp, sport, port, client_isn=rng.randrange(1 << 32), fast=False)
             c.handshake()
-            c.send("server", "220 files FTP\r\n")
-            c.send("client", "USER user%d\r\n" % logins)
-            c.send("server", "331 Password required\r\n")
-            c.send("client", "PASS Winter%d!\r\n" % logins)
-            c.send("server", "230 Logged in\r\n" if logins % 3 else "530 Login incorrect\r\n")
+            c.ftp_login("user%d" % logins, "Winter%d!" % logins, banner="220 files FTP\r\n",
+                        prompt="331 Password required\r\n",
+                        reply="230 Logged in\r\n" if logins % 3 else "530 Login incorrect\r\n")
             c.close()
         elif kind < 6:
             c = g.Conversation(link, client, server_web, sport, 80, client_isn=rng.randrange(1 << 32), fast=False)
@@ -108,11 +106,8 @@ def small(out, megabytes):
             logins += 1
             c = g.Conversation(link, client, server, sport, 21, client_isn=rng.randrange(1 << 32), fast=False)
             c.handshake()
-            c.send("server", "220 ftp\r\n")
-            c.send("client", "USER u%d\r\n" % logins)
-            c.send("server", "331 pw\r\n")
-            c.send("client", "PASS p%d\r\n" % logins)
-            c.send("server", "230 ok\r\n")
+            c.ftp_login("u%d" % logins, "p%d" % logins, banner="220 ftp\r\n", prompt="331 pw\r\n",
+                        reply="230 ok\r\n")
             c.close()
             continue
         c = g.Conversation(link, client, server, sport, 8080, client_isn=rng.randrange(1 << 32), fast=False)

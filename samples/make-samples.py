@@ -53,21 +53,15 @@ def office(path):
     smtp.close()
 
     anonymous = g.Conversation(link, desk, mirror, 51000, 21).handshake()
-    anonymous.send("server", "220 (vsFTPd 3.0.3)\r\n")
-    anonymous.send("client", "USER anonymous\r\n")
-    anonymous.send("server", "331 Please specify the password.\r\n")
-    anonymous.send("client", "PASS guest@example.org\r\n")
-    anonymous.send("server", "230 Login successful.\r\n")
+    anonymous.ftp_login("anonymous", "guest@example.org", banner="220 (vsFTPd 3.0.3)\r\n",
+                        prompt="331 Please specify the password.\r\n", reply="230 Login successful.\r\n")
     anonymous.send("client", "QUIT\r\n")
     anonymous.send("server", "221 Goodbye.\r\n")
     anonymous.close()
 
     ftp = g.Conversation(link, laptop, files, 51514, 21).handshake()
-    ftp.send("server", "220-files.example.org FTP service\r\n220 Authorised users only.\r\n")
-    ftp.send("client", "USER alice\r\n")
-    ftp.send("server", "331 Password required for alice\r\n")
-    ftp.send("client", "PASS Summer2026!\r\n", pause=2.5)
-    ftp.send("server", "230 User alice logged in\r\n")
+    ftp.ftp_login("alice", "Summer2026!", banner="220-files.example.org FTP service\r\n220 Authorised users only.\r\n",
+                  prompt="331 Password required for alice\r\n", reply="230 User alice logged in\r\n", pause=2.5)
     ftp.send("client", "SYST\r\n")
     ftp.send("server", "215 UNIX Type: L8\r\n")
     ftp.send("client", "QUIT\r\n")

@@ -260,6 +260,18 @@ class Conversation:
         self.seq[side] += len(data)
         self._emit("server" if side == "client" else "client", TCP_ACK)
 
+    def ftp_login(self, user, password, banner="220 ready\r\n", prompt="331 Password\r\n", reply="230 OK\r\n",
+                  pause=None):
+        """An FTP login: the server's banner (unless None), USER, the 331 prompt, PASS (after
+        `pause` seconds), and the server's reply (unless None)."""
+        if banner is not None:
+            self.send("server", banner)
+        self.send("client", "USER %s\r\n" % user)
+        self.send("server", prompt)
+        self.send("client", "PASS %s\r\n" % password, pause=pause)
+        if reply is not None:
+            self.send("server", reply)
+
     def close(self):
         self._emit("client", TCP_FIN | TCP_ACK)
         self.seq["client"] += 1

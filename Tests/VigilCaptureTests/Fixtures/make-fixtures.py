@@ -23,15 +23,10 @@ def ftp_port_2121(path):
     writer = g.PcapWriter(path)
     link = g.Link(writer, start=1700000000.0, vlan=42)
     c = g.Conversation(link, client, server, 40000, 2121).handshake()
-    c.send("server", "220 ProFTPD Server (staging)\r\n")
-    c.send("client", "USER bob\r\n")
-    c.send("server", "331 Password required for bob\r\n")
-    c.send("client", "PASS hunter2\r\n")
-    c.send("server", "530 Login incorrect.\r\n")
-    c.send("client", "USER bob\r\n")
-    c.send("server", "331 Password required for bob\r\n")
-    c.send("client", "PASS correct horse battery staple\r\n")
-    c.send("server", "230 User bob logged in\r\n")
+    c.ftp_login("bob", "hunter2", banner="220 ProFTPD Server (staging)\r\n",
+                prompt="331 Password required for bob\r\n", reply="530 Login incorrect.\r\n")
+    c.ftp_login("bob", "correct horse battery staple", banner=None, prompt="331 Password required for bob\r\n",
+                reply="230 User bob logged in\r\n")
     c.send("client", "QUIT\r\n")
     c.send("server", "221 Goodbye.\r\n")
     c.close()
@@ -57,10 +52,7 @@ def ftp_midstream(path):
     writer = g.PcapWriter(path, linktype=g.LINKTYPE_RAW)
     link = g.Link(writer, linktype=g.LINKTYPE_RAW, start=1700000200.0)
     c = g.Conversation(link, client, server, 40002, 2100, client_isn=777777, server_isn=888888)
-    c.send("client", "USER dave\r\n")
-    c.send("server", "331 Send password\r\n")
-    c.send("client", "PASS p@ss w0rd\r\n")
-    c.send("server", "230 OK\r\n")
+    c.ftp_login("dave", "p@ss w0rd", banner=None, prompt="331 Send password\r\n")
     writer.close()
 
 
@@ -71,11 +63,8 @@ def ftp_ipv6_sll(path):
     a = g.Host("2001:db8::50", client.mac)
     b = g.Host("2001:db8::20", server.mac)
     c = g.Conversation(link, a, b, 40003, 21).handshake()
-    c.send("server", "220 IPv6 FTP\r\n")
-    c.send("client", "USER erin\r\n")
-    c.send("server", "331 Password\r\n")
-    c.send("client", "PASS s3cret-v6\r\n")
-    c.send("server", "530-Login incorrect.\r\n230 this line is text inside the reply\r\n530 Try again.\r\n")
+    c.ftp_login("erin", "s3cret-v6", banner="220 IPv6 FTP\r\n",
+                reply="530-Login incorrect.\r\n230 this line is text inside the reply\r\n530 Try again.\r\n")
     c.close()
     writer.close()
 
@@ -108,10 +97,7 @@ def ftp_no_reply(path):
     writer = g.PcapWriter(path)
     link = g.Link(writer, start=1700000500.0)
     c = g.Conversation(link, client, server, 40020, 21).handshake()
-    c.send("server", "220 ready\r\n")
-    c.send("client", "USER grace\r\n")
-    c.send("server", "331 Password\r\n")
-    c.send("client", "PASS last-words\r\n")
+    c.ftp_login("grace", "last-words", reply=None)
     writer.close()
 
 
@@ -134,11 +120,7 @@ def simple_login(path, linktype, user, password, port=21, vlan=None, start=17000
     writer = g.PcapWriter(path, linktype=linktype)
     link = g.Link(writer, linktype=linktype, start=start, vlan=vlan)
     c = g.Conversation(link, client, server, 40040, port).handshake()
-    c.send("server", "220 ready\r\n")
-    c.send("client", "USER %s\r\n" % user)
-    c.send("server", "331 Password\r\n")
-    c.send("client", "PASS %s\r\n" % password)
-    c.send("server", "230 Logged in\r\n")
+    c.ftp_login(user, password, reply="230 Logged in\r\n")
     c.close()
     writer.close()
 
@@ -451,11 +433,7 @@ def mixed_link_types(path):
         interface = 0 if index == 0 else writer.add_interface(linktype)
         link = g.Link(InterfaceWriter(writer, interface), linktype=linktype, start=1700004000.0 + index)
         c = g.Conversation(link, client, server, 40060 + index, 21).handshake()
-        c.send("server", "220 ready\r\n")
-        c.send("client", "USER %s\r\n" % user)
-        c.send("server", "331 Password\r\n")
-        c.send("client", "PASS %s\r\n" % password)
-        c.send("server", "230 OK\r\n")
+        c.ftp_login(user, password)
         c.close()
     writer.close()
 
@@ -497,11 +475,7 @@ def ipv6_extension_headers(path):
 
     link.ip = with_options
     c = g.Conversation(link, a, b, 40050, 21).handshake()
-    c.send("server", "220 ready\r\n")
-    c.send("client", "USER mike\r\n")
-    c.send("server", "331 Password\r\n")
-    c.send("client", "PASS over-ipv6\r\n")
-    c.send("server", "230 OK\r\n")
+    c.ftp_login("mike", "over-ipv6")
     c.close()
     link.ip = original
     writer.close()

@@ -32,7 +32,14 @@ let package = Package(
 
         .target(name: "VigilCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "VigilCore", dependencies: ["VigilCrypto"], swiftSettings: swiftSettings),
-        .target(name: "VigilCapture", dependencies: ["VigilCore", "CPcap"], swiftSettings: swiftSettings),
+        // The packet path runs per packet: in release builds it skips the dynamic exclusivity
+        // checks (debug builds and the tests keep them, so a violation still fails the suite).
+        .target(
+            name: "VigilCapture", dependencies: ["VigilCore", "CPcap"],
+            swiftSettings: swiftSettings + [
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+            ]
+        ),
         .target(
             name: "VigilRules",
             dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],

@@ -1,3 +1,4 @@
+internal import Foundation
 public import VigilCapture
 public import VigilCore
 public import VigilReport
@@ -8,12 +9,23 @@ public import VigilRules
 /// Problems with one input do not stop the others: what could be read is reported, and the
 /// problems come back in ``Result/errors`` for the caller to print and to set the exit code.
 public struct Audit: Sendable {
-    public var rules: RuleSet
+    private let rules: Pending<RuleSet>
     public var revealSecrets: Bool
     public var limits: CaptureLimits
 
     public init(rules: RuleSet, revealSecrets: Bool, limits: CaptureLimits = CaptureLimits()) {
-        self.rules = rules
+        self.rules = Pending(value: rules)
+        self.revealSecrets = revealSecrets
+        self.limits = limits
+    }
+
+    /// An audit whose rules `load` reads on a thread of its own, while the inputs are opened
+    /// and their first packets read; the rules are waited for when the first event needs them.
+    public init(
+        loadingRules load: @escaping @Sendable () throws -> RuleSet, revealSecrets: Bool,
+        limits: CaptureLimits = CaptureLimits()
+    ) {
+        self.rules = Pending(computing: load)
         self.revealSecrets = revealSecrets
         self.limits = limits
     }
@@ -29,12 +41,18 @@ public struct Audit: Sendable {
         let collected = InputCollector().collect(paths)
         var errors = collected.errors
         var inputs: [InputReport] = []
-        let engine = RuleEngine(rules: rules.rules)
+        var started: RuleEngine?
+        func engine() throws -> RuleEngine {
+            if let started { return started }
+            let engine = RuleEngine(rules: try rules.value().rules)
+            started = engine
+            return engine
+        }
         let devices = DeviceTracker()
         for file in collected.files {
             do {
                 let outcome = try CaptureReader(limits: limits).read(path: file.path) { event in
-                    engine.process(event)
+                    try engine().process(event)
                     devices.process(event)
                 }
                 inputs.append(outcome.input)
@@ -45,7 +63,7 @@ public struct Audit: Sendable {
         }
         let report = Report(
             toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: inputs,
-            findings: try engine.findings(),
+            findings: try engine().findings(),
             devices: devices.list(), revealSecrets: revealSecrets)
         return Result(report: report, errors: errors, skipped: collected.skipped)
     }
@@ -67,5 +85,39 @@ public struct Audit: Sendable {
             }
         }
         return (inputs, errors)
+    }
+}
+
+/// A value computed once, either given or computed on a thread of its own from the moment it
+/// is made; ``value()`` waits for it.
+final class Pending<Value: Sendable>: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private var result: Result<Value, any Error>?
+    private var taken = false
+    private let lock = NSLock()
+
+    init(value: Value) {
+        result = .success(value)
+        taken = true
+    }
+
+    init(computing compute: @escaping @Sendable () throws -> Value) {
+        let thread = Thread { [self] in
+            let outcome = Result { try compute() }
+            lock.withLock { result = outcome }
+            ready.signal()
+        }
+        thread.name = "vigil-rules"
+        thread.start()
+    }
+
+    /// The value, or the error computing it threw.
+    func value() throws -> Value {
+        let waited = lock.withLock { () -> Bool in
+            defer { taken = true }
+            return taken
+        }
+        if !waited { ready.wait() }
+        return try lock.withLock { result! }.get()
     }
 }

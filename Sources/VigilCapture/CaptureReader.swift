@@ -34,57 +34,89 @@ public struct CaptureReader: Sendable {
         }
         let file = try PcapFile(path: path, displayPath: name, format: format)
         var input = InputReport(path: name, kind: format.rawValue, packets: 0)
-        let analyzer = PacketAnalyzer(path: name, limits: limits)
+        let shards = max(1, min(limits.analysisThreads, 8))
+        let front = PacketAnalyzer(path: name, limits: limits, shard: 0, of: shards)
+        let analyzers = (0..<shards).map {
+            PacketAnalyzer(path: name, limits: limits, shard: $0, of: shards, observesDevices: false)
+        }
         var events: [Event] = []
         var stop: VigilError?
         var mixed = false
-        while !mixed {
-            let packet: RawPacket?
-            do {
-                packet = try file.next()
-            } catch {
-                switch error {
-                case .truncated(let message, let offset):
-                    input.warnings.append(
-                        "truncated capture: the record after packet \(file.packetCount)"
-                            + (offset.map { " (at offset \($0))" } ?? "") + " is incomplete (\(message))")
-                case .corrupt(let message, _) where format == .pcapng && message.contains("different from the type"):
-                    // libpcap cannot mix link types in one section; read on with our own reader,
-                    // after the packets libpcap already delivered.
-                    do {
-                        try readMixedLinkTypes(
-                            path: path, name: name, skip: file.packetCount, analyzer: analyzer, input: &input,
-                            stop: &stop, handler: handler)
-                    } catch let error as VigilError {
-                        stop = error
-                    }
-                    mixed = true
-                case .corrupt(let message, let offset):
-                    stop = VigilError(
-                        .corrupt, path: name, position: offset.map { .offset($0) },
-                        reason: "corrupt record after packet \(file.packetCount): \(message)",
-                        hint: "the packets before it were analysed")
+        let pipeline = PacketPipeline(file: file, front: front, consumers: shards)
+        pipeline.start()
+        defer {
+            pipeline.cancel()
+            pipeline.join()
+        }
+        for shard in 1..<shards {
+            let worker = UncheckedBox(analyzers[shard])
+            pipeline.spawn("vigil-shard-\(shard)") {
+                while let batch = pipeline.next(for: shard) {
+                    batch.analyse(with: worker.value, shard: shard)
+                    let finished = batch.finished
+                    pipeline.done(batch)
+                    if finished { return }
                 }
-                break
-            }
-            guard let packet else { break }
-            analyzer.analyse(
-                packet.bytes, linkType: file.linkType, number: packet.number, time: packet.time, into: &events)
-            if !events.isEmpty {
-                for event in events { try handler(event) }
-                events.removeAll(keepingCapacity: true)
             }
         }
-        input.warnings += analyzer.finish(into: &events)
+        var end: PcapFile.End?
+        while let batch = pipeline.next(for: 0) {
+            batch.analyse(with: analyzers[0], shard: 0)
+            guard pipeline.awaitOthers(batch) else { break }
+            for event in batch.merged() { try handler(event) }
+            let finished = batch.finished
+            end = batch.end
+            pipeline.done(batch)
+            if finished { break }
+        }
+        pipeline.join()
+        let analysed = file.packetCount
+        switch end {
+        case nil:
+            break
+        case .truncated(let message, let offset):
+            input.warnings.append(
+                "truncated capture: the record after packet \(analysed)"
+                    + (offset.map { " (at offset \($0))" } ?? "") + " is incomplete (\(message))")
+        case .corrupt(let message, _) where format == .pcapng && message.contains("different from the type"):
+            // libpcap cannot mix link types in one section; read on with our own reader, after
+            // the packets libpcap already delivered.
+            do {
+                try readMixedLinkTypes(
+                    path: path, name: name, skip: analysed, front: front, analyzers: analyzers, input: &input,
+                    stop: &stop,
+                    handler: handler)
+            } catch let error as VigilError {
+                stop = error
+            }
+            mixed = true
+        case .corrupt(let message, let offset):
+            stop = VigilError(
+                .corrupt, path: name, position: offset.map { .offset($0) },
+                reason: "corrupt record after packet \(analysed): \(message)",
+                hint: "the packets before it were analysed")
+        }
+        for shard in analyzers { shard.finishConnections(into: &events) }
+        for shard in analyzers { shard.finishDatagrams(into: &events) }
+        front.finishDevices(into: &events)
+        input.warnings += front.finishWarnings()
+        for shard in analyzers { input.warnings += shard.finishWarnings() }
         for event in events { try handler(event) }
-        if !mixed { input.packets = file.packetCount }
+        if !mixed { input.packets = analysed }
         return Outcome(input: input, error: stop)
+    }
+
+    /// Hands a value that is not `Sendable` to one other thread, which alone uses it from then on.
+    private struct UncheckedBox<Value>: @unchecked Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
     }
 
     /// Reads a pcapng file whose interfaces have different link types with ``PcapngReader``,
     /// skipping the first `skip` packets (already analysed).
     private func readMixedLinkTypes(
-        path: String, name: String, skip: Int, analyzer: PacketAnalyzer, input: inout InputReport,
+        path: String, name: String, skip: Int, front: PacketAnalyzer, analyzers: [PacketAnalyzer],
+        input: inout InputReport,
         stop: inout VigilError?, handler: (Event) throws -> Void
     ) throws {
         guard let reader = PcapngReader(path: path) else {
@@ -114,8 +146,15 @@ public struct CaptureReader: Sendable {
             linkTypes.insert(packet.linkType)
             guard packet.number > skip else { continue }
             packet.bytes.withUnsafeBytes { bytes in
-                analyzer.analyse(
-                    bytes, linkType: packet.linkType, number: packet.number, time: packet.time, into: &events)
+                var frame = DecodedFrame(linkPayload: bytes)
+                let shard = front.observe(
+                    bytes, linkType: packet.linkType, number: packet.number, time: packet.time, frame: &frame,
+                    into: &events)
+                if let shard {
+                    analyzers[shard].process(
+                        segment: frame.transport, fragment: frame.fragment, sourceMAC: frame.sourceMAC,
+                        number: packet.number, time: packet.time, into: &events)
+                }
             }
             for event in events { try handler(event) }
             events.removeAll(keepingCapacity: true)

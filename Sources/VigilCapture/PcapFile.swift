@@ -51,6 +51,9 @@ struct RawPacket {
 /// Not `Sendable`: one reader, one task.
 final class PcapFile {
     private let handle: OpaquePointer
+    /// The stdio buffer of the capture's stream.
+    private let buffer: UnsafeMutablePointer<CChar>
+    private static let bufferSize = 256 * 1024
     let path: String
     let format: CaptureFormat
     /// The link-layer header type (a LINKTYPE_/DLT_ value).
@@ -65,20 +68,36 @@ final class PcapFile {
     /// - Throws: ``VigilError`` with code `corrupt` naming what libpcap found wrong.
     init(path: String, displayPath: String, format: CaptureFormat) throws(VigilError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        // libpcap reads each record with two small freads: through a 256 KiB stdio buffer
+        // without locking (one thread reads), rather than pcap_open_offline's 4 KiB locked one,
+        // the kernel is asked 64 times less often.
+        guard let stream = fopen(path, "rb") else {
+            throw VigilError(.unreadable, path: displayPath, reason: String(cString: strerror(errno)))
+        }
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.bufferSize)
+        setvbuf(stream, buffer, _IOFBF, Self.bufferSize)  // glibc ignores the size without a buffer
+        _ = __fsetlocking(stream, Int32(FSETLOCKING_BYCALLER))
         guard
-            let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+            let handle = pcap_fopen_offline_with_tstamp_precision(
+                stream, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
         else {
+            fclose(stream)
+            buffer.deallocate()
             throw VigilError(
                 .corrupt, path: displayPath, position: .offset(0),
                 reason: "not a readable \(format.rawValue) capture: \(Self.string(errorBuffer))")
         }
         self.handle = handle
+        self.buffer = buffer
         self.path = displayPath
         self.format = format
         self.linkType = pcap_datalink(handle)
     }
 
-    deinit { pcap_close(handle) }
+    deinit {
+        pcap_close(handle)  // closes the stream, which no longer uses the buffer
+        buffer.deallocate()
+    }
 
     /// How a read ended.
     enum End: Error {

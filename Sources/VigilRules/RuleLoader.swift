@@ -106,10 +106,15 @@ enum RuleLoader {
         return try load(yaml: text, file: file)
     }
 
+    /// The plain-scalar types a Sigma rule uses: booleans, integers and null. Yams' default also
+    /// tries floats, timestamps and merge keys with a regular expression on every scalar, most of
+    /// the cost of loading a rule, for types no rule field takes (a value such as `1.5` stays text).
+    static let resolver = Resolver.basic.appending(.bool).appending(.int).appending(.null)
+
     static func load(yaml text: String, file: String) throws(VigilError) -> Loaded {
         var documents: [Node] = []
         do {
-            let parser = try Parser(yaml: text)
+            let parser = try Parser(yaml: text, resolver: Self.resolver)
             while let document = try parser.nextRoot() { documents.append(document) }
         } catch let error as YamlError {
             throw VigilError(

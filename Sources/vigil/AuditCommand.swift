@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import VigilAudit
+import VigilCapture
 import VigilCore
 public import VigilReport
 import VigilRules
@@ -24,10 +25,15 @@ struct AuditCommand: ParsableCommand {
     var paths: [String]
 
     @OptionGroup var report: ReportOptions
+    @OptionGroup var analysis: AnalysisOptions
 
     func run() throws {
-        let ruleSet = try report.loadRules()
-        let result = try Audit(rules: ruleSet, revealSecrets: report.revealSecrets).run(paths)
+        try analysis.validate()
+        // The rules load on a thread of their own while the first packets are read.
+        let report = report
+        let audit = Audit(
+            loadingRules: { try report.loadRules() }, revealSecrets: report.revealSecrets, limits: analysis.limits)
+        let result = try audit.run(paths)
         try report.write(result.report)
         if !report.quiet && !result.skipped.isEmpty {
             Terminal.warn(
@@ -37,6 +43,26 @@ struct AuditCommand: ParsableCommand {
         for error in result.errors { Terminal.error(error.description) }
         if !result.errors.isEmpty { throw ExitCode(2) }
         try report.exitForFindings(result.report)
+    }
+}
+
+/// How captures are analysed (`audit`, `events`).
+struct AnalysisOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: "Threads analysing each capture besides the one reading it (default: processors - 1, 1 to 8).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, !(1...8).contains(threads) {
+            throw ValidationError("--threads takes a number from 1 to 8")
+        }
+    }
+
+    var limits: CaptureLimits {
+        var limits = CaptureLimits()
+        if let threads { limits.analysisThreads = threads }
+        return limits
     }
 }
 

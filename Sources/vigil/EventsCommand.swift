@@ -23,10 +23,12 @@ struct EventsCommand: ParsableCommand {
     @Flag(name: .long, help: "Print no warnings on standard error, only errors.")
     var quiet = false
 
+    @OptionGroup var analysis: AnalysisOptions
+
     func run() throws {
         let writer = EventWriter(format: format, revealSecrets: revealSecrets)
         var buffer = ""
-        let result = try Audit.events(paths) { event in
+        let result = try Audit.events(paths, limits: analysis.limits) { event in
             buffer += writer.line(event) + "\n"
             if buffer.utf8.count > 1 << 16 {
                 FileHandleWriter.standardOutput.write(buffer)

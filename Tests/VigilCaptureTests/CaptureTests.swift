@@ -550,9 +550,11 @@ struct ReassemblyTests {
 @Suite("Recognising FTP by content")
 struct FTPProbeTests {
     private func probe(client: String, server: String, ports: (UInt16, UInt16) = (40000, 2121)) -> ProbeVerdict {
-        FTPDissector.probe(
-            ProbeInput(
-                client: Array(client.utf8), server: Array(server.utf8), clientPort: ports.0, serverPort: ports.1))
+        ProbeInput.with(
+            client: Array(client.utf8), server: Array(server.utf8), clientPort: ports.0, serverPort: ports.1
+        ) {
+            FTPDissector.probe($0)
+        }
     }
 
     @Test func verdicts() {
@@ -664,5 +666,135 @@ struct NetConformanceTests {
                 #expect(device.locallyAdministered == (local == "1" || local == "true"), "\(mac)")
             }
         }
+    }
+}
+
+/// A key whose hash ignores the table's seed and collides for every value: the worst case an
+/// attacker could hope to craft.
+private struct CollidingKey: PacketKey, Hashable {
+    var value: Int
+    func packetHash(_ seed: UInt64) -> UInt64 { 42 }
+}
+
+private struct NumberKey: PacketKey, Hashable {
+    var value: UInt64
+    func packetHash(_ seed: UInt64) -> UInt64 { mixHash(seed, value) }
+}
+
+@Suite("The packet path's hash table")
+struct PacketMapTests {
+    /// Random inserts, updates and removals agree with `Dictionary` at every step.
+    @Test func agreesWithDictionary() {
+        var map = PacketMap<NumberKey, Int>()
+        var reference: [NumberKey: Int] = [:]
+        var generator = SystemRandomNumberGenerator()
+        for step in 0..<20_000 {
+            let key = NumberKey(value: UInt64.random(in: 0..<600, using: &generator))
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0, 1:
+                map[key] = step
+                reference[key] = step
+            case 2:
+                map[key] = nil
+                reference[key] = nil
+            default:
+                _ = map.update(key) { $0 += 1 }
+                if reference[key] != nil { reference[key]! += 1 }
+            }
+            #expect(map[key] == reference[key])
+        }
+        #expect(map.count == reference.count)
+        for (key, value) in reference { #expect(map[key] == value) }
+        #expect(Set(map.entries.map(\.key)) == Set(reference.keys))
+        map.removeAll { $0 % 2 == 0 }
+        #expect(map.count == reference.values.filter { $0 % 2 != 0 }.count)
+    }
+
+    /// Keys that all collide still work, in bounded time (the rebuilds for long probes are
+    /// amortised, not repeated on every insertion).
+    @Test(.timeLimit(.minutes(1))) func collidingKeysStayCorrect() {
+        var map = PacketMap<CollidingKey, Int>()
+        for value in 0..<2_000 { map[CollidingKey(value: value)] = value }
+        for value in stride(from: 0, to: 2_000, by: 3) { map[CollidingKey(value: value)] = nil }
+        for value in 0..<2_000 {
+            #expect(map[CollidingKey(value: value)] == (value % 3 == 0 ? nil : value))
+        }
+    }
+}
+
+/// A comparable summary of an event: kind, position, time, fields, and the secret's digest.
+private func signature(_ event: Event) -> String {
+    let fields = event.fields.map { "\($0.field)=\($0.value)" }.sorted().joined(separator: " ")
+    let secret = event.credential.map { "\($0.secret.sha256) \($0.packets)" } ?? ""
+    return "\(event.kind) \(event.source.position) \(event.time) \(fields) \(secret)"
+}
+
+@Suite("Analysis on several threads", .serialized)
+struct ShardedAnalysisTests {
+    static var captures: [String] {
+        let fixtures = TestPaths.fixture("")
+        var paths = (try? FileManager.default.contentsOfDirectory(atPath: fixtures)) ?? []
+        paths = paths.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.map {
+            URL(fileURLWithPath: fixtures).appendingPathComponent($0).path
+        }
+        paths.append(TestPaths.sample("office.pcapng"))
+        if let net = TestPaths.conformance?.appendingPathComponent("net"),
+            let traces = try? FileManager.default.contentsOfDirectory(atPath: net.path)
+        {
+            paths += traces.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.map {
+                net.appendingPathComponent($0).path
+            }
+        }
+        return paths.sorted()
+    }
+
+    /// Every fixture and conformance trace gives the same events, warnings and packet count on
+    /// one, two and three analysing threads, with batches small enough to cross boundaries.
+    @Test func sameEventsWhateverTheThreadCount() throws {
+        let saved = PacketBatch.maxRecords
+        PacketBatch.maxRecords = 7
+        defer { PacketBatch.maxRecords = saved }
+        let paths = Self.captures
+        #expect(paths.count > 20)
+        for path in paths {
+            var results: [(events: [String], warnings: [String], packets: Int?, error: String?)] = []
+            for threads in 1...3 {
+                var limits = CaptureLimits()
+                limits.analysisThreads = threads
+                let outcome: CaptureReader.Outcome
+                let events: [Event]
+                do {
+                    (outcome, events) = try read(path, limits: limits)
+                } catch {
+                    results.append(([], [], nil, "\(error)"))
+                    continue
+                }
+                results.append(
+                    (
+                        events.map(signature).sorted(), outcome.input.warnings.sorted(), outcome.input.packets,
+                        outcome.error.map { "\($0)" }
+                    ))
+            }
+            for other in results.dropFirst() {
+                #expect(other.events == results[0].events, "\(path)")
+                #expect(other.warnings == results[0].warnings, "\(path)")
+                #expect(other.packets == results[0].packets, "\(path)")
+                #expect(other.error == results[0].error, "\(path)")
+            }
+        }
+    }
+
+    /// On several threads, the order of the events is the same from run to run, as reports
+    /// depend on it (which evidence is kept first).
+    @Test func orderIsStableAcrossRuns() throws {
+        let saved = PacketBatch.maxRecords
+        PacketBatch.maxRecords = 5
+        defer { PacketBatch.maxRecords = saved }
+        var limits = CaptureLimits()
+        limits.analysisThreads = 3
+        let path = TestPaths.sample("office.pcapng")
+        let first = try read(path, limits: limits).1.map(signature)
+        #expect(first.count > 10)
+        for _ in 0..<5 { #expect(try read(path, limits: limits).1.map(signature) == first) }
     }
 }

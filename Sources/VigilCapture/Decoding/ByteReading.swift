@@ -2,14 +2,15 @@ extension UnsafeRawBufferPointer {
     /// Big-endian 16-bit value at `offset`; the caller has checked the bounds.
     @inline(__always)
     func be16(_ offset: Int) -> UInt16 {
-        UInt16(self[offset]) << 8 | UInt16(self[offset + 1])
+        precondition(offset >= 0 && offset + 2 <= count, "be16 out of bounds")
+        return UInt16(bigEndian: baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
     /// Big-endian 32-bit value at `offset`; the caller has checked the bounds.
     @inline(__always)
     func be32(_ offset: Int) -> UInt32 {
-        UInt32(self[offset]) << 24 | UInt32(self[offset + 1]) << 16 | UInt32(self[offset + 2]) << 8
-            | UInt32(self[offset + 3])
+        precondition(offset >= 0 && offset + 4 <= count, "be32 out of bounds")
+        return UInt32(bigEndian: baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
     /// Big-endian 64-bit value at `offset`; the caller has checked the bounds.

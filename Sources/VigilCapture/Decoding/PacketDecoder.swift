@@ -96,19 +96,29 @@ enum PacketDecoder {
 
     /// Every layer Vigil reads from one frame, or `nil` when the link header itself is cut short.
     static func decodeFrame(_ bytes: UnsafeRawBufferPointer, linkType: Int32) -> DecodedFrame? {
+        var frame = DecodedFrame(linkPayload: bytes)
+        return decodeFrame(bytes, linkType: linkType, into: &frame) ? frame : nil
+    }
+
+    /// Decodes one frame into `frame` (overwritten whole); `false` when the link header itself
+    /// is cut short. The analyzer's per-packet path: the frame is a few hundred bytes, and
+    /// decoding in place spares copying it out of an optional on every packet.
+    static func decodeFrame(
+        _ bytes: UnsafeRawBufferPointer, linkType: Int32, into frame: inout DecodedFrame
+    ) -> Bool {
         switch linkType {
         case LinkType.ethernet:
-            guard bytes.count >= 14 else { return nil }
+            guard bytes.count >= 14 else { return false }
             var offset = 12
             var etherType = bytes.be16(offset)
             var tags = 0
             while EtherType.vlanTags.contains(etherType) && tags < 8 {
                 offset += 4
                 tags += 1
-                guard bytes.count >= offset + 2 else { return nil }
+                guard bytes.count >= offset + 2 else { return false }
                 etherType = bytes.be16(offset)
             }
-            var frame = DecodedFrame(
+            frame = DecodedFrame(
                 sourceMAC: MACAddress(bytes, at: 6), destinationMAC: MACAddress(bytes, at: 0),
                 linkPayload: bytes.slice(offset + 2, bytes.count))
             if etherType >= 0x0600 {
@@ -118,43 +128,43 @@ enum PacketDecoder {
                 // 802.3: a length, not a type; the payload is bounded by it (CDP, STP, ...).
                 frame.linkPayload = bytes.slice(offset + 2, offset + 2 + Int(etherType))
             }
-            return frame
+            return true
         case LinkType.null, LinkType.loop:
-            guard bytes.count >= 4 else { return nil }
+            guard bytes.count >= 4 else { return false }
             // The address family is in the capturing host's byte order for NULL; try both.
             let family = bytes[0] != 0 ? UInt32(bytes[0]) : UInt32(bytes[3])
-            var frame = DecodedFrame(linkPayload: bytes.slice(4, bytes.count))
+            frame = DecodedFrame(linkPayload: bytes.slice(4, bytes.count))
             switch family {
             case 2: network(etherType: EtherType.ipv4, into: &frame)
             case 10, 24, 28, 30: network(etherType: EtherType.ipv6, into: &frame)
             default: break
             }
-            return frame
+            return true
         case LinkType.raw, LinkType.rawLinux, LinkType.rawOpenBSD, LinkType.ipv4, LinkType.ipv6:
-            var frame = DecodedFrame(linkPayload: bytes)
+            frame = DecodedFrame(linkPayload: bytes)
             switch bytes.first.map({ $0 >> 4 }) {
             case 4: network(etherType: EtherType.ipv4, into: &frame)
             case 6: network(etherType: EtherType.ipv6, into: &frame)
             default: break
             }
-            return frame
+            return true
         case LinkType.linuxSLL:
-            guard bytes.count >= 16 else { return nil }
+            guard bytes.count >= 16 else { return false }
             let addressLength = Int(bytes.be16(4))
-            var frame = DecodedFrame(
+            frame = DecodedFrame(
                 sourceMAC: addressLength == 6 ? MACAddress(bytes, at: 6) : nil, etherType: bytes.be16(14),
                 linkPayload: bytes.slice(16, bytes.count))
             network(etherType: frame.etherType, into: &frame)
-            return frame
+            return true
         case LinkType.linuxSLL2:
-            guard bytes.count >= 20 else { return nil }
-            var frame = DecodedFrame(
+            guard bytes.count >= 20 else { return false }
+            frame = DecodedFrame(
                 sourceMAC: bytes[11] == 6 ? MACAddress(bytes, at: 12) : nil, etherType: bytes.be16(0),
                 linkPayload: bytes.slice(20, bytes.count))
             network(etherType: frame.etherType, into: &frame)
-            return frame
+            return true
         default:
-            return nil
+            return false
         }
     }
 
@@ -262,8 +272,11 @@ enum PacketDecoder {
 }
 
 /// A 48-bit IEEE MAC address.
-struct MACAddress: Hashable {
+struct MACAddress: Hashable, PacketKey {
     var value: UInt64
+
+    @inline(__always)
+    func packetHash(_ seed: UInt64) -> UInt64 { mixHash(seed, value) }
 
     init(_ value: UInt64) { self.value = value & 0xFFFF_FFFF_FFFF }
 

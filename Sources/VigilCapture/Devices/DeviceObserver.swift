@@ -22,9 +22,14 @@ struct DeviceSighting {
 /// `maxAddressesPerMAC` addresses per MAC: a router forwards for many addresses and is not
 /// those hosts) so each gives one event at its first sighting and one at its last.
 final class DeviceObserver {
-    private struct PairKey: Hashable {
+    private struct PairKey: PacketKey {
         var mac: MACAddress
         var ip: IPAddress
+
+        @inline(__always)
+        func packetHash(_ seed: UInt64) -> UInt64 {
+            mixHash(mixHash(mixHash(seed, mac.value), ip.low), ip.high &+ (ip.isV4 ? 1 : 0))
+        }
     }
 
     private struct PairTimes {
@@ -35,9 +40,8 @@ final class DeviceObserver {
     }
 
     private let path: String
-    private var pairs: [PairKey: PairTimes] = [:]
-    private var addressesPerMAC: [MACAddress: Int] = [:]
-    private var lastKey: PairKey?
+    private var pairs = PacketMap<PairKey, PairTimes>()
+    private var addressesPerMAC = PacketMap<MACAddress, Int>()
     private let maxPairs: Int
     private let maxAddressesPerMAC: Int
 
@@ -75,21 +79,14 @@ final class DeviceObserver {
             return
         }
         let key = PairKey(mac: mac, ip: ip)
-        if key == lastKey, var times = pairs[key] {
+        let seen = pairs.update(key) { times in
             times.last = time
             times.lastPacket = packet
-            pairs[key] = times
-            return
         }
-        lastKey = key
-        if var times = pairs[key] {
-            times.last = time
-            times.lastPacket = packet
-            pairs[key] = times
-            return
-        }
-        guard pairs.count < maxPairs, addressesPerMAC[mac, default: 0] < maxAddressesPerMAC else { return }
-        addressesPerMAC[mac, default: 0] += 1
+        if seen { return }
+        let addresses = addressesPerMAC[mac] ?? 0
+        guard pairs.count < maxPairs, addresses < maxAddressesPerMAC else { return }
+        addressesPerMAC[mac] = addresses + 1
         pairs[key] = PairTimes(first: time, last: time, firstPacket: packet, lastPacket: packet)
         events.append(
             event(DeviceSighting(mac: mac, ip: ip.text, source: "traffic"), packet: packet, time: time))
@@ -97,7 +94,9 @@ final class DeviceObserver {
 
     /// Reports the last sighting of each pair seen more than once, at the end of the capture.
     func finish(into events: inout [Event]) {
-        let ordered = pairs.filter { $0.value.last != $0.value.first }.sorted { $0.value.last < $1.value.last }
+        let ordered = pairs.entries.filter { $0.value.last != $0.value.first }.sorted {
+            ($0.value.lastPacket, $0.value.last) < ($1.value.lastPacket, $1.value.last)
+        }
         for (key, times) in ordered {
             events.append(
                 event(

@@ -40,7 +40,7 @@ enum PostgreSQLDissector: TCPDissector {
     static let name = "postgresql"
 
     static func probe(_ input: ProbeInput) -> ProbeVerdict {
-        func startup(_ bytes: [UInt8]) -> Bool {
+        func startup(_ bytes: UnsafeRawBufferPointer) -> Bool {
             guard bytes.count >= 8 else { return false }
             let length = Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3])
             let code = Int(bytes[4]) << 24 | Int(bytes[5]) << 16 | Int(bytes[6]) << 8 | Int(bytes[7])
@@ -192,7 +192,7 @@ enum MySQLDissector: TCPDissector {
     static let name = "mysql"
 
     static func probe(_ input: ProbeInput) -> ProbeVerdict {
-        func greeting(_ bytes: [UInt8]) -> Bool {
+        func greeting(_ bytes: UnsafeRawBufferPointer) -> Bool {
             guard bytes.count >= 10 else { return false }
             let length = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16
             return length > 40 && length < 1024 && bytes[3] == 0 && bytes[4] == 10 && bytes[5] >= 0x30

@@ -9,10 +9,22 @@ enum Side {
 struct FlowContext {
     /// The capture file, as reports name it.
     var path: String
-    var client: Endpoint
-    var server: Endpoint
+    /// The ends in binary form: their text is made only when an event needs it, not for each
+    /// of the many connections that never produce one.
+    var clientAddress: FlowEndpoint
+    var serverAddress: FlowEndpoint
     /// `tcp` or `udp`.
     var transport: String = "tcp"
+
+    init(path: String, client: FlowEndpoint, server: FlowEndpoint, transport: String = "tcp") {
+        self.path = path
+        clientAddress = client
+        serverAddress = server
+        self.transport = transport
+    }
+
+    var client: Endpoint { clientAddress.endpoint }
+    var server: Endpoint { serverAddress.endpoint }
 }
 
 extension FlowContext {
@@ -57,9 +69,11 @@ extension FlowContext {
 }
 
 /// The first bytes each end of a connection sent, for a dissector to recognise its protocol.
+///
+/// The bytes are borrowed (often straight from the capture), valid during the probe only.
 struct ProbeInput {
-    var client: [UInt8]
-    var server: [UInt8]
+    var client: UnsafeRawBufferPointer
+    var server: UnsafeRawBufferPointer
     var clientPort: UInt16
     var serverPort: UInt16
     /// Which end sent the first byte seen: a banner protocol (POP3, SMTP, FTP) has the server
@@ -69,7 +83,10 @@ struct ProbeInput {
     let clientLine: FirstLine
     let serverLine: FirstLine
 
-    init(client: [UInt8], server: [UInt8], clientPort: UInt16, serverPort: UInt16, firstSpeaker: Side? = nil) {
+    init(
+        client: UnsafeRawBufferPointer, server: UnsafeRawBufferPointer, clientPort: UInt16, serverPort: UInt16,
+        firstSpeaker: Side? = nil
+    ) {
         self.client = client
         self.server = server
         self.clientPort = clientPort
@@ -77,6 +94,21 @@ struct ProbeInput {
         self.firstSpeaker = firstSpeaker
         clientLine = FirstLine(client)
         serverLine = FirstLine(server)
+    }
+
+    /// Calls `body` with an input over byte arrays.
+    static func with<Result>(
+        client: [UInt8], server: [UInt8], clientPort: UInt16, serverPort: UInt16, firstSpeaker: Side? = nil,
+        _ body: (ProbeInput) -> Result
+    ) -> Result {
+        client.withUnsafeBytes { client in
+            server.withUnsafeBytes { server in
+                body(
+                    ProbeInput(
+                        client: client, server: server, clientPort: clientPort, serverPort: serverPort,
+                        firstSpeaker: firstSpeaker))
+            }
+        }
     }
 }
 
@@ -126,7 +158,7 @@ enum FirstLine: Equatable {
     /// Binary bytes, or no line end within the first 512 bytes: not a line protocol.
     case binary
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: UnsafeRawBufferPointer) {
         let window = bytes.prefix(512)
         for (index, byte) in window.enumerated() {
             if byte == 0x0A {

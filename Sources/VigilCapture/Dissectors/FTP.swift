@@ -27,7 +27,9 @@ enum FTPDissector: TCPDissector {
     /// `.yes` if `command` is an FTP opening command answered by an FTP reply (or banner), `.no`
     /// if both are complete and don't fit, `nil` when this pairing says nothing yet.
     private static func judge(command: FirstLine, reply: FirstLine) -> ProbeVerdict? {
-        guard case .text(let line) = command, openingCommands.contains(verb(of: line)) else { return nil }
+        guard case .text(let line) = command, hasFourLetterVerb(line), openingCommands.contains(verb(of: line)) else {
+            return nil
+        }
         switch reply {
         case .text(let text): return replyCode(text) != nil ? .yes(swapSides: false) : .no
         case .binary: return .no
@@ -37,8 +39,32 @@ enum FTPDissector: TCPDissector {
 
     static func makeSession(_ context: FlowContext) -> any TCPSession { FTPSession(context: context) }
 
+    /// Whether `line` starts with a four-byte word, as every opening command does: a cheap
+    /// test that turns away other protocols' first lines before any string is made.
+    private static func hasFourLetterVerb(_ line: String) -> Bool {
+        var utf8 = line.utf8.makeIterator()
+        for _ in 0..<4 {
+            guard let byte = utf8.next(), byte > 0x20 else { return false }
+        }
+        let fifth = utf8.next()
+        return fifth == nil || fifth == 0x20
+    }
+
+    /// The first word of `line` in upper case (ASCII: commands are), made without a heap
+    /// allocation for words of up to 15 bytes.
     static func verb(of line: String) -> String {
-        String(line.prefix { $0 != " " }).uppercased()
+        let utf8 = line.utf8
+        let end = utf8.firstIndex(of: 0x20) ?? utf8.endIndex
+        let word = utf8[..<end]
+        guard word.count <= 15 else { return String(line[..<end]).uppercased() }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
+            var count = 0
+            for byte in word {
+                buffer[count] = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
+                count += 1
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
+        }
     }
 
     /// The three-digit code starting a reply line, and whether the line continues (`220-`).

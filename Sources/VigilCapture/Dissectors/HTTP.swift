@@ -26,9 +26,22 @@ enum HTTPDissector: TCPDissector {
         return .undecided
     }
 
+    /// The methods as bytes, for the probe's byte comparison.
+    static let methodBytes: [[UInt8]] = methods.map { Array($0.utf8) }
+
+    /// Whether `line` is `METHOD target HTTP/1.x` with a method of ``methods``: compared on the
+    /// UTF-8 bytes, without building strings (every new connection is asked this).
     static func isRequestLine(_ line: String) -> Bool {
-        let parts = startLineParts(line)
-        return parts.count == 3 && methods.contains(String(parts[0])) && parts[2].hasPrefix("HTTP/1.")
+        var line = line
+        return line.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            guard let first = bytes.firstIndex(of: 0x20), first > 0, first <= 9,
+                let second = bytes[(first + 1)...].firstIndex(of: 0x20),
+                bytes.slice(second + 1, bytes.count).starts(with: "HTTP/1.".utf8)
+            else { return false }
+            let method = bytes.slice(0, first)
+            return methodBytes.contains { $0.count == method.count && $0.elementsEqual(method) }
+        }
     }
 
     /// The first two space-separated words of a start line and the rest, found on the UTF-8
@@ -69,62 +82,119 @@ enum HTTPDissector: TCPDissector {
     }
 }
 
-/// An HTTP message head: start line and headers.
+/// The headers Vigil reads in an HTTP head; every other header is skipped without building a
+/// string for it.
+private enum HTTPHeader: CaseIterable {
+    case authorization, proxyAuthorization, contentLength, transferEncoding, contentType, wwwAuthenticate
+    case proxyAuthenticate
+
+    /// The name in lower case, as bytes.
+    var name: [UInt8] {
+        switch self {
+        case .authorization: Array("authorization".utf8)
+        case .proxyAuthorization: Array("proxy-authorization".utf8)
+        case .contentLength: Array("content-length".utf8)
+        case .transferEncoding: Array("transfer-encoding".utf8)
+        case .contentType: Array("content-type".utf8)
+        case .wwwAuthenticate: Array("www-authenticate".utf8)
+        case .proxyAuthenticate: Array("proxy-authenticate".utf8)
+        }
+    }
+
+    static let names: [(HTTPHeader, [UInt8])] = allCases.map { ($0, $0.name) }
+
+    /// The header called `name` (in any case), if Vigil reads it.
+    static func named(_ name: UnsafeRawBufferPointer) -> HTTPHeader? {
+        for (header, wanted) in names where wanted.count == name.count {
+            var same = true
+            for index in 0..<wanted.count where wanted[index] != (name[index] | 0x20) {
+                same = false
+                break
+            }
+            if same { return header }
+        }
+        return nil
+    }
+}
+
+/// An HTTP message head: start line and the headers Vigil reads.
 private struct HTTPHead {
+    /// The start line, kept only when the head has a header Vigil reads (empty otherwise).
     var startLine: String
-    var headers: [(name: String, value: String)]
+    /// A response's status code (`nil` for a request or a malformed status line).
+    var status: Int?
+    var headers: [(name: HTTPHeader, value: String)]
 
-    func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    func header(_ name: HTTPHeader) -> String? {
+        headers.first { $0.name == name }?.value
     }
 
-    func all(_ name: String) -> [String] {
-        headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+    func all(_ name: HTTPHeader) -> [String] {
+        headers.filter { $0.name == name }.map(\.value)
     }
 
-    /// Headers Vigil reads; the others are skipped without building strings for them.
-    private static let wanted: [[UInt8]] = [
-        "authorization", "proxy-authorization", "content-length", "transfer-encoding", "content-type",
-        "www-authenticate", "proxy-authenticate",
-    ].map { Array($0.utf8) }
+    /// The request's method and target (the first two words of the start line).
+    var methodAndTarget: (method: String, target: String) {
+        let parts = HTTPDissector.startLineParts(startLine)
+        return (parts.first.map(String.init) ?? "", parts.count > 1 ? String(parts[1]) : "")
+    }
 
-    static func parse(_ bytes: [UInt8]) -> HTTPHead? {
-        var lines: [ArraySlice<UInt8>] = []
+    /// Parses a head (without its blank line) in place: lines are found in the bytes, and strings
+    /// are made only for the start line and the headers Vigil reads.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> HTTPHead? {
+        func trimmed(_ line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+            var start = 0
+            var end = line.count
+            while end > start, line[end - 1] == 0x0D || line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
+            while start < end, line[start] == 0x20 || line[start] == 0x09 { start += 1 }
+            return line.slice(start, end)
+        }
+        guard !bytes.isEmpty else { return nil }
         var start = 0
-        for index in bytes.indices where bytes[index] == 0x0A {
-            lines.append(bytes[start..<index])
-            start = index + 1
-        }
-        if start < bytes.count { lines.append(bytes[start...]) }
-        func trimmed(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-            var line = line
-            while let last = line.last, last == 0x0D || last == 0x20 || last == 0x09 { line = line.dropLast() }
-            while let first = line.first, first == 0x20 || first == 0x09 { line = line.dropFirst() }
-            return line
-        }
-        guard let first = lines.first else { return nil }
-        var headers: [(String, String)] = []
+        var head: HTTPHead?
+        var firstLine = UnsafeRawBufferPointer(start: nil, count: 0)
         var keptLast = false
-        for line in lines.dropFirst() where !line.isEmpty {
-            if line.first == 0x20 || line.first == 0x09 {  // obsolete folding continues the last header
-                if keptLast, let last = headers.popLast() {
-                    headers.append((last.0, last.1 + " " + String(decoding: trimmed(line), as: UTF8.self)))
+        while start < bytes.count {
+            let newline = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            let line = bytes.slice(start, newline)
+            start = newline + 1
+            guard var parsed = head else {
+                let first = trimmed(line)
+                var status: Int?
+                if first.count >= 12, first.starts(with: "HTTP/".utf8), let space = first.firstIndex(of: 0x20),
+                    space + 4 <= first.count
+                {
+                    let digits = first.slice(space + 1, space + 4)
+                    if digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                        status = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+                    }
+                }
+                head = HTTPHead(startLine: "", status: status, headers: [])
+                firstLine = first
+                continue
+            }
+            guard !line.isEmpty, !(line.count == 1 && line[0] == 0x0D) else { continue }
+            if line[0] == 0x20 || line[0] == 0x09 {  // obsolete folding continues the last header
+                if keptLast, let last = parsed.headers.popLast() {
+                    parsed.headers.append(
+                        (last.name, last.value + " " + String(decoding: trimmed(line), as: UTF8.self)))
+                    head = parsed
                 }
                 continue
             }
             keptLast = false
-            guard let colon = line.firstIndex(of: 0x3A) else { continue }
-            let name = trimmed(line[line.startIndex..<colon])
-            guard
-                wanted.contains(where: { wanted in
-                    wanted.count == name.count && zip(wanted, name).allSatisfy { $0 == ($1 | 0x20) }
-                })
+            guard let colon = line.firstIndex(of: 0x3A), let name = HTTPHeader.named(trimmed(line.slice(0, colon)))
             else { continue }
-            headers.append(
-                (String(decoding: name, as: UTF8.self), String(decoding: trimmed(line[(colon + 1)...]), as: UTF8.self)))
+            parsed.headers.append((name, String(decoding: trimmed(line.slice(colon + 1, line.count)), as: UTF8.self)))
+            head = parsed
             keptLast = true
         }
-        return HTTPHead(startLine: String(decoding: trimmed(first), as: UTF8.self), headers: headers)
+        // The start line as text serves credentials and forms only: most heads have neither.
+        if var parsed = head, !parsed.headers.isEmpty {
+            parsed.startLine = String(decoding: firstLine, as: UTF8.self)
+            head = parsed
+        }
+        return head
     }
 }
 
@@ -159,30 +229,34 @@ private struct HTTPStream {
             case .lost, .untilClose:
                 return
             case .head:
+                if buffer.isEmpty {
+                    // The usual case: the whole head in this segment, parsed where it lies.
+                    let available = UnsafeRawBufferPointer(rebasing: input)
+                    if let end = Self.headEnd(available) {
+                        guard let parsed = HTTPHead.parse(available.slice(0, end.start)) else {
+                            state = .lost
+                            return
+                        }
+                        input = input.dropFirst(end.after)
+                        begin(head(parsed))
+                        continue
+                    }
+                }
                 buffer.append(contentsOf: input)
                 input = input[input.endIndex...]
-                guard let end = Self.headEnd(buffer) else {
+                let found = buffer.withUnsafeBytes { Self.headEnd($0) }
+                guard let end = found else {
                     if buffer.count > Self.maxHead { state = .lost }
                     return
                 }
-                let headBytes = Array(buffer[..<end.start])
+                let parsed = buffer.withUnsafeBytes { HTTPHead.parse($0.slice(0, end.start)) }
                 let rest = Array(buffer[end.after...])
                 buffer.removeAll(keepingCapacity: true)
-                guard let parsed = HTTPHead.parse(headBytes) else {
+                guard let parsed else {
                     state = .lost
                     return
                 }
-                let plan = head(parsed)
-                kept = []
-                if plan.chunked {
-                    state = .chunkSize
-                } else if let length = plan.length, length > 0 {
-                    state = .body(remaining: length, keep: plan.keep && length <= Self.maxKeptBody)
-                } else if plan.length == nil && !plan.chunked && plan.keep {
-                    state = .untilClose
-                } else {
-                    state = .head
-                }
+                begin(head(parsed))
                 if !rest.isEmpty {
                     rest.withUnsafeBytes { feed($0, head: head, body: body) }
                 }
@@ -225,16 +299,29 @@ private struct HTTPStream {
         }
     }
 
-    private static func headEnd(_ bytes: [UInt8]) -> (start: Int, after: Int)? {
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == 0x0A {
-                if index + 1 < bytes.count && bytes[index + 1] == 0x0A { return (index, index + 2) }
-                if index + 2 < bytes.count && bytes[index + 1] == 0x0D && bytes[index + 2] == 0x0A {
-                    return (index, index + 3)
-                }
+    /// Starts reading what follows a head, as `plan` says.
+    private mutating func begin(_ plan: (length: Int?, chunked: Bool, keep: Bool)) {
+        kept = []
+        if plan.chunked {
+            state = .chunkSize
+        } else if let length = plan.length, length > 0 {
+            state = .body(remaining: length, keep: plan.keep && length <= Self.maxKeptBody)
+        } else if plan.length == nil && plan.keep {
+            state = .untilClose
+        } else {
+            state = .head
+        }
+    }
+
+    /// Where the blank line ending a head starts, and where the bytes after it start.
+    private static func headEnd(_ bytes: UnsafeRawBufferPointer) -> (start: Int, after: Int)? {
+        var from = 0
+        while let index = bytes[from...].firstIndex(of: 0x0A) {
+            if index + 1 < bytes.count && bytes[index + 1] == 0x0A { return (index, index + 2) }
+            if index + 2 < bytes.count && bytes[index + 1] == 0x0D && bytes[index + 2] == 0x0A {
+                return (index, index + 3)
             }
-            index += 1
+            from = index + 1
         }
         return nil
     }
@@ -278,17 +365,23 @@ final class HTTPSession: TCPSession {
 
     private func request(_ head: HTTPHead, packet: Int, time: Timestamp) -> (length: Int?, chunked: Bool, keep: Bool) {
         var credentials: [Credential] = []
-        let parts = HTTPDissector.startLineParts(head.startLine)
-        let method = parts.first.map(String.init) ?? ""
-        let path = parts.count > 1 ? String(parts[1]) : ""
-        for value in head.all("Authorization") + head.all("Proxy-Authorization") {
-            credentials += authorization(value, path: path, packet: packet, time: time)
+        var length: Int?
+        var chunked = false
+        var formLike = false
+        for (name, value) in head.headers {
+            switch name {
+            case .authorization, .proxyAuthorization:
+                credentials += authorization(
+                    value, path: head.methodAndTarget.target, packet: packet, time: time)
+            case .contentLength: length = length ?? Int(value.trimmingSpaces)
+            case .transferEncoding: chunked = chunked || value.lowercased().contains("chunked")
+            case .contentType:
+                let type = value.lowercased()
+                formLike = formLike || type.contains("application/x-www-form-urlencoded") || type.contains("json")
+            case .wwwAuthenticate, .proxyAuthenticate: break
+            }
         }
-        let length = head.header("Content-Length").flatMap { Int($0.trimmingSpaces) }
-        let chunked = head.header("Transfer-Encoding")?.lowercased().contains("chunked") ?? false
-        let type = head.header("Content-Type")?.lowercased() ?? ""
-        let formLike = type.contains("application/x-www-form-urlencoded") || type.contains("json")
-        let keep = formLike && method != "GET" && !chunked
+        let keep = formLike && !chunked && head.methodAndTarget.method != "GET"
         pending.append(Pending(credentials: credentials, time: time, packet: packet, isForm: false))
         if keep { formHead = (head, packet, time) }
         if pending.count > 256 { pending.removeFirst() }
@@ -374,11 +467,11 @@ final class HTTPSession: TCPSession {
     private func form(_ body: [UInt8]) {
         guard let (head, packet, _) = formHead else { return }
         formHead = nil
-        let type = head.header("Content-Type")?.lowercased() ?? ""
+        let type = head.header(.contentType)?.lowercased() ?? ""
         let pairs = type.contains("json") ? Self.jsonPairs(body) : Self.formPairs(body)
         guard let secret = pairs.first(where: { HTTPDissector.isSecretField($0.0) && !$0.1.isEmpty }) else { return }
         let user = pairs.first { HTTPDissector.isUserField($0.0) }?.1 ?? ""
-        let path = head.startLine.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        let path = head.methodAndTarget.target
         guard
             let credential = context.credential(
                 "http-form", user: user, secret: Array(secret.1.utf8), packets: [packet],
@@ -421,9 +514,8 @@ final class HTTPSession: TCPSession {
     private func response(_ head: HTTPHead, packet: Int, time: Timestamp, into events: inout [Event])
         -> (length: Int?, chunked: Bool, keep: Bool)
     {
-        let parts = HTTPDissector.startLineParts(head.startLine)
-        let status = parts.count > 1 ? Int(parts[1]) : nil
-        for value in head.all("WWW-Authenticate") + head.all("Proxy-Authenticate") {
+        let status = head.status
+        for value in head.all(.wwwAuthenticate) + head.all(.proxyAuthenticate) {
             let trimmed = value.trimmingSpaces
             let lower = trimmed.lowercased()
             guard lower.hasPrefix("ntlm ") || lower.hasPrefix("negotiate "),
@@ -442,8 +534,8 @@ final class HTTPSession: TCPSession {
                 events.append(context.credentialEvent(credential, time: request.time, packet: request.packet))
             }
         }
-        let chunked = head.header("Transfer-Encoding")?.lowercased().contains("chunked") ?? false
-        let length = head.header("Content-Length").flatMap { Int($0.trimmingSpaces) }
+        let chunked = head.header(.transferEncoding)?.lowercased().contains("chunked") ?? false
+        let length = head.header(.contentLength).flatMap { Int($0.trimmingSpaces) }
         let bodiless = status.map { $0 < 200 || $0 == 204 || $0 == 304 } ?? false
         if bodiless { return (0, false, false) }
         // No length and not chunked: the body runs to the end of the connection.

@@ -25,7 +25,7 @@ enum TLSDissector: TCPDissector {
     static let name = "tls"
 
     static func probe(_ input: ProbeInput) -> ProbeVerdict {
-        func hello(_ bytes: [UInt8]) -> Bool {
+        func hello(_ bytes: UnsafeRawBufferPointer) -> Bool {
             guard bytes.count >= 3 else { return false }
             if bytes[0] == 0x16 && bytes[1] == 3 && bytes[2] <= 4 { return true }
             return bytes[0] & 0x80 != 0 && bytes.count >= 5 && bytes[2] == 1 && bytes[3] <= 3  // SSL 2.0

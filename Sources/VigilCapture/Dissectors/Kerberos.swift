@@ -152,7 +152,7 @@ enum KerberosDissector: TCPDissector {
     static let name = "kerberos"
 
     static func probe(_ input: ProbeInput) -> ProbeVerdict {
-        func message(_ bytes: [UInt8]) -> Bool {
+        func message(_ bytes: UnsafeRawBufferPointer) -> Bool {
             bytes.count >= 6 && bytes[0] == 0 && [0x6A, 0x6B, 0x6C, 0x6D, 0x7E].contains(bytes[4])
         }
         if message(input.client) { return .yes(swapSides: input.client[4] == 0x6B || input.client[4] == 0x6D) }

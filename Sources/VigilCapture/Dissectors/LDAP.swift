@@ -20,16 +20,14 @@ enum LDAPDissector: TCPDissector {
 
     /// Whether `bytes` start with an LDAPMessage (SEQUENCE, messageID INTEGER, an
     /// application-class operation); `nil` when too few bytes are there to tell.
-    static func message(_ bytes: [UInt8]) -> Bool? {
-        guard bytes.count >= 7 else { return bytes.isEmpty || bytes[0] == 0x30 ? nil : false }
-        return bytes.withUnsafeBytes { buffer in
-            guard buffer[0] == 0x30, let header = BERReader.header(buffer, at: 0) else { return false }
-            var reader = BERReader(buffer, offset: header.header)
-            guard reader.next(tag: 0x02) != nil, let op = BERReader.header(buffer, at: reader.offset) else {
-                return false
-            }
-            return op.tag & 0xC0 == 0x40
+    static func message(_ buffer: UnsafeRawBufferPointer) -> Bool? {
+        guard buffer.count >= 7 else { return buffer.isEmpty || buffer[0] == 0x30 ? nil : false }
+        guard buffer[0] == 0x30, let header = BERReader.header(buffer, at: 0) else { return false }
+        var reader = BERReader(buffer, offset: header.header)
+        guard reader.next(tag: 0x02) != nil, let op = BERReader.header(buffer, at: reader.offset) else {
+            return false
         }
+        return op.tag & 0xC0 == 0x40
     }
 
     static func makeSession(_ context: FlowContext) -> any TCPSession { LDAPSession(context: context) }

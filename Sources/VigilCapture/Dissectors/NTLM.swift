@@ -175,7 +175,7 @@ enum NTLMCarrierDissector: TCPDissector {
 
     /// `true` for a PDU only clients send, `false` for one only servers send, `nil` for neither
     /// DCE-RPC nor SMB.
-    static func direction(_ bytes: [UInt8]) -> Bool? {
+    static func direction(_ bytes: UnsafeRawBufferPointer) -> Bool? {
         if bytes.count >= 16 && bytes[0] == 5 && bytes[1] <= 1 && (Int(bytes[8]) | Int(bytes[9]) << 8) >= 16 {
             switch bytes[2] {
             case 0, 11, 14, 16: return true  // request, bind, alter_context, auth3

@@ -25,7 +25,7 @@ enum RedisDissector: TCPDissector {
     }
 
     /// `*<count>\r\n$<length>\r\n`: an array of bulk strings, as every client library sends.
-    static func looksLikeRESPCommand(_ bytes: [UInt8]) -> Bool {
+    static func looksLikeRESPCommand(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count >= 6, bytes[0] == 0x2A else { return false }
         var index = 1
         while index < bytes.count && bytes[index] >= 0x30 && bytes[index] <= 0x39 { index += 1 }

@@ -11,7 +11,7 @@ enum TelnetDissector: TCPDissector {
         if input.serverPort == 23 { return .yes(swapSides: false) }
         if input.clientPort == 23 { return .yes(swapSides: true) }
         // Negotiation (IAC DO/DONT/WILL/WONT) from either end.
-        func negotiates(_ bytes: [UInt8]) -> Bool {
+        func negotiates(_ bytes: UnsafeRawBufferPointer) -> Bool {
             bytes.count >= 3 && bytes[0] == 0xFF && (0xFB...0xFE).contains(bytes[1])
         }
         if negotiates(input.server) { return .yes(swapSides: false) }

@@ -16,7 +16,7 @@ final class UDPAnalyzer {
     }
 
     func process(
-        _ datagram: TransportPacket, frame: DecodedFrame, packet: Int, time: Timestamp, into events: inout [Event]
+        _ datagram: TransportPacket, sourceMAC: MACAddress?, packet: Int, time: Timestamp, into events: inout [Event]
     ) {
         let payload = datagram.payload
         if SNMPTracker.looksLikeSNMP(payload) {
@@ -35,20 +35,20 @@ final class UDPAnalyzer {
             let clientPort = toKDC ? datagram.sourcePort : datagram.destinationPort
             let kdc = toKDC ? datagram.destination : datagram.source
             let context = FlowContext(
-                path: path, client: Endpoint(ip: client.text, port: Int(clientPort)),
-                server: Endpoint(ip: kdc.text, port: 88), transport: "udp")
+                path: path, client: FlowEndpoint(address: client, port: clientPort),
+                server: FlowEndpoint(address: kdc, port: 88), transport: "udp")
             if let event = Kerberos.event(finding, context: context, packet: packet, time: time) {
                 events.append(event)
             }
             return
         }
         if ports.0 == 546 || ports.1 == 547 || ports.0 == 547 || ports.1 == 546,
-            let sighting = DHCPv6Reader.read(payload, source: frame.sourceMAC)
+            let sighting = DHCPv6Reader.read(payload, source: sourceMAC)
         {
             events.append(devices.event(sighting, packet: packet, time: time))
             return
         }
-        if ports.0 == 137 || ports.1 == 137, let mac = frame.sourceMAC {
+        if ports.0 == 137 || ports.1 == 137, let mac = sourceMAC {
             for (name, address) in NBNSReader.registrations(payload) {
                 events.append(
                     devices.event(
@@ -57,7 +57,7 @@ final class UDPAnalyzer {
             }
             return
         }
-        if ports.0 == 5353 || ports.1 == 5353 || ports.0 == 5355 || ports.1 == 5355, let mac = frame.sourceMAC {
+        if ports.0 == 5353 || ports.1 == 5353 || ports.0 == 5355 || ports.1 == 5355, let mac = sourceMAC {
             let source = ports.0 == 5355 || ports.1 == 5355 ? "llmnr" : "mdns"
             for (name, address) in DNSReader.addressRecords(payload) {
                 events.append(
@@ -137,8 +137,8 @@ struct SNMPTracker {
         }
         guard !isResponse, seen.count < maxTracked else { return }
         let context = FlowContext(
-            path: path, client: Endpoint(ip: client.text, port: Int(clientPort)),
-            server: Endpoint(ip: server.text, port: Int(serverPort)), transport: "udp")
+            path: path, client: FlowEndpoint(address: client, port: clientPort),
+            server: FlowEndpoint(address: server, port: serverPort), transport: "udp")
         seen[key] = Pending(
             context: context, version: version == 0 ? "v1" : "v2c", community: community, packet: packet, time: time)
         order.append(key)

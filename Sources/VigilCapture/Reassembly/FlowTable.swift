@@ -1,3 +1,4 @@
+internal import Foundation
 internal import VigilCore
 
 /// Bounds on what TCP reassembly may hold, so that memory does not grow with the capture.
@@ -10,6 +11,10 @@ public struct CaptureLimits: Sendable {
     public var probeBytes: Int
     /// A connection silent this long (capture time) is closed.
     public var idleTimeout: Int64
+    /// Threads that analyse a capture file's traffic, each a shard of the address pairs, on top
+    /// of the thread that reads the file and watches for devices. Defaults to one less than the
+    /// processor count (at least 1, at most 4). Findings are the same whatever the count.
+    public var analysisThreads: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount - 1))
 
     public init(
         maxFlows: Int = 200_000, maxHeldBytesPerDirection: Int = 256 * 1024, probeBytes: Int = 2048,
@@ -31,9 +36,16 @@ struct FlowEndpoint: Hashable {
 }
 
 /// A connection's key, the same whichever way a packet travels: `a` is the lesser endpoint.
-struct FlowKey: Hashable {
+struct FlowKey: Hashable, PacketKey {
     var a: FlowEndpoint
     var b: FlowEndpoint
+
+    @inline(__always)
+    func packetHash(_ seed: UInt64) -> UInt64 {
+        let ports = UInt64(a.port) << 32 | UInt64(b.port) << 16 | (a.address.isV4 ? 1 : 0)
+        let low = mixHash(mixHash(mixHash(seed, ports), a.address.low), b.address.low)
+        return a.address.isV4 ? low : mixHash(mixHash(low, a.address.high), b.address.high)
+    }
 
     init(_ x: FlowEndpoint, _ y: FlowEndpoint) {
         if (x.address, x.port) < (y.address, y.port) {
@@ -63,9 +75,12 @@ final class TCPFlow {
     var fromB = HalfStream()
     var reader: Reader = .probing(chunks: [], aBytes: 0, bBytes: 0)
     var lastSeen: Timestamp
+    /// Order of creation, to break ties between connections last seen at the same instant.
+    let serial: Int
 
-    init(key: FlowKey, clientIsA: Bool, time: Timestamp) {
+    init(key: FlowKey, clientIsA: Bool, time: Timestamp, serial: Int) {
         self.key = key
+        self.serial = serial
         self.clientIsA = clientIsA
         self.lastSeen = time
     }
@@ -79,7 +94,7 @@ final class TCPFlow {
 /// Follows every TCP connection of a capture, reassembles each direction and hands the bytes to
 /// the dissector that recognises them, collecting the events they produce.
 final class FlowTable {
-    private var flows: [FlowKey: TCPFlow] = [:]
+    private var flows = PacketMap<FlowKey, TCPFlow>()
     private let limits: CaptureLimits
     private let path: String
     private var lastSweep: Timestamp?
@@ -89,6 +104,7 @@ final class FlowTable {
     /// has passed, new connections are refused at once rather than re-scanning the whole table.
     private var fullSince: Timestamp?
     private var overflowWarned = false
+    private var created = 0
 
     init(path: String, limits: CaptureLimits) {
         self.path = path
@@ -114,7 +130,8 @@ final class FlowTable {
             guard segment.tcpFlags & TCPFlag.syn != 0 || !segment.payload.isEmpty else { return }
             guard segment.tcpFlags & TCPFlag.rst == 0 else { return }
             guard makeRoom(time, into: &events) else { return }
-            flow = TCPFlow(key: key, clientIsA: Self.sourceIsClient(segment) == fromA, time: time)
+            created += 1
+            flow = TCPFlow(key: key, clientIsA: Self.sourceIsClient(segment) == fromA, time: time, serial: created)
             flows[key] = flow
         }
         flow.lastSeen = time
@@ -142,7 +159,7 @@ final class FlowTable {
 
     /// Ends every connection still open, at the end of the capture.
     func finishAll(into events: inout [Event]) {
-        let open = flows.values.sorted { $0.lastSeen < $1.lastSeen }
+        let open = flows.allValues.sorted { ($0.lastSeen, $0.serial) < ($1.lastSeen, $1.serial) }
         for flow in open { close(flow, into: &events) }
     }
 
@@ -180,27 +197,66 @@ final class FlowTable {
                 flow.reader = .ignored
                 return
             }
+            if chunks.isEmpty {
+                // The usual case: the first bytes of the connection decide, probed where they lie.
+                let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+                let first = bytes.slice(0, limits.probeBytes)
+                let verdict = recognise(
+                    flow, a: fromA ? first : empty, b: fromA ? empty : first, firstFromA: fromA,
+                    exhausted: false)
+                switch verdict {
+                case .reading(let session):
+                    session.receive(bytes, from: flow.side(fromA: fromA), packet: packet, time: time, into: &events)
+                    return
+                case .ignored:
+                    return
+                case .probing:
+                    break
+                }
+            }
             let room = limits.probeBytes - (fromA ? aBytes : bBytes)
             guard room > 0 else { return }
             let kept = Array(bytes.prefix(room))
             chunks.append((fromA, kept, packet, time))
             if fromA { aBytes += kept.count } else { bBytes += kept.count }
             flow.reader = .probing(chunks: chunks, aBytes: aBytes, bBytes: bBytes)
-            recognise(flow, into: &events)
+            guard chunks.count > 1 else { return }  // the one chunk was just probed
+            var aData: [UInt8] = []
+            var bData: [UInt8] = []
+            for chunk in chunks {
+                if chunk.fromA { aData += chunk.bytes } else { bData += chunk.bytes }
+            }
+            let exhausted = aBytes >= limits.probeBytes && bBytes >= limits.probeBytes
+            let verdict = aData.withUnsafeBytes { a in
+                bData.withUnsafeBytes { b in
+                    recognise(flow, a: a, b: b, firstFromA: chunks[0].fromA, exhausted: exhausted)
+                }
+            }
+            if case .reading(let session) = verdict {
+                // The earlier chunks from their copies, the last one whole (its copy may be cut
+                // at the probing limit).
+                for chunk in chunks.dropLast() {
+                    chunk.bytes.withUnsafeBytes { buffer in
+                        session.receive(
+                            buffer, from: flow.side(fromA: chunk.fromA), packet: chunk.packet, time: chunk.time,
+                            into: &events)
+                    }
+                }
+                session.receive(bytes, from: flow.side(fromA: fromA), packet: packet, time: time, into: &events)
+            }
         }
     }
 
-    private func recognise(_ flow: TCPFlow, into events: inout [Event]) {
-        guard case .probing(let chunks, let aBytes, let bBytes) = flow.reader else { return }
-        var aData: [UInt8] = []
-        var bData: [UInt8] = []
-        for chunk in chunks {
-            if chunk.fromA { aData += chunk.bytes } else { bData += chunk.bytes }
-        }
+    /// Asks every dissector about the first bytes of each direction (`a` from endpoint A, `b`
+    /// from B). On a verdict, sets the flow's reader (a new session, not yet fed, or ignored)
+    /// and returns it; `.probing` when more bytes are needed (the reader is left as it is).
+    private func recognise(
+        _ flow: TCPFlow, a: UnsafeRawBufferPointer, b: UnsafeRawBufferPointer, firstFromA: Bool, exhausted: Bool
+    ) -> TCPFlow.Reader {
         let input = ProbeInput(
-            client: flow.clientIsA ? aData : bData, server: flow.clientIsA ? bData : aData,
+            client: flow.clientIsA ? a : b, server: flow.clientIsA ? b : a,
             clientPort: flow.client.port, serverPort: flow.server.port,
-            firstSpeaker: chunks.first.map { flow.side(fromA: $0.fromA) })
+            firstSpeaker: flow.side(fromA: firstFromA))
         var undecided = false
         for dissector in tcpDissectors {
             switch dissector.probe(input) {
@@ -210,21 +266,14 @@ final class FlowTable {
                 undecided = true
             case .yes(let swap):
                 if swap { flow.clientIsA.toggle() }
-                let context = FlowContext(path: path, client: flow.client.endpoint, server: flow.server.endpoint)
-                let session = dissector.makeSession(context)
-                flow.reader = .reading(session)
-                chunks.forEach { chunk in
-                    chunk.bytes.withUnsafeBytes { buffer in
-                        session.receive(
-                            buffer, from: flow.side(fromA: chunk.fromA), packet: chunk.packet, time: chunk.time,
-                            into: &events)
-                    }
-                }
-                return
+                let context = FlowContext(path: path, client: flow.client, server: flow.server)
+                flow.reader = .reading(dissector.makeSession(context))
+                return flow.reader
             }
         }
-        let exhausted = aBytes >= limits.probeBytes && bBytes >= limits.probeBytes
-        if !undecided || exhausted { flow.reader = .ignored }
+        guard !undecided || exhausted else { return .probing(chunks: [], aBytes: 0, bBytes: 0) }
+        flow.reader = .ignored
+        return .ignored
     }
 
     private func close(_ flow: TCPFlow, into events: inout [Event]) {
@@ -249,7 +298,9 @@ final class FlowTable {
     }
 
     private func sweep(olderThan cutoff: Int64, into events: inout [Event]) {
-        let stale = flows.values.filter { $0.lastSeen.nanoseconds < cutoff }.sorted { $0.lastSeen < $1.lastSeen }
+        let stale = flows.allValues.filter { $0.lastSeen.nanoseconds < cutoff }.sorted {
+            ($0.lastSeen, $0.serial) < ($1.lastSeen, $1.serial)
+        }
         for flow in stale { close(flow, into: &events) }
     }
 
@@ -257,8 +308,7 @@ final class FlowTable {
     private func makeRoom(_ now: Timestamp, into events: inout [Event]) -> Bool {
         guard flows.count >= limits.maxFlows else { return true }
         if let since = fullSince, now.nanoseconds - since.nanoseconds < 1_000_000_000 { return false }
-        let ignored = flows.filter { if case .ignored = $0.value.reader { true } else { false } }
-        for key in ignored.keys { flows[key] = nil }
+        flows.removeAll { if case .ignored = $0.reader { true } else { false } }
         if flows.count >= limits.maxFlows { sweep(olderThan: now.nanoseconds - limits.idleTimeout / 10, into: &events) }
         if flows.count < limits.maxFlows {
             fullSince = nil

@@ -26,11 +26,10 @@ public enum JSONValue: Sendable, Equatable {
 
     private func write(into out: inout [UInt8], pretty: Bool, depth: Int) {
         switch self {
-        case .null: out += Array("null".utf8)
-        case .bool(let flag): out += Array((flag ? "true" : "false").utf8)
-        case .int(let number): out += Array(String(number).utf8)
-        case .double(let number):
-            out += Array((number.isFinite ? String(number) : "null").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .int(let number): out.append(contentsOf: String(number).utf8)
+        case .double(let number): out.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
         case .string(let text): Self.quote(text, into: &out)
         case .array(let items):
             if items.isEmpty {
@@ -64,6 +63,8 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     private func newline(_ out: inout [UInt8], _ pretty: Bool, _ depth: Int) {
         guard pretty else { return }
         out.append(0x0A)
@@ -73,8 +74,13 @@ public enum JSONValue: Sendable, Equatable {
     /// RFC 8259 string quoting: `"` and `\` escaped, control characters as `\uXXXX`; other
     /// bytes (UTF-8 included) are copied as they are.
     static func quote(_ text: String, into out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(0x22)
+        // Most strings need no escape: copied in one go.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            out.append(contentsOf: text.utf8)
+            out.append(0x22)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case 0x22: out += [0x5C, 0x22]
@@ -83,7 +89,7 @@ public enum JSONValue: Sendable, Equatable {
             case 0x0D: out += [0x5C, 0x72]
             case 0x09: out += [0x5C, 0x74]
             case 0x00..<0x20, 0x7F:
-                out += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                out += [0x5C, 0x75, 0x30, 0x30, Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0x0F)]]
             default: out.append(byte)
             }
         }

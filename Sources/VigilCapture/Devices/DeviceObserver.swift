@@ -40,7 +40,13 @@ final class DeviceObserver {
     }
 
     private let path: String
-    private var pairs = PacketMap<PairKey, PairTimes>()
+    /// Each pair's place in ``times``: the table is consulted once per new conversation turn,
+    /// the times updated in place.
+    private var pairs = PacketMap<PairKey, Int>()
+    private var times: [PairTimes] = []
+    /// The two pairs seen last, with their places: a conversation alternates between its two
+    /// ends, so most packets find their pair here without hashing.
+    private var recent: [(key: PairKey, index: Int)] = []
     private var addressesPerMAC = PacketMap<MACAddress, Int>()
     private let maxPairs: Int
     private let maxAddressesPerMAC: Int
@@ -79,29 +85,42 @@ final class DeviceObserver {
             return
         }
         let key = PairKey(mac: mac, ip: ip)
-        let seen = pairs.update(key) { times in
-            times.last = time
-            times.lastPacket = packet
+        var index = recent.first { $0.key == key }?.index
+        if index == nil, let known = pairs[key] {
+            index = known
+            remember(key, at: known)
         }
-        if seen { return }
+        if let index {
+            times[index].last = time
+            times[index].lastPacket = packet
+            return
+        }
         let addresses = addressesPerMAC[mac] ?? 0
         guard pairs.count < maxPairs, addresses < maxAddressesPerMAC else { return }
         addressesPerMAC[mac] = addresses + 1
-        pairs[key] = PairTimes(first: time, last: time, firstPacket: packet, lastPacket: packet)
+        pairs[key] = times.count
+        remember(key, at: times.count)
+        times.append(PairTimes(first: time, last: time, firstPacket: packet, lastPacket: packet))
         events.append(
             event(DeviceSighting(mac: mac, ip: ip.text, source: "traffic"), packet: packet, time: time))
     }
 
+    private func remember(_ key: PairKey, at index: Int) {
+        if recent.count == 2 { recent.removeFirst() }
+        recent.append((key, index))
+    }
+
     /// Reports the last sighting of each pair seen more than once, at the end of the capture.
     func finish(into events: inout [Event]) {
-        let ordered = pairs.entries.filter { $0.value.last != $0.value.first }.sorted {
-            ($0.value.lastPacket, $0.value.last) < ($1.value.lastPacket, $1.value.last)
+        let seen = pairs.entries.map { (key: $0.key, times: times[$0.value]) }
+        let ordered = seen.filter { $0.times.last != $0.times.first }.sorted {
+            ($0.times.lastPacket, $0.times.last) < ($1.times.lastPacket, $1.times.last)
         }
-        for (key, times) in ordered {
+        for pair in ordered {
             events.append(
                 event(
-                    DeviceSighting(mac: key.mac, ip: key.ip.text, source: "traffic"), packet: times.lastPacket,
-                    time: times.last))
+                    DeviceSighting(mac: pair.key.mac, ip: pair.key.ip.text, source: "traffic"),
+                    packet: pair.times.lastPacket, time: pair.times.last))
         }
     }
 

@@ -24,29 +24,33 @@ public struct VendorRegistry: Sendable {
             guard let value = Self.value(of: mac) else { continue }
             for bits in [24, 28, 36] { wanted[bits]?[value >> UInt64(48 - bits), default: []].append(mac) }
         }
-        var found: [String: (bits: Int, name: String)] = [:]
+        var matches: [String: (bits: Int, name: String)] = [:]
         for (file, bits) in [("oui.csv", 24), ("mam.csv", 28), ("oui36.csv", 36)] {
             guard let data = FileManager.default.contents(atPath: folder + "/" + file), let table = wanted[bits] else {
                 continue
             }
             available = true
             data.withUnsafeBytes { bytes in
+                guard let base = bytes.baseAddress else { return }
+                // memchr finds the line ends: a byte-by-byte loop over 4 MB of registry would
+                // cost more than every lookup together.
                 var start = 0
                 var first = true
                 while start < bytes.count {
-                    let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+                    let found: UnsafeMutableRawPointer? = memchr(base + start, 0x0A, bytes.count - start)
+                    let end = found.map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
                     let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
                     if !first, let prefix = Self.prefix(line), let macs = table[prefix],
                         let (_, name) = Self.assignment(line)
                     {
-                        for mac in macs where (found[mac]?.bits ?? 0) < bits { found[mac] = (bits, name) }
+                        for mac in macs where (matches[mac]?.bits ?? 0) < bits { matches[mac] = (bits, name) }
                     }
                     first = false
                     start = end + 1
                 }
             }
         }
-        names = found.mapValues(\.name)
+        names = matches.mapValues(\.name)
     }
 
     /// The organisation the address was assigned to, if known.

@@ -26,6 +26,7 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
         "tls.version", "tls.server_name", "ssh.version", "ssh.software", "http.method", "url.path",
         "dhcp.hostname", "dhcp.vendor_class", "dhcp.fingerprint", "dhcp.requested_ip",
         "device.source", "device.platform", "device.port",
+        "auth.method", "snmp.version",
     ]
 
     private static let byName: [String: Field] = {
@@ -80,4 +81,8 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
     public static let deviceSource = known("device.source")
     public static let devicePlatform = known("device.platform")
     public static let devicePort = known("device.port")
+    /// How a login authenticated: `password`, `simple` (LDAP), `basic`, `digest`, `ntlm`, `form`
+    /// (HTTP), `apop`, `plain`, `login` (mail), `publickey`, ... (logs).
+    public static let authMethod = known("auth.method")
+    public static let snmpVersion = known("snmp.version")
 }

@@ -532,6 +532,8 @@ final class HTTPSession: TCPSession {
                 credential.outcome = Self.outcome(status, form: credential.protocolName == "http-form")
                 credential.packets.append(packet)
                 events.append(context.credentialEvent(credential, time: request.time, packet: request.packet))
+                events.append(
+                    Self.cleartextLogin(credential, context: context, packet: request.packet, time: request.time))
             }
         }
         let chunked = head.header(.transferEncoding)?.lowercased().contains("chunked") ?? false
@@ -540,6 +542,18 @@ final class HTTPSession: TCPSession {
         if bodiless { return (0, false, false) }
         // No length and not chunked: the body runs to the end of the connection.
         return (length, chunked, length == nil && !chunked)
+    }
+
+    /// HTTP authentication seen on the wire, by its scheme.
+    static func cleartextLogin(_ credential: Credential, context: FlowContext, packet: Int, time: Timestamp) -> Event {
+        let method =
+            switch credential.protocolName {
+            case "http-basic": "basic"
+            case "http-digest": "digest"
+            case "http-form": "form"
+            default: "ntlm"
+            }
+        return context.cleartextLoginEvent("http", method: method, packet: packet, time: time)
     }
 
     static func outcome(_ status: Int, form: Bool) -> AuthOutcome {
@@ -558,6 +572,8 @@ final class HTTPSession: TCPSession {
         for request in pending {
             for credential in request.credentials {
                 events.append(context.credentialEvent(credential, time: request.time, packet: request.packet))
+                events.append(
+                    Self.cleartextLogin(credential, context: context, packet: request.packet, time: request.time))
             }
         }
         pending.removeAll()

@@ -14,6 +14,15 @@ extension FlowContext {
         for (field, value) in fields { event.set(field, value) }
         return event
     }
+
+    /// The `protocol.observed` event of a login seen in clear on the wire: the service lets
+    /// credentials cross the network unprotected (HTTP without TLS, an LDAP simple bind, mail
+    /// without STARTTLS, SNMP v1/v2c). One per login; findings fold them by server.
+    func cleartextLoginEvent(
+        _ name: String, method: String, packet: Int, time: Timestamp, fields: [(Field, String?)] = []
+    ) -> Event {
+        protocolEvent(name, packet: packet, time: time, fields: [(.authMethod, method)] + fields)
+    }
 }
 
 // MARK: - TLS

@@ -114,6 +114,7 @@ final class LDAPSession: TCPSession {
                 packets: [bind.packet] + (replyPacket.map { [$0] } ?? []))
         else { return }
         events.append(context.credentialEvent(credential, time: bind.time, packet: bind.packet))
+        events.append(context.cleartextLoginEvent("ldap", method: "simple", packet: bind.packet, time: bind.time))
     }
 
     func gap(on side: Side) {

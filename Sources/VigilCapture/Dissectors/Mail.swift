@@ -23,6 +23,10 @@ struct PendingLogin {
     var packets: [Int]
     var time: Timestamp
     var attributes: [CredentialAttribute] = []
+    /// How a mail client logged in (`password` for USER/PASS and LOGIN, `plain`, `login`,
+    /// `apop`): set, a login also reports its service as taking logins in clear. Other
+    /// protocols sharing this type (Telnet, databases) have their own protocol events.
+    var method: String? = nil
 }
 
 extension FlowContext {
@@ -34,6 +38,10 @@ extension FlowContext {
                 packets: login.packets + (replyPacket.map { [$0] } ?? []), attributes: login.attributes)
         else { return }
         events.append(credentialEvent(credential, time: login.time, packet: login.packets.last ?? 0))
+        guard let method = login.method else { return }
+        // `pop3-apop` is POP3 by the APOP method: the protocol is the name's first part.
+        let service = login.protocolName.split(separator: "-").first.map(String.init) ?? login.protocolName
+        events.append(cleartextLoginEvent(service, method: method, packet: login.packets.last ?? 0, time: login.time))
     }
 }
 
@@ -83,7 +91,8 @@ final class POP3Session: TCPSession {
                     awaitingPlain = nil
                     if let (name, secret) = saslPlain(line) {
                         pending = PendingLogin(
-                            protocolName: "pop3", user: name, secret: secret, packets: [started, packet], time: time)
+                            protocolName: "pop3", user: name, secret: secret, packets: [started, packet], time: time,
+                            method: "plain")
                     }
                     return
                 }
@@ -95,20 +104,21 @@ final class POP3Session: TCPSession {
                 case "PASS":
                     pending = PendingLogin(
                         protocolName: "pop3", user: user?.name ?? "", secret: Array(argument.utf8),
-                        packets: [user?.packet, packet].compactMap { $0 }, time: time)
+                        packets: [user?.packet, packet].compactMap { $0 }, time: time, method: "password")
                 case "APOP":
                     let parts = argument.split(separator: " ").map(String.init)
                     if parts.count == 2 {
                         pending = PendingLogin(
                             protocolName: "pop3-apop", user: parts[0], secret: Array(parts[1].utf8), kind: .hash,
-                            packets: [packet], time: time)
+                            packets: [packet], time: time, method: "apop")
                     }
                 case "AUTH":
                     let parts = argument.split(separator: " ").map(String.init)
                     if parts.first?.uppercased() == "PLAIN" {
                         if parts.count == 2, let (name, secret) = saslPlain(parts[1]) {
                             pending = PendingLogin(
-                                protocolName: "pop3", user: name, secret: secret, packets: [packet], time: time)
+                                protocolName: "pop3", user: name, secret: secret, packets: [packet], time: time,
+                                method: "plain")
                         } else {
                             awaitingPlain = packet
                         }
@@ -283,7 +293,8 @@ final class IMAPSession: TCPSession {
             plainTag = nil
             if let (user, secret) = saslPlain(String(decoding: command, as: UTF8.self)) {
                 pending[waiting.tag] = PendingLogin(
-                    protocolName: "imap", user: user, secret: secret, packets: [waiting.packet, packet], time: time)
+                    protocolName: "imap", user: user, secret: secret, packets: [waiting.packet, packet], time: time,
+                    method: "plain")
             }
             return
         }
@@ -295,11 +306,11 @@ final class IMAPSession: TCPSession {
         case "LOGIN" where words.count >= 4:
             pending[tag] = PendingLogin(
                 protocolName: "imap", user: String(decoding: words[2], as: UTF8.self), secret: words[3],
-                packets: commandPackets, time: time)
+                packets: commandPackets, time: time, method: "password")
         case "AUTHENTICATE" where words.count >= 3 && String(decoding: words[2], as: UTF8.self).uppercased() == "PLAIN":
             if words.count >= 4, let (user, secret) = saslPlain(String(decoding: words[3], as: UTF8.self)) {
                 pending[tag] = PendingLogin(
-                    protocolName: "imap", user: user, secret: secret, packets: [packet], time: time)
+                    protocolName: "imap", user: user, secret: secret, packets: [packet], time: time, method: "plain")
             } else {
                 plainTag = (tag, packet)
             }
@@ -408,7 +419,8 @@ final class SMTPSession: TCPSession {
             step = .idle
             if let (user, secret) = saslPlain(line) {
                 pending = PendingLogin(
-                    protocolName: "smtp", user: user, secret: secret, packets: [started, packet], time: time)
+                    protocolName: "smtp", user: user, secret: secret, packets: [started, packet], time: time,
+                    method: "plain")
             }
             return
         case .loginUser(let started):
@@ -419,7 +431,8 @@ final class SMTPSession: TCPSession {
             step = .idle
             if let secret = base64Bytes(line) {
                 pending = PendingLogin(
-                    protocolName: "smtp", user: user, secret: secret, packets: packets + [packet], time: time)
+                    protocolName: "smtp", user: user, secret: secret, packets: packets + [packet], time: time,
+                    method: "login")
             }
             return
         case .idle:
@@ -432,7 +445,8 @@ final class SMTPSession: TCPSession {
             case "PLAIN":
                 if words.count >= 3, let (user, secret) = saslPlain(words[2]) {
                     pending = PendingLogin(
-                        protocolName: "smtp", user: user, secret: secret, packets: [packet], time: time)
+                        protocolName: "smtp", user: user, secret: secret, packets: [packet], time: time,
+                        method: "plain")
                 } else {
                     step = .plainPrompt(packet)
                 }

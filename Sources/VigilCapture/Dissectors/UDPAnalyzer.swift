@@ -156,6 +156,10 @@ struct SNMPTracker {
                 attributes: [CredentialAttribute("version", entry.version)])
         else { return }
         events.append(entry.context.credentialEvent(credential, time: entry.time, packet: entry.packet))
+        events.append(
+            entry.context.cleartextLoginEvent(
+                "snmp", method: "community", packet: entry.packet, time: entry.time,
+                fields: [(.snmpVersion, entry.version)]))
     }
 
     mutating func finish(into events: inout [Event]) {

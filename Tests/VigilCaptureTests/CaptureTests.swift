@@ -265,7 +265,11 @@ struct ProtocolTests {
             file: "smb2-ntlmv1.pcap", protocolName: "ntlmv1", user: "grace",
             secret:
                 "grace::CORP:\(String(repeating: "bb", count: 24)):\(String(repeating: "aa", count: 24)):1122334455667788",
-            outcome: "unknown", server: "192.168.1.20:445", hashcatMode: 5500, domain: "CORP"),
+            outcome: "success (STATUS_SUCCESS)", server: "192.168.1.20:445", hashcatMode: 5500, domain: "CORP"),
+        ProtocolCase(
+            file: "smb1-ntlmv2.pcap", protocolName: "ntlmv2", user: "olga",
+            secret: "olga::CORP:8899aabbccddeeff:000102030405060708090a0b0c0d0e0f:\(ntlmv2Blob)",
+            outcome: "failure (STATUS_LOGON_FAILURE)", server: "192.168.1.20:445", hashcatMode: 5600, domain: "CORP"),
         ProtocolCase(
             file: "pop3.pcap", protocolName: "pop3", user: "heidi", secret: "w0rdpass", outcome: "failure (-ERR)",
             server: "192.168.1.20:110"),
@@ -311,16 +315,18 @@ struct ProtocolTests {
             outcome: "failure (1)", server: "192.168.1.20:5900"),
         ProtocolCase(
             file: "kerberos.pcap", protocolName: "kerberos-asreq", user: "paula",
-            secret: "$krb5pa$23$paula$CORP.EXAMPLE$$" + hex(16..<52) + hex(0..<16), outcome: "unknown",
+            secret: "$krb5pa$23$paula$CORP.EXAMPLE$$" + hex(16..<52) + hex(0..<16),
+            outcome: "failure (KDC_ERR_PREAUTH_FAILED)",
             server: "192.168.1.20:88", hashcatMode: 7500, domain: "CORP.EXAMPLE"),
         ProtocolCase(
             file: "kerberos.pcap", protocolName: "kerberos-asreq", user: "quinn",
-            secret: "$krb5pa$18$quinn$CORP.EXAMPLE$" + hex(0..<60), outcome: "unknown", server: "192.168.1.20:88",
+            secret: "$krb5pa$18$quinn$CORP.EXAMPLE$" + hex(0..<60), outcome: "success (AS-REP)",
+            server: "192.168.1.20:88",
             hashcatMode: 19900, domain: "CORP.EXAMPLE"),
         ProtocolCase(
             file: "kerberos.pcap", protocolName: "kerberos-tgs-rc4", user: "MSSQLSvc/db01.corp.example:1433",
             secret: "$krb5tgs$23$*quinn$CORP.EXAMPLE$MSSQLSvc/db01.corp.example:1433*$" + hex(0..<16) + "$"
-                + hex(16..<200), outcome: "unknown", server: "192.168.1.20:88", hashcatMode: 13100,
+                + hex(16..<200), outcome: "success (TGS-REP)", server: "192.168.1.20:88", hashcatMode: 13100,
             domain: "CORP.EXAMPLE"),
         ProtocolCase(
             file: "snmp-fragmented.pcap", protocolName: "snmp", user: "", secret: "private-rw", outcome: "unknown",

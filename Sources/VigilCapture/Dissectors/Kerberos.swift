@@ -33,6 +33,31 @@ enum Kerberos {
         }
     }
 
+    /// What the KDC's message at the start of `bytes` says of the request before it: an AS-REP
+    /// or TGS-REP grants it; a KRB-ERROR refuses it (`KDC_ERR_KEY_EXPIRED` excepted: the password
+    /// was right, only too old). `nil` when `bytes` hold no KDC answer.
+    static func outcome(ofReply bytes: UnsafeRawBufferPointer) -> AuthOutcome? {
+        guard let first = bytes.first else { return nil }
+        var outer = BERReader(bytes)
+        switch first {
+        case 0x6B: return outer.next(tag: 0x6B) != nil ? .success(reply: "AS-REP") : nil
+        case 0x6D: return outer.next(tag: 0x6D) != nil ? .success(reply: "TGS-REP") : nil
+        case 0x7E:
+            guard let message = outer.next(tag: 0x7E), let code = integer(fields(message.value)[6]) else { return nil }
+            let name = errorNames[code] ?? "KRB-ERROR \(code)"
+            return code == 23 ? .success(reply: name) : .failure(reply: name)
+        default:
+            return nil
+        }
+    }
+
+    /// RFC 4120 section 7.5.9: the error codes an AS exchange ends with.
+    static let errorNames: [Int: String] = [
+        6: "KDC_ERR_C_PRINCIPAL_UNKNOWN", 12: "KDC_ERR_POLICY", 14: "KDC_ERR_ETYPE_NOSUPP",
+        18: "KDC_ERR_CLIENT_REVOKED", 23: "KDC_ERR_KEY_EXPIRED", 24: "KDC_ERR_PREAUTH_FAILED",
+        25: "KDC_ERR_PREAUTH_REQUIRED", 37: "KRB_AP_ERR_SKEW", 68: "KDC_ERR_WRONG_REALM",
+    ]
+
     /// The fields of a SEQUENCE of context-tagged elements, by tag number.
     private static func fields(_ sequence: UnsafeRawBufferPointer) -> [Int: UnsafeRawBufferPointer] {
         var reader = BERReader(sequence)
@@ -133,15 +158,21 @@ enum Kerberos {
             service: service, requestedBy: user)
     }
 
-    /// The credential event for `finding`, seen from `context`'s client.
-    static func event(_ finding: Finding, context: FlowContext, packet: Int, time: Timestamp) -> Event? {
+    /// The credential event for `finding`, seen from `context`'s client, with the KDC's verdict
+    /// (a TGS-REP is its own answer: the ticket was granted).
+    static func event(
+        _ finding: Finding, context: FlowContext, packet: Int, time: Timestamp, outcome: AuthOutcome = .unknown,
+        replyPacket: Int? = nil
+    ) -> Event? {
+        let outcome = finding.requestedBy != nil ? .success(reply: "TGS-REP") : outcome
         var attributes = [CredentialAttribute("etype", String(finding.etype))]
         if let service = finding.service { attributes.append(CredentialAttribute("service", service)) }
         if let user = finding.requestedBy { attributes.append(CredentialAttribute("requested_by", user)) }
         guard
             let credential = context.credential(
                 finding.protocolName, user: finding.user, secret: Array(finding.line.utf8), kind: .hash,
-                packets: [packet], domain: finding.realm, hashcatMode: finding.mode, attributes: attributes)
+                outcome: outcome, packets: [packet] + (replyPacket.map { [$0] } ?? []), domain: finding.realm,
+                hashcatMode: finding.mode, attributes: attributes)
         else { return nil }
         return context.credentialEvent(credential, time: time, packet: packet)
     }
@@ -176,9 +207,24 @@ final class KerberosSession: TCPSession {
         buffer.append(bytes)
         while let length = buffer.be32(0), length < MessageBuffer.limit, let message = buffer.take(4 + length) {
             message.withUnsafeBytes { all in
-                if let finding = Kerberos.parse(all.slice(4, all.count)),
-                    let event = Kerberos.event(finding, context: context, packet: packet, time: time)
+                let body = all.slice(4, all.count)
+                let finding = Kerberos.parse(body)
+                if side == .server, let (request, requestPacket, requestTime) = pending,
+                    let outcome = Kerberos.outcome(ofReply: body)
                 {
+                    pending = nil
+                    if let event = Kerberos.event(
+                        request, context: context, packet: requestPacket, time: requestTime, outcome: outcome,
+                        replyPacket: packet)
+                    {
+                        events.append(event)
+                    }
+                }
+                guard let finding else { return }
+                if finding.requestedBy == nil {  // an AS-REQ: wait for the KDC's answer
+                    flushPending(into: &events)
+                    pending = (finding, packet, time)
+                } else if let event = Kerberos.event(finding, context: context, packet: packet, time: time) {
                     events.append(event)
                 }
             }
@@ -186,7 +232,16 @@ final class KerberosSession: TCPSession {
         buffers[side] = buffer
     }
 
+    /// An AS-REQ awaiting the KDC's answer.
+    private var pending: (Kerberos.Finding, Int, Timestamp)?
+
+    private func flushPending(into events: inout [Event]) {
+        guard let (request, packet, time) = pending else { return }
+        pending = nil
+        if let event = Kerberos.event(request, context: context, packet: packet, time: time) { events.append(event) }
+    }
+
     func gap(on side: Side) { buffers[side]?.lost = true }
 
-    func finish(into events: inout [Event]) {}
+    func finish(into events: inout [Event]) { flushPending(into: &events) }
 }

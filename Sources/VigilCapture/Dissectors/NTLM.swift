@@ -205,6 +205,8 @@ final class NTLMCarrierSession: TCPSession {
     private var carrierKnown = false
     private var lost: Set<Side> = []
     private var smb1Reported = false
+    /// SMB logins awaiting the session setup's response.
+    private var awaiting: [Event] = []
     private static let maxPDU = 256 * 1024
 
     init(context: FlowContext) { self.context = context }
@@ -233,9 +235,23 @@ final class NTLMCarrierSession: TCPSession {
                 buffer.removeFirst(length)
                 continue
             }
+            var found: [Event] = []
             buffer.withUnsafeBytes { all in
                 _ = exchange.scan(
-                    all.slice(0, length), from: side, context: context, packet: packet, time: time, into: &events)
+                    all.slice(0, length), from: side, context: context, packet: packet, time: time, into: &found)
+            }
+            if buffer[0] == 5 {
+                events += found  // DCE-RPC: auth3 has no answer to wait for
+            } else if side == .client {
+                // SMB: the session setup's response says whether the login worked.
+                awaiting += found.filter { $0.kind == .credentialObserved }
+                events += found.filter { $0.kind != .credentialObserved }
+            } else {
+                events += found
+                if !awaiting.isEmpty, let outcome = Self.sessionSetupOutcome(buffer) {
+                    for event in awaiting { events.append(Self.answered(event, outcome, packet, context)) }
+                    awaiting = []
+                }
             }
             buffer.removeFirst(length)
         }
@@ -273,5 +289,42 @@ final class NTLMCarrierSession: TCPSession {
         lost.insert(side)
     }
 
-    func finish(into events: inout [Event]) {}
+    func finish(into events: inout [Event]) {
+        events += awaiting
+        awaiting = []
+    }
+
+    /// The verdict of an SMB1 or SMB2 session setup response (its NT status), or `nil` while the
+    /// exchange goes on (`STATUS_MORE_PROCESSING_REQUIRED`, the challenge) or for a request.
+    static func sessionSetupOutcome(_ pdu: [UInt8]) -> AuthOutcome? {
+        let status: UInt32
+        switch pdu[4] {
+        case 0xFE where pdu.count >= 24 && pdu[20] & 0x01 != 0:  // SMB2 response
+            status = UInt32(pdu[12]) | UInt32(pdu[13]) << 8 | UInt32(pdu[14]) << 16 | UInt32(pdu[15]) << 24
+        case 0xFF where pdu.count >= 18 && pdu[13] & 0x80 != 0:  // SMB1 reply
+            status = UInt32(pdu[5 + 4]) | UInt32(pdu[6 + 4]) << 8 | UInt32(pdu[7 + 4]) << 16 | UInt32(pdu[8 + 4]) << 24
+        default:
+            return nil
+        }
+        switch status {
+        case 0: return .success(reply: "STATUS_SUCCESS")
+        case 0xC000_0016: return nil
+        case 0xC000_006D: return .failure(reply: "STATUS_LOGON_FAILURE")
+        case 0xC000_006E: return .failure(reply: "STATUS_ACCOUNT_RESTRICTION")
+        case 0xC000_0071: return .success(reply: "STATUS_PASSWORD_EXPIRED")  // right password, too old
+        case 0xC000_0072: return .failure(reply: "STATUS_ACCOUNT_DISABLED")
+        case 0xC000_0234: return .failure(reply: "STATUS_ACCOUNT_LOCKED_OUT")
+        case 0xC000_0022: return .failure(reply: "STATUS_ACCESS_DENIED")
+        default: return .failure(reply: "NT status 0x" + String(status, radix: 16, uppercase: true))
+        }
+    }
+
+    /// `event` again with the server's verdict and the reply's packet.
+    private static func answered(_ event: Event, _ outcome: AuthOutcome, _ packet: Int, _ context: FlowContext) -> Event
+    {
+        guard var credential = event.credential, case .packet(let first) = event.source.position else { return event }
+        credential.outcome = outcome
+        credential.packets.append(packet)
+        return context.credentialEvent(credential, time: event.time, packet: first)
+    }
 }

@@ -8,6 +8,7 @@ final class UDPAnalyzer {
     private let path: String
     private let devices: DeviceObserver
     private var snmp: SNMPTracker
+    private var kerberos = KerberosTracker()
 
     init(path: String, devices: DeviceObserver) {
         self.path = path
@@ -28,18 +29,8 @@ final class UDPAnalyzer {
             return
         }
         let ports = (datagram.sourcePort, datagram.destinationPort)
-        if ports.0 == 88 || ports.1 == 88, let finding = Kerberos.parse(payload) {
-            // AS-REQ goes to the KDC; TGS-REP comes from it.
-            let toKDC = ports.1 == 88
-            let client = toKDC ? datagram.source : datagram.destination
-            let clientPort = toKDC ? datagram.sourcePort : datagram.destinationPort
-            let kdc = toKDC ? datagram.destination : datagram.source
-            let context = FlowContext(
-                path: path, client: FlowEndpoint(address: client, port: clientPort),
-                server: FlowEndpoint(address: kdc, port: 88), transport: "udp")
-            if let event = Kerberos.event(finding, context: context, packet: packet, time: time) {
-                events.append(event)
-            }
+        if ports.0 == 88 || ports.1 == 88 {
+            kerberos.process(datagram, path: path, packet: packet, time: time, into: &events)
             return
         }
         if ports.0 == 546 || ports.1 == 547 || ports.0 == 547 || ports.1 == 546,
@@ -70,6 +61,69 @@ final class UDPAnalyzer {
 
     func finish(into events: inout [Event]) {
         snmp.finish(into: &events)
+        kerberos.finish(into: &events)
+    }
+}
+
+/// Kerberos over UDP: an AS-REQ waits (keyed by the client's address and port and the KDC) for
+/// the KDC's answer, which gives its outcome; a TGS-REP is reported at once. At most
+/// `maxPending` requests wait; beyond, the oldest is reported with outcome `unknown`.
+struct KerberosTracker {
+    private struct Key: Hashable {
+        var client: FlowEndpoint
+        var kdc: IPAddress
+    }
+
+    private var pending: [Key: (finding: Kerberos.Finding, context: FlowContext, packet: Int, time: Timestamp)] = [:]
+    private var order: [Key] = []
+    private let maxPending = 4096
+
+    mutating func process(
+        _ datagram: TransportPacket, path: String, packet: Int, time: Timestamp, into events: inout [Event]
+    ) {
+        let toKDC = datagram.destinationPort == 88
+        let client = FlowEndpoint(
+            address: toKDC ? datagram.source : datagram.destination,
+            port: toKDC ? datagram.sourcePort : datagram.destinationPort)
+        let key = Key(client: client, kdc: toKDC ? datagram.destination : datagram.source)
+        if !toKDC, let outcome = Kerberos.outcome(ofReply: datagram.payload), let request = pending[key] {
+            pending[key] = nil
+            order.removeAll { $0 == key }
+            if let event = Kerberos.event(
+                request.finding, context: request.context, packet: request.packet, time: request.time,
+                outcome: outcome, replyPacket: packet)
+            {
+                events.append(event)
+            }
+        }
+        guard let finding = Kerberos.parse(datagram.payload) else { return }
+        let context = FlowContext(
+            path: path, client: client, server: FlowEndpoint(address: key.kdc, port: 88), transport: "udp")
+        guard toKDC, finding.requestedBy == nil else {
+            if let event = Kerberos.event(finding, context: context, packet: packet, time: time) {
+                events.append(event)
+            }
+            return
+        }
+        flush(key, into: &events)  // a retry replaces the request before it
+        if order.count >= maxPending, let oldest = order.first { flush(oldest, into: &events) }
+        pending[key] = (finding, context, packet, time)
+        order.append(key)
+    }
+
+    private mutating func flush(_ key: Key, into events: inout [Event]) {
+        guard let request = pending.removeValue(forKey: key) else { return }
+        order.removeAll { $0 == key }
+        if let event = Kerberos.event(
+            request.finding, context: request.context, packet: request.packet, time: request.time)
+        {
+            events.append(event)
+        }
+    }
+
+    /// Reports every request still unanswered, at the end of the capture.
+    mutating func finish(into events: inout [Event]) {
+        for key in order { flush(key, into: &events) }
     }
 }
 

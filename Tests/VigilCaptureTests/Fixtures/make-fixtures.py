@@ -175,6 +175,15 @@ def smb2(command, flags, body):
     return struct.pack(">I", len(message)) + message
 
 
+def smb1(command, reply, status, body):
+    """An SMB1 message behind its NetBIOS session header (flags2: extended security, NT status,
+    Unicode)."""
+    header = (b"\xffSMB" + bytes([command]) + struct.pack("<I", status) + bytes([0x88 if reply else 0x08])
+              + struct.pack("<H", 0xC807) + b"\0" * 12 + struct.pack("<HHHH", 0, 0xFEFF, 0, 1))
+    message = header + body
+    return struct.pack(">I", len(message)) + message
+
+
 def protocol_fixtures():
     # HTTP Basic on 8080: two requests on one connection (keep-alive), the second refused.
     session(os.path.join(HERE, "http-basic-8080.pcap"), 8080, [
@@ -214,6 +223,16 @@ def protocol_fixtures():
         ("server", smb2(1, 1, b"\0" * 8 + ntlm_challenge(bytes.fromhex("1122334455667788")))),
         ("client", smb2(1, 0, b"\0" * 24 + ntlm_authenticate("CORP", "grace", "LAPTOP-7", b"\xaa" * 24, b"\xbb" * 24))),
         ("server", smb2(1, 1, b"\0" * 8)),
+    ])
+    # SMB1 SESSION_SETUP_ANDX with extended security: NTLMv2, refused (STATUS_LOGON_FAILURE).
+    session(os.path.join(HERE, "smb1-ntlmv2.pcap"), 445, [
+        ("client", smb1(0x72, False, 0, b"\0\x0c\0\x02NT LM 0.12\0")),
+        ("client", smb1(0x73, False, 0, b"\x0c" + b"\0" * 24 + b"NTLMSSP\0" + struct.pack("<II", 1, 0x00088207)
+                        + b"\0" * 16)),
+        ("server", smb1(0x73, True, 0xC0000016, b"\x04" + b"\0" * 8 + ntlm_challenge(bytes.fromhex("8899aabbccddeeff")))),
+        ("client", smb1(0x73, False, 0, b"\x0c" + b"\0" * 24
+                        + ntlm_authenticate("CORP", "olga", "WS-OLD", NTLMV2_RESPONSE))),
+        ("server", smb1(0x73, True, 0xC000006D, b"\0\0\0")),
     ])
     session(os.path.join(HERE, "pop3.pcap"), 110, [
         ("server", "+OK Dovecot ready. <1896.697170952@dbc.mtview.ca.us>\r\n"),
@@ -363,15 +382,31 @@ def tgs_rep(user, realm, service, cipher):
                          + ctx(4, principal(user)) + ctx(5, ticket) + ctx(6, encrypted_data(23, b"\x55" * 40))))
 
 
+def krb_error(code, realm):
+    return der(0x7E, der(0x30, ctx(0, kint(5)) + ctx(1, kint(30)) + ctx(4, der(0x18, b"20231114221320Z"))
+                         + ctx(5, kint(0)) + ctx(6, kint(code)) + ctx(9, der(0x1B, realm.encode()))
+                         + ctx(10, principal("krbtgt", realm))))
+
+
+def as_rep(user, realm):
+    ticket = der(0x61, der(0x30, ctx(0, kint(5)) + ctx(1, der(0x1B, realm.encode())) + ctx(2, principal("krbtgt", realm))
+                           + ctx(3, encrypted_data(18, b"\x44" * 64))))
+    return der(0x6B, der(0x30, ctx(0, kint(5)) + ctx(1, kint(11)) + ctx(3, der(0x1B, realm.encode()))
+                         + ctx(4, principal(user)) + ctx(5, ticket) + ctx(6, encrypted_data(18, b"\x66" * 48))))
+
+
 def kerberos_fixtures():
-    """AS-REQ with RC4 pre-authentication over UDP, with AES256 over TCP, and an RC4 service
-    ticket (TGS-REP) over TCP."""
+    """AS-REQ with RC4 pre-authentication over UDP refused (KDC_ERR_PREAUTH_FAILED), with AES256
+    over TCP granted (AS-REP), and an RC4 service ticket (TGS-REP) over TCP."""
     writer = g.PcapWriter(os.path.join(HERE, "kerberos.pcap"))
     link = g.Link(writer, start=1700005000.0)
     link.udp(client, server, 50088, 88, as_req("paula", "CORP.EXAMPLE", 23, bytes(range(52))))
+    link.udp(server, client, 88, 50088, krb_error(24, "CORP.EXAMPLE"))
     c = g.Conversation(link, client, server, 40088, 88).handshake()
     message = as_req("quinn", "CORP.EXAMPLE", 18, bytes(range(60)))
     c.send("client", struct.pack(">I", len(message)) + message, [10])
+    granted = as_rep("quinn", "CORP.EXAMPLE")
+    c.send("server", struct.pack(">I", len(granted)) + granted)
     reply = tgs_rep("quinn", "CORP.EXAMPLE", ("MSSQLSvc", "db01.corp.example:1433"), bytes(range(200)))
     c.send("server", struct.pack(">I", len(reply)) + reply)
     c.close()

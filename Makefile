@@ -3,8 +3,8 @@
 # they install the C libraries Vigil links against (and the IEEE MAC registry) when missing.
 
 SWIFT ?= swift
-APT_PACKAGES ?= libpcap-dev libssl-dev ieee-data
-BENCH_PACKAGES ?= tcpdump dsniff time
+APT_PACKAGES ?= libpcap-dev libssl-dev zlib1g-dev ieee-data
+BENCH_PACKAGES ?= tcpdump dsniff time fail2ban
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: all deps build audit test lint format samples fixtures check-generated bench clean

@@ -25,6 +25,11 @@ let package = Package(
             providers: [.apt(["libpcap-dev"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
@@ -40,6 +45,7 @@ let package = Package(
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
             ]
         ),
+        .target(name: "VigilLogs", dependencies: ["VigilCore", "CZlib"], swiftSettings: swiftSettings),
         .target(
             name: "VigilRules",
             dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
@@ -48,13 +54,13 @@ let package = Package(
         .target(name: "VigilReport", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
         .target(
             name: "VigilAudit",
-            dependencies: ["VigilCore", "VigilCapture", "VigilRules", "VigilReport"],
+            dependencies: ["VigilCore", "VigilCapture", "VigilLogs", "VigilRules", "VigilReport"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilCapture", "VigilRules", "VigilReport", "VigilAudit",
+                "VigilCore", "VigilCapture", "VigilLogs", "VigilRules", "VigilReport", "VigilAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -68,6 +74,12 @@ let package = Package(
         .testTarget(
             name: "VigilCaptureTests",
             dependencies: ["VigilCapture", "VigilCore", "VigilRules", "VigilTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VigilLogsTests",
+            dependencies: ["VigilLogs", "VigilCore", "VigilTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

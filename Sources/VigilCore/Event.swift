@@ -10,6 +10,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let deviceObserved = EventKind(rawValue: "device.observed")
     public static let protocolObserved = EventKind(rawValue: "protocol.observed")
     public static let privilegeUse = EventKind(rawValue: "privilege.use")
+    public static let privilegeDenied = EventKind(rawValue: "privilege.denied")
     public static let accountChange = EventKind(rawValue: "account.change")
     public static let httpRequest = EventKind(rawValue: "http.request")
 }

@@ -27,6 +27,8 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
         "dhcp.hostname", "dhcp.vendor_class", "dhcp.fingerprint", "dhcp.requested_ip",
         "device.source", "device.platform", "device.port",
         "auth.method", "snmp.version",
+        "src.domain", "user.target", "user.id", "group.name", "process.command_line", "process.working_directory",
+        "tty", "event.action", "event.reason", "http.status", "http.user_agent", "log.format",
     ]
 
     private static let byName: [String: Field] = {
@@ -85,4 +87,21 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
     /// (HTTP), `apop`, `plain`, `login` (mail), `publickey`, ... (logs).
     public static let authMethod = known("auth.method")
     public static let snmpVersion = known("snmp.version")
+    /// The remote end by name, where a log gives a host name rather than an address.
+    public static let srcDomain = known("src.domain")
+    /// The account a privilege was used as (`sudo -u`, `su`), or an account a change concerns.
+    public static let userTarget = known("user.target")
+    public static let userID = known("user.id")
+    public static let groupName = known("group.name")
+    public static let processCommandLine = known("process.command_line")
+    public static let processWorkingDirectory = known("process.working_directory")
+    public static let tty = known("tty")
+    /// What happened, in a word: `user-added`, `group-member-added`, `password-changed`, ...
+    public static let eventAction = known("event.action")
+    /// Why, as the log says it (`invalid user`, `too many authentication failures`, ...).
+    public static let eventReason = known("event.reason")
+    public static let httpStatus = known("http.status")
+    public static let httpUserAgent = known("http.user_agent")
+    /// The log's format: `syslog`, `rfc5424`, `journal`, `apache-error`, `nginx-error`, `access`, ...
+    public static let logFormat = known("log.format")
 }

@@ -1,0 +1,269 @@
+internal import CZlib
+internal import VigilCore
+
+#if canImport(Glibc)
+    internal import Glibc
+#endif
+
+/// Where a log's bytes come from: a plain file, a gzip file (streamed through zlib, never
+/// unpacked to disk), or standard input.
+enum ByteSource {
+    /// Reads into `buffer` up to its size; returns the count, 0 at the end.
+    ///
+    /// - Throws: ``LineReader/Failure`` for a read error or a corrupt gzip stream.
+    typealias Fill = (UnsafeMutableRawBufferPointer) throws(LineReader.Failure) -> Int
+}
+
+/// Streams the lines of a log, plain or gzip, in fixed memory: a 256 KiB read buffer, and a
+/// line at most ``maxLine`` long (the rest of a longer line is skipped, with a warning).
+///
+/// Lines end with LF; a CR before it is dropped. The last line needs no LF.
+final class LineReader {
+    /// Why reading stopped before the end.
+    enum Failure: Error {
+        case read(String)
+        case gzip(String)
+        /// The gzip stream ends in the middle of a member.
+        case truncatedGzip
+    }
+
+    static let maxLine = 64 * 1024
+    private static let chunk = 256 * 1024
+
+    private let fill: ByteSource.Fill
+    private let close: () -> Void
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+    private var finished = false
+    /// Lines cut at ``maxLine`` so far, and the first one's number.
+    private(set) var overlong = 0
+    private(set) var firstOverlong: Int?
+    private(set) var lineNumber = 0
+    /// Whether the content was gzip.
+    private(set) var isGzip = false
+
+    private init(fill: @escaping ByteSource.Fill, close: @escaping () -> Void) {
+        self.fill = fill
+        self.close = close
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunk + Self.maxLine, alignment: 16)
+    }
+
+    deinit {
+        close()
+        buffer.deallocate()
+    }
+
+    /// A reader for `path` (`-` for standard input), decompressing when the content starts
+    /// with the gzip magic, whatever the name.
+    static func open(path: String) throws(VigilError) -> LineReader {
+        let descriptor: Int32 = path == "-" ? 0 : Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw VigilError(.unreadable, path: path, reason: String(cString: strerror(errno)))
+        }
+        let owned = path != "-"
+        // Peek at the magic without consuming it from a pipe: read the first bytes and hand
+        // them to whichever reader follows.
+        var head = [UInt8](repeating: 0, count: 2)
+        let got = head.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, 2) }
+        let prefix = got > 0 ? Array(head.prefix(got)) : []
+        let plain = PlainSource(descriptor: descriptor, prefix: prefix, owned: owned)
+        if prefix == [0x1F, 0x8B] {
+            let gzip = try GzipSource(input: plain, path: path)
+            let reader = LineReader(fill: { buffer throws(Failure) in try gzip.fill(buffer) }, close: { gzip.end() })
+            reader.isGzip = true
+            return reader
+        }
+        return LineReader(fill: { buffer throws(Failure) in try plain.fill(buffer) }, close: { plain.close() })
+    }
+
+    /// A reader over bytes in memory (tests, and the journald reader's nested messages).
+    static func memory(_ bytes: [UInt8]) -> LineReader {
+        var offset = 0
+        return LineReader(
+            fill: { buffer in
+                let count = min(buffer.count, bytes.count - offset)
+                bytes.withUnsafeBytes { source in
+                    buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
+                }
+                offset += count
+                return count
+            }, close: {})
+    }
+
+    /// Calls `body` with each line (without its end) and its 1-based number, until the end of
+    /// the input or until `body` returns `false`.
+    ///
+    /// - Throws: ``Failure`` when the input cannot be read on; the lines before it were given.
+    func forEachLine(_ body: (UnsafeRawBufferPointer, Int) throws -> Bool) throws {
+        var skipping = false  // inside a line longer than maxLine: drop until its end
+        while true {
+            if let newline = memchrIndex(from: start) {
+                lineNumber += 1
+                if skipping {
+                    skipping = false
+                } else {
+                    var lineEnd = newline
+                    if lineEnd > start && buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                    let line = UnsafeRawBufferPointer(rebasing: buffer[start..<lineEnd])
+                    if try !body(line, lineNumber) { return }
+                }
+                start = newline + 1
+                continue
+            }
+            // No line end in what is buffered.
+            if end - start >= Self.maxLine {
+                if !skipping {
+                    lineNumber += 1
+                    overlong += 1
+                    if firstOverlong == nil { firstOverlong = lineNumber }
+                    let line = UnsafeRawBufferPointer(rebasing: buffer[start..<start + Self.maxLine])
+                    if try !body(line, lineNumber) { return }
+                    skipping = true
+                    lineNumber -= 1  // counted again at its real end
+                }
+                start = end
+            }
+            if finished {
+                if start < end && !skipping {
+                    lineNumber += 1
+                    var lineEnd = end
+                    if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                    _ = try body(UnsafeRawBufferPointer(rebasing: buffer[start..<lineEnd]), lineNumber)
+                } else if skipping {
+                    lineNumber += 1
+                }
+                start = end
+                return
+            }
+            try refill()
+        }
+    }
+
+    private func memchrIndex(from offset: Int) -> Int? {
+        guard offset < end, let base = buffer.baseAddress else { return nil }
+        guard let found = memchr(base + offset, 0x0A, end - offset) else { return nil }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+    }
+
+    private func refill() throws(Failure) {
+        // Keep the partial line, at the front.
+        let kept = end - start
+        if kept > 0 && start > 0 {
+            memmove(buffer.baseAddress!, buffer.baseAddress! + start, kept)
+        }
+        start = 0
+        end = kept
+        let room = UnsafeMutableRawBufferPointer(rebasing: buffer[end..<min(buffer.count, end + Self.chunk)])
+        let count = try fill(room)
+        if count == 0 { finished = true }
+        end += count
+    }
+}
+
+/// A file descriptor read with `read(2)`, after the bytes already taken from it.
+final class PlainSource {
+    private let descriptor: Int32
+    private var prefix: [UInt8]
+    private let owned: Bool
+    private var closed = false
+
+    init(descriptor: Int32, prefix: [UInt8], owned: Bool) {
+        self.descriptor = descriptor
+        self.prefix = prefix
+        self.owned = owned
+    }
+
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(LineReader.Failure) -> Int {
+        if !prefix.isEmpty {
+            let count = min(prefix.count, buffer.count)
+            prefix.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            prefix.removeFirst(count)
+            return count
+        }
+        while true {
+            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw .read(String(cString: strerror(errno)))
+        }
+    }
+
+    func close() {
+        guard owned, !closed else { return }
+        closed = true
+        Glibc.close(descriptor)
+    }
+}
+
+/// A gzip stream inflated with zlib as it is read; concatenated members (as `cat a.gz b.gz`
+/// and some log rotators make) are read one after the other.
+final class GzipSource {
+    private let input: PlainSource
+    private var stream = z_stream()
+    private let compressed: UnsafeMutableRawBufferPointer
+    private var inputEnded = false
+    private var memberEnded = false
+    private var active = false
+
+    init(input: PlainSource, path: String) throws(VigilError) {
+        self.input = input
+        compressed = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        guard vigil_inflate_init_gzip(&stream) == Z_OK else {
+            compressed.deallocate()
+            throw VigilError(.unreadable, path: path, reason: "zlib could not start inflating")
+        }
+        active = true
+    }
+
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(LineReader.Failure) -> Int {
+        stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = UInt32(buffer.count)
+        while stream.avail_out > 0 {
+            if stream.avail_in == 0 && !inputEnded {
+                let count = try input.fill(compressed)
+                if count == 0 {
+                    inputEnded = true
+                } else {
+                    stream.next_in = compressed.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_in = UInt32(count)
+                    if memberEnded {
+                        // Another member follows the one that ended.
+                        inflateReset(&stream)
+                        memberEnded = false
+                    }
+                }
+            }
+            if stream.avail_in == 0 && inputEnded {
+                let produced = buffer.count - Int(stream.avail_out)
+                if produced > 0 { return produced }
+                if !memberEnded { throw .truncatedGzip }
+                return 0
+            }
+            if memberEnded {
+                inflateReset(&stream)
+                memberEnded = false
+            }
+            let status = inflate(&stream, Z_NO_FLUSH)
+            switch status {
+            case Z_OK, Z_BUF_ERROR:
+                continue
+            case Z_STREAM_END:
+                memberEnded = true
+                // Padding of zeros after the last member is allowed (tar and some tools add it).
+                if stream.avail_in > 0 && stream.next_in.pointee == 0 { stream.avail_in = 0 }
+            default:
+                let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+                throw .gzip(message)
+            }
+        }
+        return buffer.count
+    }
+
+    func end() {
+        if active { inflateEnd(&stream) }
+        active = false
+        compressed.deallocate()
+        input.close()
+    }
+}

@@ -1,0 +1,206 @@
+internal import VigilCore
+
+/// What a service parser knows of the line it reads, and how it turns it into events.
+struct LineContext {
+    let path: String
+    let number: Int
+    let line: LogLine
+    /// The time of the line, or the file's reference time for a line written without one.
+    let time: Timestamp
+    let service: String
+
+    /// A new event of `kind` carrying the line's provenance and header fields.
+    func event(_ kind: EventKind) -> Event {
+        var event = Event(kind: kind, time: time, source: SourceLocation(path: path, position: .line(number)))
+        event.set(.service, service)
+        if !line.host.isEmpty { event.set(.hostName, line.host.text) }
+        if let pid = line.pid { event.set(.processPID, pid) }
+        event.set(.logFormat, line.format.rawValue)
+        return event
+    }
+
+    /// An authentication event: failure or success, from `address`, for `user`.
+    func auth(
+        _ kind: EventKind, from address: LogAddress?, port: Int? = nil, user: String? = nil, method: String? = nil,
+        reason: String? = nil, action: String? = nil
+    ) -> Event {
+        var event = event(kind)
+        event.set(.srcIP, address?.ip)
+        event.set(.srcDomain, address?.domain)
+        event.set(.srcPort, port)
+        event.set(.userName, user)
+        event.set(.authMethod, method)
+        event.set(.eventReason, reason)
+        event.set(.eventAction, action ?? (kind == .authFailure ? "login-failed" : "logged-in"))
+        return event
+    }
+}
+
+/// Reads the lines of one log and emits the events they hold: the header is parsed once, and
+/// the message goes to the parser of the program that wrote it.
+///
+/// Not `Sendable`: one analyzer per file, fed from one thread. It keeps a little state per
+/// process (an sshd connection's address, for lines that do not repeat it).
+final class LogAnalyzer {
+    private var header: HeaderParser
+    let path: String
+    var sshSessions = SSHSessions()
+    /// Lines that looked like nothing Vigil knows, for the input's report.
+    private(set) var unrecognised = 0
+
+    init(path: String, clock: LogClock) {
+        self.path = path
+        header = HeaderParser(clock: clock)
+    }
+
+    var reference: Timestamp { header.clock.reference }
+
+    /// Analyses one line; appends the events it holds.
+    func analyse(_ bytes: UnsafeRawBufferPointer, number: Int, into events: inout [Event]) {
+        guard let line = header.parse(bytes) else { return }
+        analyse(parsed: line, number: number, into: &events)
+    }
+
+    /// Analyses a line whose header is already known (journald's fields give it).
+    func analyse(parsed: LogLine, number: Int, into events: inout [Event]) {
+        var line = parsed
+        if line.message.starts(with: Self.repeated) {
+            // `message repeated 3 times: [ Failed password for root from … ]`
+            let rest = line.message.from(Self.repeated.count)
+            guard let space = rest.index(of: 0x20), let count = rest.cut(0, space).integer,
+                let open = rest.find(Self.openBracket), rest.last == 0x5D
+            else { return }
+            line.message = rest.cut(open + 2, rest.count - 1).trimmed
+            for _ in 0..<min(count, 10_000) { dispatch(line, number: number, into: &events) }
+            return
+        }
+        dispatch(line, number: number, into: &events)
+    }
+
+    static let repeated = Array("message repeated ".utf8)
+    static let openBracket = Array("[ ".utf8)
+
+    private func dispatch(_ line: LogLine, number: Int, into events: inout [Event]) {
+        switch line.format {
+        case .apacheError, .nginxError, .access:
+            let service = line.format == .access ? "http" : (line.format == .apacheError ? "apache" : "nginx")
+            let context = LineContext(
+                path: path, number: number, line: line, time: line.time ?? reference, service: service)
+            Web.parse(line, context: context, into: &events)
+            return
+        case .xrdp:
+            let context = LineContext(path: path, number: number, line: line, time: line.time ?? reference, service: "xrdp")
+            XRDP.parse(line.message, context: context, into: &events)
+            return
+        case .vsftpd:
+            let context = LineContext(
+                path: path, number: number, line: line, time: line.time ?? reference, service: "vsftpd")
+            FTP.vsftpd(line.message, context: context, into: &events)
+            return
+        case .audit:
+            AuditLog.parse(line.message, path: path, number: number, into: &events)
+            return
+        default:
+            break
+        }
+        let base = line.programBase
+        let service = base.isEmpty ? "syslog" : base.text
+        let context = LineContext(path: path, number: number, line: line, time: line.time ?? reference, service: service)
+        let before = events.count
+        switch service {
+        case "sshd", "sshd-session", "sshd-auth":
+            SSHD.parse(line.message, context: context, sessions: &sshSessions, into: &events)
+        case "dropbear":
+            Dropbear.parse(line.message, context: context, into: &events)
+        case "sudo":
+            Privilege.sudo(line.message, context: context, into: &events)
+        case "su":
+            Privilege.su(line.message, context: context, into: &events)
+        case "login", "agetty", "systemd-logind", "gdm-password", "lightdm", "sddm":
+            Privilege.login(line.message, context: context, into: &events)
+        case "useradd", "usermod", "userdel", "groupadd", "groupmod", "groupdel", "gpasswd", "passwd", "chpasswd",
+            "chage", "adduser", "deluser":
+            Accounts.parse(line.message, context: context, into: &events)
+        case "vsftpd":
+            FTP.vsftpd(line.message, context: context, into: &events)
+        case "proftpd":
+            FTP.proftpd(line.message, context: context, into: &events)
+        case "dovecot", "auth", "auth-worker", "imap-login", "pop3-login", "managesieve-login", "submission-login",
+            "dovecot-auth":
+            Mail.dovecot(line.message, context: context, into: &events)
+        case "imapd", "pop3d", "imapd-ssl", "pop3d-ssl", "courierpop3login", "courierpop3d", "courieresmtpd",
+            "courier-imapd", "courier-pop3d":
+            Mail.courier(line.message, context: context, into: &events)
+        case "sm-mta", "sendmail", "sm-acceptingconnections", "sm-msp-queue":
+            Mail.sendmail(line.message, context: context, into: &events)
+        case "xrdp", "xrdp-sesman":
+            XRDP.parse(line.message, context: context, into: &events)
+        case "nginx", "apache2", "httpd":
+            Web.embedded(line.message, context: context, into: &events)
+        default:
+            if service.hasPrefix("postfix") {
+                Mail.postfix(line.message, context: context, into: &events)
+            }
+        }
+        if events.count == before && !service.hasPrefix("sshd") {
+            // Any program may log through PAM (sshd's own parser weighs its PAM lines).
+            PAM.parse(line.message, context: context, program: line.program, into: &events)
+        }
+        if events.count == before { unrecognised += 1 }
+    }
+}
+
+/// Whether a failed login's "user name" is in fact a password typed in the wrong field: long
+/// enough, mixing upper and lower case with digits or symbols, as few account names do.
+func looksLikePassword(_ name: String) -> Bool {
+    let bytes = Array(name.utf8)
+    guard bytes.count >= 8, bytes.count <= 64, !bytes.contains(0x20) else { return false }
+    var lower = false
+    var upper = false
+    var digit = false
+    var symbol = false
+    for byte in bytes {
+        switch byte {
+        case 0x61...0x7A: lower = true
+        case 0x41...0x5A: upper = true
+        case 0x30...0x39: digit = true
+        default: symbol = true
+        }
+    }
+    let classes = [lower, upper, digit, symbol].filter { $0 }.count
+    return upper && lower && classes >= 3
+}
+
+extension LineContext {
+    /// The `credential.observed` event of a password typed as a user name: the secret is
+    /// evidence (masked in every report), the name field left empty.
+    func leakedPassword(_ text: String, from address: LogAddress?) -> Event? {
+        guard let secret = try? Secret(clear: Array(text.utf8)) else { return nil }
+        let credential = Credential(
+            protocolName: service, username: "", secret: secret, kind: .password,
+            client: address?.ip.map { Endpoint(ip: $0, port: 0) }, server: nil, outcome: .failure(reply: nil),
+            packets: [])
+        var event = event(.credentialObserved)
+        event.credential = credential
+        event.set(.srcIP, address?.ip)
+        event.set(.srcDomain, address?.domain)
+        event.set(.userName, "")
+        event.set(.credentialProtocol, service)
+        event.set(.credentialKind, "password")
+        event.set(.credentialOutcome, "failure")
+        event.set(.eventReason, "a password typed as the user name")
+        return event
+    }
+
+    /// Appends a failure, and a leaked-password event when the user name looks like one.
+    func appendFailure(
+        from address: LogAddress?, port: Int? = nil, user: String?, method: String? = nil, reason: String? = nil,
+        action: String? = nil, invalidUser: Bool = false, into events: inout [Event]
+    ) {
+        events.append(
+            auth(.authFailure, from: address, port: port, user: user, method: method, reason: reason, action: action))
+        if invalidUser, let user, looksLikePassword(user), let leaked = leakedPassword(user, from: address) {
+            events.append(leaked)
+        }
+    }
+}

@@ -1,0 +1,132 @@
+internal import Foundation
+public import VigilCore
+
+/// How log times are read: the zone of local times, and the year of year-less ones.
+public struct LogOptions: Sendable {
+    /// The zone the logs' local times are in (default: this machine's).
+    public var zone: LogTimeZone
+    /// The year of every year-less (RFC 3164) time, instead of inferring it.
+    public var year: Int?
+    /// The time year-less times are inferred against, instead of each file's modification time.
+    public var reference: Timestamp?
+
+    public init(zone: LogTimeZone = .local, year: Int? = nil, reference: Timestamp? = nil) {
+        self.zone = zone
+        self.year = year
+        self.reference = reference
+    }
+}
+
+/// Reads a log file (plain, rotated, gzip, journald JSON export, web server logs, or standard
+/// input as `-`) and turns its lines into events, streaming: memory does not grow with the file.
+public struct LogReader: Sendable {
+    public var options: LogOptions
+
+    public init(options: LogOptions = LogOptions()) { self.options = options }
+
+    /// What reading a log produced.
+    public struct Outcome: Sendable {
+        public var input: InputReport
+        /// A problem that stopped the reading early; the lines before it were analysed.
+        public var error: VigilError?
+    }
+
+    /// Reads `path` (named `displayPath` in messages and evidence), calling `handler` with each
+    /// event in line order.
+    ///
+    /// - Throws: ``VigilError`` when the file cannot be opened; a file that breaks off (a
+    ///   truncated gzip, a read error) is reported in ``Outcome``, with what came before it.
+    public func read(path: String, displayPath: String? = nil, handler: (Event) throws -> Void) throws -> Outcome {
+        let name = displayPath ?? path
+        let reader = try LineReader.open(path: path)
+        let reference = options.reference ?? Self.modificationTime(path) ?? Timestamp.now()
+        let clock = LogClock(zone: options.zone, reference: reference, year: options.year)
+        let analyzer = LogAnalyzer(path: name, clock: clock)
+        var input = InputReport(path: name, kind: "log", lines: 0)
+        var events: [Event] = []
+        var stop: VigilError?
+        var journal: Bool?
+        var binaryWarned = false
+        do {
+            try reader.forEachLine { line, number in
+                if journal == nil, let first = line.first(where: { $0 != 0x20 && $0 != 0x09 }) {
+                    journal = first == 0x7B
+                    if journal == true { input.kind = "journal" }
+                }
+                if !binaryWarned, line.contains(0) {
+                    binaryWarned = true
+                    input.warnings.append("line \(number): binary data (NUL bytes); such lines are read as text")
+                }
+                if journal == true {
+                    if let entry = JournalEntry(line) {
+                        analyzer.analyse(journal: entry, number: number, into: &events)
+                    } else if !line.isEmpty {
+                        input.warnings.append("line \(number): not a journald JSON object; skipped")
+                    }
+                } else {
+                    analyzer.analyse(line, number: number, into: &events)
+                }
+                if !events.isEmpty {
+                    for event in events { try handler(event) }
+                    events.removeAll(keepingCapacity: true)
+                }
+                return true
+            }
+        } catch let failure as LineReader.Failure {
+            let at = reader.lineNumber
+            switch failure {
+            case .truncatedGzip:
+                input.warnings.append("truncated gzip: the stream ends inside a member after line \(at)")
+            case .gzip(let message):
+                stop = VigilError(
+                    .corrupt, path: name, position: .line(at + 1), reason: "corrupt gzip data: \(message)",
+                    hint: "the lines before it were analysed")
+            case .read(let message):
+                stop = VigilError(
+                    .unreadable, path: name, position: .line(at + 1), reason: "read error: \(message)",
+                    hint: "the lines before it were analysed")
+            }
+        }
+        if reader.overlong > 0 {
+            input.warnings.append(
+                "line \(reader.firstOverlong ?? 0): longer than \(LineReader.maxLine / 1024) KiB; read up to there "
+                    + "(\(reader.overlong) such line(s))")
+        }
+        if reader.isGzip { input.kind += ".gz" }
+        input.lines = reader.lineNumber
+        return Outcome(input: input, error: stop)
+    }
+
+    static func modificationTime(_ path: String) -> Timestamp? {
+        guard path != "-", let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let date = attributes[.modificationDate] as? Date
+        else { return nil }
+        return Timestamp(seconds: Int64(date.timeIntervalSince1970))
+    }
+}
+
+extension LogAnalyzer {
+    /// Analyses one journald entry: its fields stand for the syslog header.
+    func analyse(journal entry: JournalEntry, number: Int, into events: inout [Event]) {
+        guard let message = entry["MESSAGE"] else { return }
+        var time: Timestamp?
+        if let micros = entry["__REALTIME_TIMESTAMP"].flatMap({ Int64(String(decoding: $0, as: UTF8.self)) }) {
+            time = Timestamp(nanoseconds: micros * 1000)
+        }
+        let identifier = entry["SYSLOG_IDENTIFIER"] ?? entry["_COMM"] ?? []
+        let host = entry["_HOSTNAME"] ?? []
+        let pid = entry["_PID"].flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+            ?? entry["SYSLOG_PID"].flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+        message.withUnsafeBytes { messageBytes in
+            identifier.withUnsafeBytes { program in
+                host.withUnsafeBytes { hostBytes in
+                    var line = LogLine(time: time, message: messageBytes, format: .journal)
+                    line.program = program
+                    line.host = hostBytes
+                    line.pid = pid
+                    analyse(parsed: line, number: number, into: &events)
+                }
+            }
+        }
+    }
+}

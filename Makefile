@@ -46,10 +46,11 @@ samples:
 	python3 samples/make-samples.py
 fixtures:
 	python3 Tests/VigilCaptureTests/Fixtures/make-fixtures.py
+	python3 Tests/VigilLogsTests/Fixtures/make-fixtures.py
 
 ## check-generated: the committed captures are exactly what their scripts make
 check-generated: samples fixtures
-	git diff --exit-code --stat -- samples Tests/VigilCaptureTests/Fixtures
+	git diff --exit-code --stat -- samples Tests/VigilCaptureTests/Fixtures Tests/VigilLogsTests/Fixtures
 
 ## bench: every benchmark in bench/ (each prints its ratio against a baseline tool last)
 bench: build

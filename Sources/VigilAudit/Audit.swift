@@ -1,6 +1,7 @@
 internal import Foundation
 public import VigilCapture
 public import VigilCore
+public import VigilLogs
 public import VigilReport
 public import VigilRules
 
@@ -12,22 +13,28 @@ public struct Audit: Sendable {
     private let rules: Pending<RuleSet>
     public var revealSecrets: Bool
     public var limits: CaptureLimits
+    public var logOptions: LogOptions
 
-    public init(rules: RuleSet, revealSecrets: Bool, limits: CaptureLimits = CaptureLimits()) {
+    public init(
+        rules: RuleSet, revealSecrets: Bool, limits: CaptureLimits = CaptureLimits(),
+        logOptions: LogOptions = LogOptions()
+    ) {
         self.rules = Pending(value: rules)
         self.revealSecrets = revealSecrets
         self.limits = limits
+        self.logOptions = logOptions
     }
 
     /// An audit whose rules `load` reads on a thread of its own, while the inputs are opened
     /// and their first packets read; the rules are waited for when the first event needs them.
     public init(
         loadingRules load: @escaping @Sendable () throws -> RuleSet, revealSecrets: Bool,
-        limits: CaptureLimits = CaptureLimits()
+        limits: CaptureLimits = CaptureLimits(), logOptions: LogOptions = LogOptions()
     ) {
         self.rules = Pending(computing: load)
         self.revealSecrets = revealSecrets
         self.limits = limits
+        self.logOptions = logOptions
     }
 
     /// What a run produced.
@@ -51,12 +58,12 @@ public struct Audit: Sendable {
         let devices = DeviceTracker()
         for file in collected.files {
             do {
-                let outcome = try CaptureReader(limits: limits).read(path: file.path) { event in
+                let (input, error) = try Self.read(file, limits: limits, logOptions: logOptions) { event in
                     try engine().process(event)
                     devices.process(event)
                 }
-                inputs.append(outcome.input)
-                if let error = outcome.error { errors.append(error) }
+                inputs.append(input)
+                if let error { errors.append(error) }
             } catch let error as VigilError {
                 errors.append(error)
             }
@@ -68,18 +75,34 @@ public struct Audit: Sendable {
         return Result(report: report, errors: errors, skipped: collected.skipped)
     }
 
+    /// Reads one input with the reader of its kind.
+    static func read(
+        _ file: InputFile, limits: CaptureLimits, logOptions: LogOptions, handler: (Event) throws -> Void
+    ) throws -> (InputReport, VigilError?) {
+        switch file.kind {
+        case .pcap, .pcapng:
+            let outcome = try CaptureReader(limits: limits).read(path: file.path, handler: handler)
+            return (outcome.input, outcome.error)
+        case .log:
+            let outcome = try LogReader(options: logOptions).read(
+                path: file.path, displayPath: file.path == "-" ? "(standard input)" : nil, handler: handler)
+            return (outcome.input, outcome.error)
+        }
+    }
+
     /// Streams the events of every input to `handler`, for `vigil events`.
     public static func events(
-        _ paths: [String], limits: CaptureLimits = CaptureLimits(), handler: (Event) throws -> Void
+        _ paths: [String], limits: CaptureLimits = CaptureLimits(), logOptions: LogOptions = LogOptions(),
+        handler: (Event) throws -> Void
     ) throws -> (inputs: [InputReport], errors: [VigilError]) {
         let collected = InputCollector().collect(paths)
         var errors = collected.errors
         var inputs: [InputReport] = []
         for file in collected.files {
             do {
-                let outcome = try CaptureReader(limits: limits).read(path: file.path, handler: handler)
-                inputs.append(outcome.input)
-                if let error = outcome.error { errors.append(error) }
+                let (input, error) = try read(file, limits: limits, logOptions: logOptions, handler: handler)
+                inputs.append(input)
+                if let error { errors.append(error) }
             } catch let error as VigilError {
                 errors.append(error)
             }

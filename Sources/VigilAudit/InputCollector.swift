@@ -6,6 +6,8 @@ public import VigilCore
 public struct InputFile: Sendable, Hashable {
     public enum Kind: String, Sendable {
         case pcap, pcapng
+        /// A text log, plain or gzip-compressed (its format is told line by line).
+        case log
     }
 
     /// The path as the user named it, or as found inside a folder they named.
@@ -33,6 +35,11 @@ public struct InputCollector: Sendable {
         var collected = Collected()
         var seen: Set<String> = []
         for path in paths {
+            if path == "-" {
+                // Standard input: a log (captures are read from files).
+                if seen.insert(path).inserted { collected.files.append(InputFile(path: path, kind: .log)) }
+                continue
+            }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 collected.errors.append(VigilError(.unreadable, path: path, reason: "no such file or folder"))
@@ -59,8 +66,8 @@ public struct InputCollector: Sendable {
                 collected.errors.append(
                     VigilError(
                         .unrecognised, path: path, position: .offset(0),
-                        reason: "not a pcap or pcapng capture (no capture magic number in the first 4 bytes)",
-                        hint: "Vigil reads captures by content, whatever their extension"))
+                        reason: "neither a capture (no pcap or pcapng magic number) nor a text or gzip log",
+                        hint: "Vigil tells inputs by content, whatever their extension"))
             }
         }
         return collected
@@ -68,10 +75,43 @@ public struct InputCollector: Sendable {
 
     static func kind(of path: String) -> InputFile.Kind? {
         switch CaptureFormat.detect(path: path) {
-        case .pcap: .pcap
-        case .pcapng: .pcapng
-        case nil: nil
+        case .pcap: return .pcap
+        case .pcapng: return .pcapng
+        case nil: return looksLikeLog(path) ? .log : nil
         }
+    }
+
+    /// Gzip (logrotate's `.gz`), or text: a first line (within 4 KiB) with no NUL and mostly
+    /// printable bytes. Junk further on is the reader's to warn about, line by line.
+    static func looksLikeLog(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 4096)) ?? Data()
+        if head.starts(with: [0x1F, 0x8B]) { return true }
+        let first = head.prefix { $0 != 0x0A }
+        guard !first.isEmpty, !first.contains(0) else { return false }
+        let printable = first.filter { $0 >= 0x20 || $0 == 0x09 || $0 == 0x0D }.count
+        return printable * 100 >= first.count * 95
+    }
+
+    /// Rotated logs oldest first: `auth.log.3.gz`, `auth.log.2.gz`, `auth.log.1`, `auth.log`;
+    /// other files in name order.
+    static func rotationOrder(_ a: String, _ b: String) -> Bool {
+        let (baseA, indexA) = rotation(a)
+        let (baseB, indexB) = rotation(b)
+        if baseA != baseB { return baseA < baseB }
+        if indexA != indexB { return indexA > indexB }
+        return a < b
+    }
+
+    /// `auth.log.2.gz` → (`auth.log`, 2); `auth.log` → (`auth.log`, 0).
+    static func rotation(_ path: String) -> (String, Int) {
+        var name = path
+        if name.hasSuffix(".gz") { name.removeLast(3) }
+        if let dot = name.lastIndex(of: "."), let number = Int(name[name.index(after: dot)...]), number < 10_000 {
+            return (String(name[..<dot]), number)
+        }
+        return (name, 0)
     }
 
     private static func files(in folder: String) -> [String] {
@@ -87,6 +127,6 @@ public struct InputCollector: Sendable {
             let joined = folder.hasSuffix("/") ? folder + relative : folder + "/" + relative
             files.append(joined)
         }
-        return files.sorted()
+        return files.sorted(by: rotationOrder)
     }
 }

@@ -175,7 +175,8 @@ struct LogAddress: Equatable {
         for byte in bytes.cut(0, end) {
             if byte == 0x3A {
                 colons += 1
-            } else if !((byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66) || byte == 0x2E) {
+            } else if !((byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66) || byte == 0x2E)
+            {
                 return false
             }
         }

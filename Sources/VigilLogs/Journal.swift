@@ -88,8 +88,9 @@ private struct FlatJSON {
         let start = offset
         if offset < bytes.count && bytes[offset] == 0x2D { offset += 1 }
         var value = 0
-        while offset < bytes.count, (bytes[offset] >= 0x30 && bytes[offset] <= 0x39) || bytes[offset] == 0x2E
-            || bytes[offset] | 0x20 == 0x65 || bytes[offset] == 0x2B
+        while offset < bytes.count,
+            (bytes[offset] >= 0x30 && bytes[offset] <= 0x39) || bytes[offset] == 0x2E
+                || bytes[offset] | 0x20 == 0x65 || bytes[offset] == 0x2B
         {
             if bytes[offset] >= 0x30 && bytes[offset] <= 0x39 && value < Int.max / 10 {
                 value = value * 10 + Int(bytes[offset] - 0x30)

@@ -89,7 +89,8 @@ final class LogAnalyzer {
             Web.parse(line, context: context, into: &events)
             return
         case .xrdp:
-            let context = LineContext(path: path, number: number, line: line, time: line.time ?? reference, service: "xrdp")
+            let context = LineContext(
+                path: path, number: number, line: line, time: line.time ?? reference, service: "xrdp")
             XRDP.parse(line.message, context: context, into: &events)
             return
         case .vsftpd:
@@ -105,7 +106,8 @@ final class LogAnalyzer {
         }
         let base = line.programBase
         let service = base.isEmpty ? "syslog" : base.text
-        let context = LineContext(path: path, number: number, line: line, time: line.time ?? reference, service: service)
+        let context = LineContext(
+            path: path, number: number, line: line, time: line.time ?? reference, service: service)
         let before = events.count
         switch service {
         case "sshd", "sshd-session", "sshd-auth":
@@ -197,10 +199,17 @@ extension LineContext {
         from address: LogAddress?, port: Int? = nil, user: String?, method: String? = nil, reason: String? = nil,
         action: String? = nil, invalidUser: Bool = false, into events: inout [Event]
     ) {
+        if invalidUser, let user, looksLikePassword(user), let leaked = leakedPassword(user, from: address) {
+            // The "user" is a password: the failure names it masked, the leak is its own event.
+            let masked = leaked.credential?.secret.masked ?? ""
+            events.append(
+                auth(
+                    .authFailure, from: address, port: port, user: masked, method: method,
+                    reason: (reason.map { $0 + "; " } ?? "") + "a password typed as the user name", action: action))
+            events.append(leaked)
+            return
+        }
         events.append(
             auth(.authFailure, from: address, port: port, user: user, method: method, reason: reason, action: action))
-        if invalidUser, let user, looksLikePassword(user), let leaked = leakedPassword(user, from: address) {
-            events.append(leaked)
-        }
     }
 }

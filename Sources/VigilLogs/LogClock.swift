@@ -148,7 +148,8 @@ struct PosixZone: Sendable {
                 let first = CivilTime.daysFromCivil(year, month, 1)
                 let firstWeekday = ((first % 7) + 11) % 7  // 1970-01-01 was a Thursday (4)
                 var date = first + (weekday - firstWeekday + 7) % 7 + (week - 1) * 7
-                let nextMonth = month == 12 ? CivilTime.daysFromCivil(year + 1, 1, 1) : CivilTime.daysFromCivil(year, month + 1, 1)
+                let nextMonth =
+                    month == 12 ? CivilTime.daysFromCivil(year + 1, 1, 1) : CivilTime.daysFromCivil(year, month + 1, 1)
                 while date >= nextMonth { date -= 7 }
                 days = date
             case .julianNoLeap(let n):

@@ -193,9 +193,7 @@ struct HeaderParser {
             scanner.skip(0x5D)
         else { return nil }
         let instant = Timestamp(seconds: time.secondsAsUTC - Int64(zone))
-        var parsed = LogLine(time: instant, message: line, format: .access)
-        parsed.host = line.word(at: 0)
-        return parsed
+        return LogLine(time: instant, message: line, format: .access)
     }
 
     static let spaceBracket = Array(" [".utf8)
@@ -298,7 +296,8 @@ struct HeaderParser {
         guard let close = line.index(of: 0x5D), close > 8 else { return nil }
         let inside = line.cut(1, close)
         var scanner = DateScanner(bytes: inside, offset: 0)
-        if let year = scanner.digits(4), let month = scanner.digits(2), let day = scanner.digits(2), scanner.skip(0x2D) {
+        if let year = scanner.digits(4), let month = scanner.digits(2), let day = scanner.digits(2), scanner.skip(0x2D)
+        {
             var time = CivilTime(year: year, month: month, day: day, hour: 0, minute: 0, second: 0)
             guard scanner.clock(into: &time), time.isValid else { return nil }
             return LogLine(time: clock.instant(time), message: line.from(close + 1).trimmed, format: .xrdp)

@@ -115,7 +115,8 @@ extension LogAnalyzer {
         }
         let identifier = entry["SYSLOG_IDENTIFIER"] ?? entry["_COMM"] ?? []
         let host = entry["_HOSTNAME"] ?? []
-        let pid = entry["_PID"].flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+        let pid =
+            entry["_PID"].flatMap { Int(String(decoding: $0, as: UTF8.self)) }
             ?? entry["SYSLOG_PID"].flatMap { Int(String(decoding: $0, as: UTF8.self)) }
         message.withUnsafeBytes { messageBytes in
             identifier.withUnsafeBytes { program in

@@ -3,6 +3,7 @@ import Foundation
 import VigilAudit
 import VigilCapture
 import VigilCore
+import VigilLogs
 public import VigilReport
 import VigilRules
 
@@ -21,7 +22,9 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit",
         abstract: "Read captures (files or folders) and report what the rules find.")
 
-    @Argument(help: "Capture files or folders holding them (pcap and pcapng, told by content).")
+    @Argument(
+        help: "Captures (pcap, pcapng), logs (plain, .gz, journald JSON, web server), folders, or - for standard input."
+    )
     var paths: [String]
 
     @OptionGroup var report: ReportOptions
@@ -32,7 +35,8 @@ struct AuditCommand: ParsableCommand {
         // The rules load on a thread of their own while the first packets are read.
         let report = report
         let audit = Audit(
-            loadingRules: { try report.loadRules() }, revealSecrets: report.revealSecrets, limits: analysis.limits)
+            loadingRules: { try report.loadRules() }, revealSecrets: report.revealSecrets, limits: analysis.limits,
+            logOptions: analysis.logOptions)
         let result = try audit.run(paths)
         try report.write(result.report)
         if !report.quiet && !result.skipped.isEmpty {
@@ -53,10 +57,30 @@ struct AnalysisOptions: ParsableArguments {
         help: "Threads analysing each capture besides the one reading it (default: processors - 1, 1 to 8).")
     var threads: Int?
 
+    @Option(name: .long, help: "The year of log times written without one (default: inferred from each file's date).")
+    var year: Int?
+
+    @Option(
+        name: .long,
+        help:
+            "The time zone of log times written without one: UTC, +02:00, Europe/Paris or a POSIX TZ rule (default: this machine's)."
+    )
+    var timezone: String?
+
     func validate() throws {
         if let threads, !(1...8).contains(threads) {
             throw ValidationError("--threads takes a number from 1 to 8")
         }
+        if let year, !(1970...2999).contains(year) { throw ValidationError("--year takes a year from 1970 to 2999") }
+        if let timezone, LogTimeZone(timezone) == nil {
+            throw ValidationError(
+                "--timezone: '\(timezone)' is no zone Vigil knows (UTC, +02:00, Europe/Paris, CET-1CEST,M3.5.0,M10.5.0/3)"
+            )
+        }
+    }
+
+    var logOptions: LogOptions {
+        LogOptions(zone: timezone.flatMap { LogTimeZone($0) } ?? .local, year: year)
     }
 
     var limits: CaptureLimits {

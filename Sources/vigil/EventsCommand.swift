@@ -9,9 +9,10 @@ extension EventWriter.Format: ExpressibleByArgument {}
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
-        abstract: "Print the events Vigil reads from captures, one per line.")
+        abstract:
+            "Print the events Vigil reads from captures and logs, one per line, with their file and packet or line.")
 
-    @Argument(help: "Capture files or folders.")
+    @Argument(help: "Captures, logs, folders, or - for standard input.")
     var paths: [String]
 
     @Option(name: .long, help: "jsonl (default) or text.")
@@ -28,7 +29,8 @@ struct EventsCommand: ParsableCommand {
     func run() throws {
         let writer = EventWriter(format: format, revealSecrets: revealSecrets)
         var buffer = ""
-        let result = try Audit.events(paths, limits: analysis.limits) { event in
+        try analysis.validate()
+        let result = try Audit.events(paths, limits: analysis.limits, logOptions: analysis.logOptions) { event in
             buffer += writer.line(event) + "\n"
             if buffer.utf8.count > 1 << 16 {
                 FileHandleWriter.standardOutput.write(buffer)

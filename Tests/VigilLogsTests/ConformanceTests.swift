@@ -84,7 +84,9 @@ struct Verdict {
             return true
         }
         guard let match = candidates.first else {
-            let seen = failures.map { "\($0[.srcIP]?.description ?? $0[.srcDomain]?.description ?? "-")/\($0[.userName]?.description ?? "-")" }
+            let seen = failures.map {
+                "\($0[.srcIP]?.description ?? $0[.srcDomain]?.description ?? "-")/\($0[.userName]?.description ?? "-")"
+            }
             return "host/user differ: expected \(line.host ?? "-")/\(line.user ?? "-"), got \(seen)"
         }
         if let expected = line.time {
@@ -143,7 +145,7 @@ let arguedDivergences: [String: String] = [
     // A mode that ignores pipelining: the same message from 1.2.3.4 (line 68) is a failure.
     "postfix:82": "improper pipelining after AUTH is annotated true at line 68; false here only in 'errors' mode",
     // fail2ban's pam-generic filter dropped Linux-PAM < 0.99.2 (`prog(pam_unix)[pid]:`), yet its
-    // vsftpd filter matches the same format (vsftpd:4, `vsftpd(pam_unix)[15522]: authentication
+    // vsftpd filter matches the same format (vsftpd:7, `vsftpd(pam_unix)[15522]: authentication
     // failure`): PAM's own words say it is an authentication failure, so Vigil reports it.
     "pam-generic:12": "PAM says authentication failure; the same format is a failure in vsftpd's test log",
     // fail2ban counts a successful login after failures for other user names as one more
@@ -156,7 +158,8 @@ let arguedDivergences: [String: String] = [
     "sshd-journal:254": "a successful login (auth.success), flagged by the failures-then-success correlation",
 ]
 
-@Suite("Conformance: fail2ban's annotated logs", .enabled(if: Fail2ban.folder != nil, "../shared/conformance is absent"))
+@Suite(
+    "Conformance: fail2ban's annotated logs", .enabled(if: Fail2ban.folder != nil, "../shared/conformance is absent"))
 struct Fail2banConformanceTests {
     /// Every annotated line agrees with fail2ban or is an argued divergence (which must still
     /// differ: a divergence that became agreement is removed from the list).
@@ -166,7 +169,8 @@ struct Fail2banConformanceTests {
         for verdict in verdicts {
             let key = "\(file):\(verdict.line.number)"
             if let argued = arguedDivergences[key] {
-                #expect(verdict.problem != nil, "\(key) now agrees with fail2ban: drop it from the argued list (\(argued))")
+                #expect(
+                    verdict.problem != nil, "\(key) now agrees with fail2ban: drop it from the argued list (\(argued))")
             } else {
                 #expect(verdict.problem == nil, "\(key): \(verdict.problem ?? "") | \(verdict.line.text)")
             }

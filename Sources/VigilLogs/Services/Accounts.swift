@@ -51,7 +51,9 @@ enum Accounts {
             if text.contains("UID") { uid = text.split(separator: "'").dropFirst(3).first.map(String.init) }
         } else if text.hasPrefix("password for '") || text.contains("password changed for ") {
             action = "password-changed"
-            target = quoted(after: "password for") ?? text.components(separatedBy: "password changed for ").last?
+            target =
+                quoted(after: "password for")
+                ?? text.components(separatedBy: "password changed for ").last?
                 .split(separator: " ").first.map(String.init)
         } else if text.hasPrefix("pam_unix(passwd:chauthtok): password changed for ")
             || text.hasPrefix("pam_unix(chpasswd:chauthtok): password changed for ")

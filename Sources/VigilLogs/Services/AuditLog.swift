@@ -31,7 +31,8 @@ enum AuditLog {
             time: Timestamp(seconds: Int64(whole), nanoseconds: Int64(millis) * 1_000_000), service: service)
         let op = message.value(of: Array("msg='op=".utf8)).map(\.text)
         if failed {
-            context.appendFailure(from: address, user: account, method: op, reason: "audit: \(type) failed", into: &events)
+            context.appendFailure(
+                from: address, user: account, method: op, reason: "audit: \(type) failed", into: &events)
         } else {
             events.append(context.auth(.authSuccess, from: address, user: account, method: op))
         }

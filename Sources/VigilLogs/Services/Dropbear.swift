@@ -28,7 +28,8 @@ enum Dropbear {
                 let userEnd = message.index(of: 0x27, from: badPassword.count) ?? message.count
                 let user = message.cut(badPassword.count, userEnd).text
                 let (address, port) = endpoint(message, after: message.findLast(from))
-                context.appendFailure(from: address, port: port, user: user, method: "password", reason: "bad password", into: &events)
+                context.appendFailure(
+                    from: address, port: port, user: user, method: "password", reason: "bad password", into: &events)
             } else if lowered.starts(with: nonexistent) {
                 let (address, port) = endpoint(message, after: message.findLast(from))
                 context.appendFailure(from: address, port: port, user: nil, reason: "invalid user", into: &events)

@@ -29,7 +29,8 @@ enum FTP {
                 if !name.starts(with: Array("pid ".utf8)) { user = name.text }
             }
             if failed {
-                context.appendFailure(from: address, user: user, method: "password", reason: "FTP login failed", into: &events)
+                context.appendFailure(
+                    from: address, user: user, method: "password", reason: "FTP login failed", into: &events)
             } else {
                 events.append(context.auth(.authSuccess, from: address, user: user, method: "password"))
             }
@@ -80,7 +81,8 @@ enum FTP {
             // `SECURITY VIOLATION: Root login attempted`: the name as the client sent it.
             let violation = rest.from(securityViolation.count)
             let name = violation.find(Array(" login attempted".utf8)).map { violation.cut(0, $0).text }
-            context.appendFailure(from: address, user: name, method: "password", reason: "root login refused", into: &events)
+            context.appendFailure(
+                from: address, user: name, method: "password", reason: "root login refused", into: &events)
         } else if rest.starts(with: maximumAttempts) {
             context.appendFailure(
                 from: address, user: nil, reason: "maximum authentication attempts exceeded", into: &events)

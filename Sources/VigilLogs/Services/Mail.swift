@@ -76,7 +76,8 @@ enum Mail {
         }
         guard let (name, address) = userAndHost(target) else { return }
         context.appendFailure(
-            from: address, user: name, method: "password", reason: message.contains(unknownUser) ? "invalid user" : "mail login failed",
+            from: address, user: name, method: "password",
+            reason: message.contains(unknownUser) ? "invalid user" : "mail login failed",
             into: &events)
     }
 
@@ -198,7 +199,8 @@ enum Mail {
         let name = message.value(of: Array("user=".utf8)).map(\.text)
         let mechanism = message.value(of: Array("method=".utf8)).map { $0.text.lowercased() }
         if failed {
-            context.appendFailure(from: address, user: name, method: mechanism ?? "password", reason: "mail login failed", into: &events)
+            context.appendFailure(
+                from: address, user: name, method: mechanism ?? "password", reason: "mail login failed", into: &events)
         } else {
             events.append(context.auth(.authSuccess, from: address, user: name, method: mechanism ?? "password"))
         }
@@ -216,7 +218,8 @@ enum Mail {
             let mechanism = message.find(Array("AUTH failure (".utf8)).map {
                 message.from($0 + 14).word(at: 0).text.lowercased().replacingParenthesis
             }
-            context.appendFailure(from: address, user: name, method: mechanism, reason: "SMTP authentication failed", into: &events)
+            context.appendFailure(
+                from: address, user: name, method: mechanism, reason: "SMTP authentication failed", into: &events)
         } else if message.contains(Array("possible SMTP attack: command=AUTH".utf8)) {
             context.appendFailure(
                 from: clientBracket(message), user: nil, reason: "repeated AUTH attempts", into: &events)

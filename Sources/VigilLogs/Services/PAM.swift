@@ -56,7 +56,11 @@ enum PAM {
             userName = user
         }
         if userName?.isEmpty == true { userName = nil }
-        guard address != nil else { return }
+        if address == nil {
+            // A local attempt (sudo, su, a console): `rhost=` empty, the user named by `user=`.
+            guard let user = text.value(of: Array("user=".utf8)).map(\.text), !user.isEmpty else { return }
+            userName = userName ?? user
+        }
         context.appendFailure(
             from: address, user: userName, method: "password", reason: "PAM authentication failure", into: &events)
     }

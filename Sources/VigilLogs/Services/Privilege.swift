@@ -28,7 +28,9 @@ enum Privilege {
             }
         }
         func field(_ name: String) -> String? { fields.first { $0.0 == name }?.1 }
-        let denied = rest.contains(notInSudoers) || rest.contains(incorrect) || rest.starts(with: Array("command not allowed".utf8))
+        let denied =
+            rest.contains(notInSudoers) || rest.contains(incorrect)
+            || rest.starts(with: Array("command not allowed".utf8))
         guard denied || rest.contains(command) else { return }
         var event = context.event(denied ? .privilegeDenied : .privilegeUse)
         event.set(.userName, user)
@@ -53,7 +55,8 @@ enum Privilege {
         var user: String?
         if text.hasPrefix("(to ") || text.hasPrefix("FAILED SU (to ") {
             // `(to root) alice on pts/0` / `FAILED SU (to root) alice on pts/0`
-            guard let open = text.range(of: "(to "), let close = text.range(of: ")", range: open.upperBound..<text.endIndex)
+            guard let open = text.range(of: "(to "),
+                let close = text.range(of: ")", range: open.upperBound..<text.endIndex)
             else { return }
             target = String(text[open.upperBound..<close.lowerBound])
             user = text[close.upperBound...].split(separator: " ").first.map(String.init)
@@ -88,7 +91,8 @@ enum Privilege {
             // `FAILED LOGIN (1) on '/dev/tty1' FOR 'root', Authentication failure`
             let quoted = text.split(separator: "'")
             let user = quoted.count >= 4 ? String(quoted[3]) : nil
-            var event = context.auth(.authFailure, from: nil, user: user, method: "password", reason: "console login failed")
+            var event = context.auth(
+                .authFailure, from: nil, user: user, method: "password", reason: "console login failed")
             event.set(.tty, quoted.count >= 2 ? String(quoted[1]) : nil)
             events.append(event)
         } else if text.hasPrefix("ROOT LOGIN ON ") || text.hasPrefix("LOGIN ON ") {

@@ -134,11 +134,15 @@ enum SSHD {
                 session.address = address
                 return
             }
-            fail(address, port: port, user: user, method: method, reason: invalid ? "invalid user" : "failed", invalid: invalid)
+            fail(
+                address, port: port, user: user, method: method, reason: invalid ? "invalid user" : "failed",
+                invalid: invalid)
         case 0x41 where message.starts(with: accepted):  // Accepted METHOD for USER from HOST port N
             guard let forAt = message.find(forWord) else { return }
             let method = message.cut(accepted.count, forAt).text
-            guard let (address, port, fromAt) = clientAfterFrom(message, from: forAt + forWord.count - 1) else { return }
+            guard let (address, port, fromAt) = clientAfterFrom(message, from: forAt + forWord.count - 1) else {
+                return
+            }
             let user = message.cut(forAt + forWord.count, fromAt).text
             session.address = address
             session.accepted = true
@@ -175,7 +179,8 @@ enum SSHD {
                 invalid = true
             }
             let address = LogAddress(message.cut(fromAt + from.count, hostEnd).word(at: 0))
-            fail(address, user: user.text, reason: "PAM: " + message.cut(pamFailure.count, forAt).text, invalid: invalid)
+            fail(
+                address, user: user.text, reason: "PAM: " + message.cut(pamFailure.count, forAt).text, invalid: invalid)
         case 0x6D where message.starts(with: maxAttempts):
             var userStart = maxAttempts.count
             let invalid = message.starts(with: invalidUser, at: userStart)
@@ -288,7 +293,8 @@ enum SSHD {
         _ message: UnsafeRawBufferPointer, context: LineContext, session: inout SSHSession,
         into events: inout [Event]
     ) {
-        let user = (message.value(of: Array("user=".utf8)).map(\.text)).flatMap { $0.isEmpty ? nil : $0 }
+        let user =
+            (message.value(of: Array("user=".utf8)).map(\.text)).flatMap { $0.isEmpty ? nil : $0 }
             ?? message.value(of: Array("ruser=".utf8)).map(\.text).flatMap { $0.isEmpty ? nil : $0 }
         let address = message.value(of: Array("rhost=".utf8)).flatMap { LogAddress($0) }
         if let address { session.address = address }

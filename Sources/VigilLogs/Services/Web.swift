@@ -32,7 +32,8 @@ enum Web {
 
     /// nginx or Apache lines inside another log (journald, syslog): their own header follows.
     static func embedded(_ raw: UnsafeRawBufferPointer, context: LineContext, into events: inout [Event]) {
-        if let at = raw.find(Array(" [error] ".utf8)) ?? raw.find(Array(" [crit] ".utf8)) ?? raw.find(Array(" [warn] ".utf8)),
+        if let at = raw.find(Array(" [error] ".utf8)) ?? raw.find(Array(" [crit] ".utf8))
+            ?? raw.find(Array(" [warn] ".utf8)),
             raw.cut(0, at).contains(Array("/".utf8))
         {
             nginx(raw.from(at + 1), context: context, into: &events)
@@ -71,8 +72,9 @@ enum Web {
         guard let failure = apacheFailures.first(where: { text.starts(with: $0.prefix) }) else { return }
         if failure.prefix == apacheFailures[0].prefix {
             // `user NAME not found`, `user NAME: authentication failure for …`, `… password mismatch`
-            guard text.contains(Array("not found".utf8)) || text.contains(Array("failure".utf8))
-                || text.contains(Array("mismatch".utf8))
+            guard
+                text.contains(Array("not found".utf8)) || text.contains(Array("failure".utf8))
+                    || text.contains(Array("mismatch".utf8))
             else { return }
         }
         if text.starts(with: Array("invalid nonce ".utf8)) && text.contains(Array("hash is not".utf8)) {
@@ -110,7 +112,9 @@ enum Web {
             let end = text.index(of: 0x22, from: 6) ?? text.count
             user = text.cut(6, end).text
             let after = text.from(end)
-            if after.starts(with: Array("\" was not found".utf8)) || after.starts(with: Array("\": password mismatch".utf8)) {
+            if after.starts(with: Array("\" was not found".utf8))
+                || after.starts(with: Array("\": password mismatch".utf8))
+            {
                 reason = "HTTP authentication failed"
             }
         } else if text.starts(with: Array("PAM: user '".utf8)) {

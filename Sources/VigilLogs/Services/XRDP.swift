@@ -21,7 +21,8 @@ enum XRDP {
         var name: String?
         if let userAt = record.find(user), userAt < ipAt { name = record.cut(userAt + user.count, ipAt).text }
         if failure {
-            context.appendFailure(from: address, user: name, method: "password", reason: "xrdp authentication failed", into: &events)
+            context.appendFailure(
+                from: address, user: name, method: "password", reason: "xrdp authentication failed", into: &events)
         } else {
             events.append(context.auth(.authSuccess, from: address, user: name, method: "password"))
         }

@@ -1,0 +1,306 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+@testable import VigilLogs
+
+private func fixture(_ name: String) -> String { TestPaths.fixture(name, target: "VigilLogsTests") }
+
+/// Reads a fixture in UTC, with year-less times placed against 2025-11-24T12:00:00Z.
+private func read(
+    _ name: String, options: LogOptions = LogOptions(zone: .utc, reference: Timestamp(seconds: 1_763_942_400))
+) throws -> (LogReader.Outcome, [Event]) {
+    var events: [Event] = []
+    let outcome = try LogReader(options: options).read(path: fixture(name)) { events.append($0) }
+    return (outcome, events)
+}
+
+private func line(_ event: Event) -> Int? {
+    if case .line(let number) = event.source.position { return number }
+    return nil
+}
+
+/// The events of line `number`, as `kind field=value …` strings, for compact expectations.
+private func describe(_ events: [Event], line number: Int) -> [String] {
+    events.filter { line($0) == number }.map { event in
+        ([event.kind.rawValue] + event.fields.map { "\($0.field)=\($0.value)" }).joined(separator: " ")
+    }
+}
+
+private func field(_ event: Event?, _ field: Field) -> String? { event?[field]?.description }
+
+@Suite("Log scanner: services of an auth.log")
+struct AuthLogTests {
+    @Test func sshdInAllItsSpellings() throws {
+        let (outcome, events) = try read("auth.log")
+        #expect(outcome.input.kind == "log")
+        #expect(outcome.input.lines == 33)
+        let failure = events.first { line($0) == 2 }
+        #expect(failure?.kind == .authFailure)
+        #expect(field(failure, .srcIP) == "203.0.113.7")
+        #expect(field(failure, .srcPort) == "51000")
+        #expect(field(failure, .userName) == "root")
+        #expect(field(failure, .service) == "sshd")
+        #expect(field(failure, .hostName) == "web1")
+        #expect(field(failure, .processPID) == "1001")
+        #expect(field(failure, .authMethod) == "password")
+        #expect(failure?.time == Timestamp(seconds: 1_763_884_802))  // 2025-11-23T08:00:02Z
+        // OpenSSH 9.8's sshd-session and 10.0's sshd-auth.
+        let invalid = events.first { line($0) == 3 }
+        #expect(field(invalid, .service) == "sshd-session")
+        #expect(field(invalid, .eventReason) == "invalid user")
+        #expect(field(invalid, .userName) == "oracle")
+        let ipv6 = events.first { line($0) == 4 }
+        #expect(field(ipv6, .service) == "sshd-auth")
+        #expect(field(ipv6, .srcIP) == "2001:db8::66")
+        // Successes with their method.
+        let accepted = events.filter { $0.kind == .authSuccess && line($0) != nil && line($0)! <= 6 }
+        #expect(accepted.map { field($0, .userName) } == ["alice", "bob"])
+        #expect(accepted.map { field($0, .authMethod) } == ["publickey", "password"])
+        #expect(field(events.first { line($0) == 7 }, .authMethod) == "keyboard-interactive/pam")
+        #expect(field(events.first { line($0) == 8 }, .eventReason) == "maximum authentication attempts exceeded")
+        let closed = events.first { line($0) == 9 }
+        #expect(field(closed, .userName) == "dave")
+        #expect(field(closed, .srcIP) == "198.51.100.5")
+        // A session line is no authentication event.
+        #expect(describe(events, line: 12).isEmpty)
+    }
+
+    @Test func messageRepeatedExpands() throws {
+        let (_, events) = try read("auth.log")
+        let repeated = events.filter { line($0) == 11 }
+        #expect(repeated.count == 3)
+        #expect(repeated.allSatisfy { $0.kind == .authFailure && field($0, .srcIP) == "203.0.113.10" })
+    }
+
+    /// A "user name" that is a password is a leaked secret: masked everywhere, with its digest.
+    @Test func passwordTypedAsUserName() throws {
+        let (_, events) = try read("auth.log")
+        let onLine = events.filter { line($0) == 10 }
+        #expect(onLine.map(\.kind) == [.authFailure, .credentialObserved])
+        let failure = onLine[0]
+        #expect(field(failure, .userName) == "W*********!")
+        let leak = try #require(onLine[1].credential)
+        #expect(leak.secret.masked == "W*********!")
+        #expect(leak.secret.sha256 == "9e78d4d1bb89cabf64a8586dd42e2c736a9159b3978244ad6216f6053a00ed45")
+        #expect(leak.secret.reveal() == "Winter2025!")
+        // No field of any event holds the clear text.
+        for event in events { #expect(!event.fields.contains { $0.value.description.contains("Winter2025!") }) }
+    }
+
+    @Test func sudoSuLogin() throws {
+        let (_, events) = try read("auth.log")
+        let use = events.first { line($0) == 13 }
+        #expect(use?.kind == .privilegeUse)
+        #expect(field(use, .userName) == "alice")
+        #expect(field(use, .userTarget) == "root")
+        #expect(field(use, .processCommandLine) == "/usr/bin/apt-get update")
+        #expect(field(use, .processWorkingDirectory) == "/home/alice")
+        #expect(field(use, .tty) == "pts/0")
+        let notInSudoers = events.first { line($0) == 14 }
+        #expect(notInSudoers?.kind == .privilegeDenied)
+        #expect(field(notInSudoers, .eventAction) == "sudo-not-allowed")
+        #expect(field(notInSudoers, .processCommandLine) == "/bin/bash")
+        let incorrect = events.first { line($0) == 15 }
+        #expect(incorrect?.kind == .privilegeDenied)
+        #expect(field(incorrect, .eventReason) == "3 incorrect password attempts")
+        let pam = events.first { line($0) == 16 }
+        #expect(pam?.kind == .authFailure)
+        #expect(field(pam, .userName) == "carol")
+        #expect(field(pam, .srcIP) == nil)
+        #expect(events.first { line($0) == 17 }?.kind == .privilegeUse)
+        let failedSu = events.first { line($0) == 18 }
+        #expect(failedSu?.kind == .privilegeDenied)
+        #expect(field(failedSu, .userName) == "mallory")
+        let console = events.first { line($0) == 19 }
+        #expect(console?.kind == .authFailure)
+        #expect(field(console, .userName) == "root")
+        #expect(field(console, .tty) == "/dev/tty1")
+    }
+
+    @Test func accountChanges() throws {
+        let (_, events) = try read("auth.log")
+        let changes = events.filter { $0.kind == .accountChange }
+        #expect(
+            changes.map { field($0, .eventAction) ?? "" } == [
+                "user-added", "group-member-added", "group-member-added", "user-deleted", "group-added",
+                "password-changed",
+                "group-member-added",
+            ])
+        let uidZero = changes[0]
+        #expect(field(uidZero, .userTarget) == "backup2")
+        #expect(field(uidZero, .userID) == "0")
+        #expect(field(changes[1], .groupName) == "sudo")
+        #expect(field(changes[1], .userTarget) == "eve")
+        #expect(field(changes[6], .groupName) == "wheel")
+        #expect(field(changes[6], .userTarget) == "frank")
+    }
+
+    @Test func otherServices() throws {
+        let (_, events) = try read("auth.log")
+        #expect(describe(events, line: 27).isEmpty)  // cron
+        let dovecot = events.first { line($0) == 28 }
+        #expect(dovecot?.kind == .authSuccess)
+        #expect(field(dovecot, .userName) == "alice")
+        let expected: [(Int, String, String)] = [
+            (29, "postfix", "192.0.2.50"), (30, "vsftpd", "192.0.2.51"), (31, "proftpd", "192.0.2.52"),
+            (32, "dropbear", "192.0.2.53"), (33, "xrdp-sesman", "192.0.2.54"),
+        ]
+        for (number, service, address) in expected {
+            let event = events.first { line($0) == number }
+            #expect(event?.kind == .authFailure, "line \(number)")
+            #expect(field(event, .service) == service, "line \(number)")
+            #expect(field(event, .srcIP) == address, "line \(number)")
+        }
+    }
+}
+
+@Suite("Log scanner: times")
+struct LogTimeTests {
+    /// A December line in a file last written in January belongs to the year before.
+    @Test func yearRollsBackAcrossNewYear() throws {
+        let january = LogOptions(zone: .utc, reference: Timestamp(seconds: 1_767_225_700))  // 2026-01-01T00:01:40Z
+        let (_, events) = try read("new-year.log", options: january)
+        #expect(events.map { $0.time.iso8601 } == ["2025-12-31T23:59:59Z", "2026-01-01T00:00:01Z"])
+        let given = LogOptions(zone: .utc, year: 2019)
+        let (_, forced) = try read("new-year.log", options: given)
+        #expect(forced.map { $0.time.iso8601 } == ["2019-12-31T23:59:59Z", "2019-01-01T00:00:01Z"])
+    }
+
+    /// Year-less times are local times of the zone given: a POSIX rule with daylight saving.
+    @Test func timeZones() throws {
+        let paris = LogOptions(
+            zone: try #require(LogTimeZone("Europe/Paris")), reference: Timestamp(seconds: 1_763_942_400))
+        let (_, events) = try read("auth.log", options: paris)
+        #expect(events.first?.time.iso8601 == "2025-11-23T07:00:02Z")  // 08:00:02 CET
+        let posix = try #require(LogTimeZone("CET-1CEST,M3.5.0,M10.5.0/3"))
+        var clock = LogClock(zone: posix, reference: Timestamp(seconds: 1_763_942_400))
+        let summer = clock.instant(CivilTime(year: 2025, month: 7, day: 1, hour: 12, minute: 0, second: 0))
+        let winter = clock.instant(CivilTime(year: 2025, month: 1, day: 1, hour: 12, minute: 0, second: 0))
+        #expect(summer.iso8601 == "2025-07-01T10:00:00Z")
+        #expect(winter.iso8601 == "2025-01-01T11:00:00Z")
+        // The last Sunday of March 2025 is the 30th: 02:30 CET does not exist, 03:30 is CEST.
+        let afterChange = clock.instant(CivilTime(year: 2025, month: 3, day: 30, hour: 3, minute: 30, second: 0))
+        #expect(afterChange.iso8601 == "2025-03-30T01:30:00Z")
+        #expect(LogTimeZone("+05:30") != nil)
+        #expect(LogTimeZone("Not/AZone") == nil)
+    }
+
+    /// rsyslog's high-precision format, RFC 5424, and offsets: every line an instant in UTC.
+    @Test func isoAndRFC5424() throws {
+        let (_, events) = try read("secure")
+        #expect(
+            events.map { $0.time.iso8601 } == [
+                "2025-03-09T06:59:59.500Z", "2025-03-09T03:00:00.000001Z", "2025-03-09T10:00:00.250Z",
+            ])
+        #expect(events.map { field($0, .logFormat) } == ["iso", "iso", "rfc5424"])
+        #expect(field(events[2], .userName) == "test")
+        #expect(field(events[2], .processPID) == "7003")
+    }
+}
+
+@Suite("Log scanner: formats and files")
+struct LogFormatTests {
+    @Test func journaldExport() throws {
+        let (outcome, events) = try read("journal.json")
+        #expect(outcome.input.kind == "journal")
+        #expect(events.map(\.kind) == [.authFailure, .authSuccess, .authFailure, .privilegeDenied])
+        #expect(events[0].time.iso8601 == "2025-11-23T08:00:00Z")
+        #expect(field(events[0], .service) == "sshd-session")
+        #expect(field(events[0], .hostName) == "db1")
+        #expect(field(events[0], .processPID) == "6001")
+        // MESSAGE given as bytes (not valid UTF-8): still read.
+        #expect(field(events[2], .srcIP) == "192.0.2.61")
+        #expect(field(events[3], .userName) == "dave")
+    }
+
+    @Test func accessAndErrorLogs() throws {
+        let (_, access) = try read("access.log")
+        let requests = access.filter { $0.kind == .httpRequest }
+        #expect(requests.count == 4)
+        #expect(requests.map { field($0, .httpStatus) } == ["200", "401", "200", "403"])
+        #expect(field(requests[1], .userName) == "admin")
+        #expect(field(requests[3], .srcIP) == "2001:db8::72")
+        #expect(requests[0].time.iso8601 == "2025-11-23T08:00:00Z")
+        let failures = access.filter { $0.kind == .authFailure }
+        #expect(failures.count == 1)
+        #expect(field(failures.first, .userName) == "admin")
+        let (_, errors) = try read("error.log")
+        #expect(errors.map { field($0, .service) } == ["nginx", "apache"])
+        #expect(errors.map { field($0, .userName) } == ["admin", "bob"])
+        #expect(errors.map { field($0, .srcIP) } == ["192.0.2.80", "192.0.2.81"])
+    }
+
+    @Test func gzipRotatedLog() throws {
+        let (outcome, events) = try read("auth.log.2.gz")
+        #expect(outcome.input.kind == "log.gz")
+        #expect(events.count == 1)
+        #expect(field(events.first, .srcIP) == "203.0.113.2")
+    }
+
+    /// Binary junk, invalid UTF-8 and a 3 MB line: the good lines around them are read, and
+    /// the warnings name the lines.
+    @Test func badInputKeepsTheGoodLines() throws {
+        let (outcome, events) = try read("junk.log")
+        #expect(events.compactMap { field($0, .srcIP) } == ["192.0.2.90", "192.0.2.91", "192.0.2.92"])
+        #expect(outcome.input.warnings.contains { $0.hasPrefix("line 2: binary data") })
+        #expect(outcome.input.warnings.contains { $0.hasPrefix("line 8: longer than 64 KiB") })
+        #expect(outcome.error == nil)
+    }
+
+    @Test func truncatedGzipWarnsAndKeepsWhatItHolds() throws {
+        let (outcome, events) = try read("truncated.log.gz")
+        #expect(events.count > 100)
+        #expect(events.count < 2000)
+        #expect(outcome.input.warnings.contains { $0.contains("truncated gzip") })
+        // Every event read is whole: consecutive lines from the first.
+        #expect(events.compactMap(line) == Array(1...events.count))
+    }
+
+    @Test func standardInputIsALog() throws {
+        let pipe = Pipe()
+        let saved = dup(0)
+        dup2(pipe.fileHandleForReading.fileDescriptor, 0)
+        defer {
+            dup2(saved, 0)
+            close(saved)
+        }
+        pipe.fileHandleForWriting.write(
+            Data("Nov 23 08:00:02 h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2\n".utf8))
+        try pipe.fileHandleForWriting.close()
+        var events: [Event] = []
+        let outcome = try LogReader(options: LogOptions(zone: .utc)).read(path: "-", displayPath: "(standard input)") {
+            events.append($0)
+        }
+        #expect(outcome.input.path == "(standard input)")
+        #expect(events.count == 1)
+    }
+
+    @Test func unreadableFileIsAnError() {
+        #expect(throws: VigilError.self) { try LogReader().read(path: "/nonexistent/auth.log") { _ in } }
+    }
+}
+
+@Suite("Log scanner: pieces")
+struct LogPieceTests {
+    @Test func passwordShapedNames() {
+        #expect(looksLikePassword("Winter2025!"))
+        #expect(looksLikePassword("P@ssw0rd123"))
+        #expect(!looksLikePassword("root"))
+        #expect(!looksLikePassword("test-ipv6"))
+        #expect(!looksLikePassword("administrator"))
+        #expect(!looksLikePassword("Administrator"))
+    }
+
+    @Test func addresses() {
+        func address(_ text: String) -> LogAddress? {
+            Array(text.utf8).withUnsafeBytes { LogAddress($0) }
+        }
+        #expect(address("::ffff:192.0.2.1")?.ip == "192.0.2.1")
+        #expect(address("[2001:DB8::1]")?.ip == "2001:db8::1")
+        #expect(address("mail.example.org")?.domain == "mail.example.org")
+        #expect(address("unknown") == nil)
+        #expect(address("not an address") == nil)
+    }
+}

@@ -45,7 +45,12 @@ let package = Package(
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
             ]
         ),
-        .target(name: "VigilLogs", dependencies: ["VigilCore", "CZlib"], swiftSettings: swiftSettings),
+        .target(
+            name: "VigilLogs", dependencies: ["VigilCore", "CZlib"],
+            swiftSettings: swiftSettings + [
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+            ]
+        ),
         .target(
             name: "VigilRules",
             dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
@@ -90,7 +95,7 @@ let package = Package(
             name: "VigilReportTests", dependencies: ["VigilTestSupport", "VigilReport", "VigilCore"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "VigilAuditTests", dependencies: ["VigilTestSupport", "VigilAudit", "VigilCore"],
+            name: "VigilAuditTests", dependencies: ["VigilTestSupport", "VigilAudit", "VigilCore", "VigilLogs"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilCLITests",

@@ -56,7 +56,23 @@ public struct Audit: Sendable {
             return engine
         }
         let devices = DeviceTracker()
-        for file in collected.files {
+        // Several logs: each read into its own engine on all cores, merged in file order at the
+        // end (deterministic). Captures and a single log are read in their turn.
+        let logIndices = collected.files.indices.filter { collected.files[$0].kind == .log }
+        var parallel: [Int: LogResult] = [:]
+        if logIndices.count > 1 {
+            let ruleList = try rules.value().rules
+            parallel = Self.readLogs(
+                logIndices.map { (index: $0, path: collected.files[$0].path) }, rules: ruleList,
+                options: logOptions, workers: ProcessInfo.processInfo.activeProcessorCount)
+        }
+        for (index, file) in collected.files.enumerated() {
+            if let result = parallel[index] {
+                if let input = result.input { inputs.append(input) }
+                if let error = result.error { errors.append(error) }
+                try engine().merge(result.engine)
+                continue
+            }
             do {
                 let (input, error) = try Self.read(file, limits: limits, logOptions: logOptions) { event in
                     try engine().process(event)
@@ -73,6 +89,56 @@ public struct Audit: Sendable {
             findings: try engine().findings(),
             devices: devices.list(), revealSecrets: revealSecrets)
         return Result(report: report, errors: errors, skipped: collected.skipped)
+    }
+
+    /// One log read on a worker: its report entry, its error, and the engine that saw its events.
+    struct LogResult: @unchecked Sendable {
+        var input: InputReport?
+        var error: VigilError?
+        var engine: RuleEngine
+    }
+
+    /// Reads `files` (logs) on `workers` threads, each file into an engine of its own.
+    static func readLogs(
+        _ files: [(index: Int, path: String)], rules: [Rule], options: LogOptions, workers: Int
+    ) -> [Int: LogResult] {
+        final class Shared: @unchecked Sendable {
+            let lock = NSLock()
+            var next = 0
+            var results: [Int: LogResult] = [:]
+        }
+        let shared = Shared()
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(workers, files.count)) {
+            group.enter()
+            Thread {
+                while true {
+                    let taken: (index: Int, path: String)? = shared.lock.withLock {
+                        guard shared.next < files.count else { return nil }
+                        defer { shared.next += 1 }
+                        return files[shared.next]
+                    }
+                    guard let (index, path) = taken else { break }
+                    let engine = RuleEngine(rules: rules)
+                    var result = LogResult(engine: engine)
+                    do {
+                        let outcome = try LogReader(options: options).read(
+                            path: path, displayPath: path == "-" ? "(standard input)" : nil
+                        ) { engine.process($0) }
+                        result.input = outcome.input
+                        result.error = outcome.error
+                    } catch let error as VigilError {
+                        result.error = error
+                    } catch {
+                        result.error = VigilError(.unreadable, path: path, reason: "\(error)")
+                    }
+                    shared.lock.withLock { shared.results[index] = result }
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        return shared.results
     }
 
     /// Reads one input with the reader of its kind.

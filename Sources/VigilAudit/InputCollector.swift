@@ -1,6 +1,7 @@
 internal import Foundation
 internal import VigilCapture
 public import VigilCore
+internal import VigilLogs
 
 /// A file Vigil will read, and what kind it is.
 public struct InputFile: Sendable, Hashable {
@@ -47,7 +48,7 @@ public struct InputCollector: Sendable {
             }
             if isDirectory.boolValue {
                 for file in Self.files(in: path) where seen.insert(file).inserted {
-                    if let kind = Self.kind(of: file) {
+                    if let kind = Self.kind(of: file), kind != .log || LogReader.recognises(path: file) {
                         collected.files.append(InputFile(path: file, kind: kind))
                     } else {
                         collected.skipped.append(file)

@@ -69,14 +69,26 @@ public struct Event: Sendable {
     public var source: SourceLocation
     public private(set) var fields: [(field: Field, value: FieldValue)]
     /// The credential a `credential.observed` event saw, with its secret; `nil` otherwise.
-    public var credential: Credential?
+    public var credential: Credential? {
+        get { credentialBox?.credential }
+        set { credentialBox = newValue.map(CredentialBox.init) }
+    }
+    /// Boxed: a credential is large and rare, and an event is copied at every hand-off, so the
+    /// events without one (nearly all) stay small.
+    private var credentialBox: CredentialBox?
+
+    private final class CredentialBox: Sendable {
+        let credential: Credential
+        init(_ credential: Credential) { self.credential = credential }
+    }
 
     public init(kind: EventKind, time: Timestamp, source: SourceLocation, credential: Credential? = nil) {
         self.kind = kind
         self.time = time
         self.source = source
         self.fields = []
-        self.credential = credential
+        self.fields.reserveCapacity(12)  // one allocation for the fields an event usually has
+        self.credentialBox = credential.map(CredentialBox.init)
     }
 
     /// The value of `field`, or `nil` if the event does not carry it. `event.kind` is always set.
@@ -88,9 +100,20 @@ public struct Event: Sendable {
 
     /// Sets `field`, replacing any earlier value.
     public mutating func set(_ field: Field, _ value: FieldValue?) {
-        fields.removeAll { $0.field == field }
+        if let index = fields.firstIndex(where: { $0.field == field }) {
+            if let value { fields[index].value = value } else { fields.remove(at: index) }
+        } else if let value {
+            fields.append((field, value))
+        }
+    }
+
+    /// Adds `field`, known not to be set yet (a source building a new event): no search.
+    public mutating func add(_ field: Field, _ value: FieldValue?) {
         if let value { fields.append((field, value)) }
     }
+
+    public mutating func add(_ field: Field, _ text: String?) { add(field, text.map(FieldValue.string)) }
+    public mutating func add(_ field: Field, _ number: Int?) { add(field, number.map { FieldValue.int(Int64($0)) }) }
 
     public mutating func set(_ field: Field, _ text: String?) { set(field, text.map(FieldValue.string)) }
     public mutating func set(_ field: Field, _ number: Int?) { set(field, number.map { FieldValue.int(Int64($0)) }) }

@@ -12,10 +12,10 @@ struct LineContext {
     /// A new event of `kind` carrying the line's provenance and header fields.
     func event(_ kind: EventKind) -> Event {
         var event = Event(kind: kind, time: time, source: SourceLocation(path: path, position: .line(number)))
-        event.set(.service, service)
-        if !line.host.isEmpty { event.set(.hostName, line.host.text) }
-        if let pid = line.pid { event.set(.processPID, pid) }
-        event.set(.logFormat, line.format.rawValue)
+        event.add(.service, service)
+        if !line.host.isEmpty { event.add(.hostName, line.host.text) }
+        event.add(.processPID, line.pid)
+        event.add(.logFormat, line.format.rawValue)
         return event
     }
 
@@ -25,13 +25,13 @@ struct LineContext {
         reason: String? = nil, action: String? = nil
     ) -> Event {
         var event = event(kind)
-        event.set(.srcIP, address?.ip)
-        event.set(.srcDomain, address?.domain)
-        event.set(.srcPort, port)
-        event.set(.userName, user)
-        event.set(.authMethod, method)
-        event.set(.eventReason, reason)
-        event.set(.eventAction, action ?? (kind == .authFailure ? "login-failed" : "logged-in"))
+        event.add(.srcIP, address?.ip)
+        event.add(.srcDomain, address?.domain)
+        event.add(.srcPort, port)
+        event.add(.userName, user)
+        event.add(.authMethod, method)
+        event.add(.eventReason, reason)
+        event.add(.eventAction, action ?? (kind == .authFailure ? "login-failed" : "logged-in"))
         return event
     }
 }
@@ -104,14 +104,39 @@ final class LogAnalyzer {
         default:
             break
         }
-        let base = line.programBase
-        let service = base.isEmpty ? "syslog" : base.text
+        let (service, parser) = lookUp(line.programBase)
         let context = LineContext(
             path: path, number: number, line: line, time: line.time ?? reference, service: service)
         let before = events.count
+        switch parser {
+        case .sshd: SSHD.parse(line.message, context: context, sessions: &sshSessions, into: &events)
+        case .other: route(service, line: line, context: context, into: &events)
+        }
+        if events.count == before && parser != .sshd {
+            // Any program may log through PAM (sshd's own parser weighs its PAM lines).
+            PAM.parse(line.message, context: context, program: line.program, into: &events)
+        }
+        if events.count == before { unrecognised += 1 }
+    }
+
+    private enum Parser { case sshd, other }
+
+    /// The last program seen, its name as text and its parser: a log's lines come mostly from a
+    /// few programs, so the name is compared as bytes and rarely made into a string again.
+    private var lastProgram: [UInt8] = []
+    private var lastService = "syslog"
+    private var lastParser = Parser.other
+
+    private func lookUp(_ base: UnsafeRawBufferPointer) -> (String, Parser) {
+        if base.count == lastProgram.count && base.elementsEqual(lastProgram) { return (lastService, lastParser) }
+        lastProgram = Array(base)
+        lastService = base.isEmpty ? "syslog" : base.text
+        lastParser = ["sshd", "sshd-session", "sshd-auth"].contains(lastService) ? .sshd : .other
+        return (lastService, lastParser)
+    }
+
+    private func route(_ service: String, line: LogLine, context: LineContext, into events: inout [Event]) {
         switch service {
-        case "sshd", "sshd-session", "sshd-auth":
-            SSHD.parse(line.message, context: context, sessions: &sshSessions, into: &events)
         case "dropbear":
             Dropbear.parse(line.message, context: context, into: &events)
         case "sudo":
@@ -144,11 +169,6 @@ final class LogAnalyzer {
                 Mail.postfix(line.message, context: context, into: &events)
             }
         }
-        if events.count == before && !service.hasPrefix("sshd") {
-            // Any program may log through PAM (sshd's own parser weighs its PAM lines).
-            PAM.parse(line.message, context: context, program: line.program, into: &events)
-        }
-        if events.count == before { unrecognised += 1 }
     }
 }
 
@@ -176,11 +196,11 @@ func looksLikePassword(_ name: String) -> Bool {
 extension LineContext {
     /// The `credential.observed` event of a password typed as a user name: the secret is
     /// evidence (masked in every report), the name field left empty.
-    func leakedPassword(_ text: String, from address: LogAddress?) -> Event? {
+    func leakedPassword(_ text: String, from address: LogAddress?, port: Int? = nil) -> Event? {
         guard let secret = try? Secret(clear: Array(text.utf8)) else { return nil }
         let credential = Credential(
             protocolName: service, username: "", secret: secret, kind: .password,
-            client: address?.ip.map { Endpoint(ip: $0, port: 0) }, server: nil, outcome: .failure(reply: nil),
+            client: address?.ip.map { Endpoint(ip: $0, port: port ?? 0) }, server: nil, outcome: .failure(reply: nil),
             packets: [])
         var event = event(.credentialObserved)
         event.credential = credential
@@ -199,7 +219,8 @@ extension LineContext {
         from address: LogAddress?, port: Int? = nil, user: String?, method: String? = nil, reason: String? = nil,
         action: String? = nil, invalidUser: Bool = false, into events: inout [Event]
     ) {
-        if invalidUser, let user, looksLikePassword(user), let leaked = leakedPassword(user, from: address) {
+        if invalidUser, let user, looksLikePassword(user), let leaked = leakedPassword(user, from: address, port: port)
+        {
             // The "user" is a password: the failure names it masked, the leak is its own event.
             let masked = leaked.credential?.secret.masked ?? ""
             events.append(

@@ -155,6 +155,11 @@ private struct DateScanner {
 /// into an instant with the clock.
 struct HeaderParser {
     var clock: LogClock
+    /// The last syslog date read (its first 16 bytes) and its instant: consecutive lines share
+    /// their second more often than not, and then the date is not parsed again.
+    private var lastDate: (low: UInt64, high: UInt64, instant: Timestamp)?
+
+    init(clock: LogClock) { self.clock = clock }
 
     /// The parts of `line`, or `nil` for a blank line.
     mutating func parse(_ line: UnsafeRawBufferPointer) -> LogLine? {
@@ -200,6 +205,14 @@ struct HeaderParser {
 
     /// `Mmm dd HH:MM:SS [yyyy]`, with an optional weekday first (ctime: `Fri Jan 19 12:20:33 2007`).
     private mutating func textDate(_ line: UnsafeRawBufferPointer) -> LogLine? {
+        // `Mmm dd HH:MM:SS ` is 16 bytes: the same as the line before, the same instant.
+        if line.count > 16, line[15] == 0x20, let last = lastDate {
+            let low = line.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+            let high = line.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            if low == last.low && high == last.high {
+                return syslogTail(line, from: 16, time: last.instant, format: .syslog)
+            }
+        }
         var scanner = DateScanner(bytes: line, offset: 0)
         var weekday = false
         if isWeekday(line, at: 0) {
@@ -230,6 +243,12 @@ struct HeaderParser {
             time.year = 2000
             guard time.isValid else { return nil }
             instant = clock.instant(yearless: time)
+            if !weekday && scanner.offset == 15 && line.count > 16 && line[15] == 0x20 {
+                lastDate = (
+                    line.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                    line.loadUnaligned(fromByteOffset: 8, as: UInt64.self), instant
+                )
+            }
         }
         if weekday && year != nil && line.starts(with: Self.vsftpdPid, at: scanner.offset) {
             // vsftpd's own log: `Fri Jan 19 12:20:33 2007 [pid 27202] [user] FAIL LOGIN: …`

@@ -53,7 +53,7 @@ public struct LogReader: Sendable {
                     journal = first == 0x7B
                     if journal == true { input.kind = "journal" }
                 }
-                if !binaryWarned, line.contains(0) {
+                if !binaryWarned, line.index(of: 0) != nil {
                     binaryWarned = true
                     input.warnings.append("line \(number): binary data (NUL bytes); such lines are read as text")
                 }
@@ -95,6 +95,28 @@ public struct LogReader: Sendable {
         if reader.isGzip { input.kind += ".gz" }
         input.lines = reader.lineNumber
         return Outcome(input: input, error: stop)
+    }
+
+    /// Whether `path` holds a log Vigil reads: among its first lines (decompressed if gzip), one
+    /// with a time header it knows (syslog, ISO 8601, RFC 5424, TAI64N, Apache, nginx, access
+    /// logs) or a journald JSON entry. Used on files found in folders, where text that is no log
+    /// (a README, a script) is skipped.
+    public static func recognises(path: String) -> Bool {
+        guard let reader = try? LineReader.open(path: path) else { return false }
+        var parser = HeaderParser(clock: LogClock(zone: .utc, reference: Timestamp(seconds: 0)))
+        var found = false
+        var examined = 0
+        try? reader.forEachLine { line, _ in
+            guard !line.isEmpty else { return true }
+            examined += 1
+            if line.first == 0x7B {
+                found = JournalEntry(line).map { $0["MESSAGE"] != nil } ?? false
+            } else if let parsed = parser.parse(line) {
+                found = parsed.time != nil || parsed.format == .audit
+            }
+            return !found && examined < 20
+        }
+        return found
     }
 
     static func modificationTime(_ path: String) -> Timestamp? {

@@ -27,7 +27,32 @@ public final class RuleEngine {
         var credential: Credential?
     }
 
-    public init(rules: [Rule]) { self.rules = rules }
+    /// Rules by the event kinds they admit, and those that admit any kind: an event is shown
+    /// only to the rules that can match it.
+    private var byKind: [EventKind: [Int]] = [:]
+    private var anyKind: [Int] = []
+    private var lastKind: EventKind?
+    private var lastRules: [Int] = []
+
+    public init(rules: [Rule]) {
+        self.rules = rules
+        for (index, rule) in rules.enumerated() {
+            if let kinds = rule.kinds {
+                for kind in kinds { byKind[kind, default: []].append(index) }
+            } else {
+                anyKind.append(index)
+            }
+        }
+    }
+
+    /// The rules that may match an event of `kind`, in rule order.
+    private func candidates(_ kind: EventKind) -> [Int] {
+        if kind == lastKind { return lastRules }
+        let found = ((byKind[kind] ?? []) + anyKind).sorted()
+        lastKind = kind
+        lastRules = found
+        return found
+    }
 
     /// Whether `rule` matches `event`: its log source admits the event and its condition holds.
     public static func matches(_ rule: Rule, _ event: Event) -> Bool {
@@ -38,7 +63,7 @@ public final class RuleEngine {
     /// Runs every rule over `event`.
     public func process(_ event: Event) {
         eventCount += 1
-        for (index, rule) in rules.enumerated() where Self.matches(rule, event) {
+        for index in candidates(event.kind) where Self.matches(rules[index], event) {
             record(event, rule: index)
         }
     }
@@ -62,6 +87,29 @@ public final class RuleEngine {
             aggregates[key] = Aggregate(
                 first: event.time, last: event.time, count: 1, evidence: [evidence], credential: credential)
             order.append(key)
+        }
+    }
+
+    /// Adds what `other` (an engine over the same rules, fed other events) aggregated: counts
+    /// add up, times widen, evidence is appended up to the limit. Used to run several inputs
+    /// on several cores and merge them in input order.
+    public func merge(_ other: RuleEngine) {
+        eventCount += other.eventCount
+        for key in other.order {
+            guard let theirs = other.aggregates[key] else { continue }
+            if var ours = aggregates[key] {
+                ours.first = min(ours.first, theirs.first)
+                ours.last = max(ours.last, theirs.last)
+                ours.count += theirs.count
+                ours.evidence += theirs.evidence.prefix(max(0, Finding.evidenceLimit - ours.evidence.count))
+                if ours.credential?.outcome == .unknown, let credential = theirs.credential {
+                    ours.credential = credential
+                }
+                aggregates[key] = ours
+            } else {
+                aggregates[key] = theirs
+                order.append(key)
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilLogs
 import VigilRules
 import VigilTestSupport
 
@@ -82,5 +83,58 @@ struct AuditRunTests {
         let credentials = result.report.findings.filter { $0.credential != nil }
         #expect(Set(credentials.compactMap { $0.credential?.outcome.label }) == ["success", "failure"])
         #expect(Set(credentials.map(\.id)).count == 2)
+    }
+}
+
+@Suite("Audit runs over logs")
+struct LogAuditTests {
+    static let logs = TestPaths.root.appendingPathComponent("Tests/VigilLogsTests/Fixtures").path
+
+    private func audit(_ paths: [String]) throws -> Audit.Result {
+        let rules = RuleSet.load(from: [TestPaths.rules])
+        return try Audit(rules: rules, revealSecrets: false, logOptions: LogOptions(zone: .utc)).run(paths)
+    }
+
+    /// A folder of logs: rotated files oldest first, text that is no log (the generator script)
+    /// skipped, every file read (in parallel) and merged into the same findings on every run.
+    @Test func folderOfLogs() throws {
+        let first = try audit([Self.logs])
+        let names = first.report.inputs.map { ($0.path as NSString).lastPathComponent }
+        #expect(names.filter { $0.hasPrefix("auth.log") } == ["auth.log.2.gz", "auth.log.1", "auth.log"])
+        #expect(!names.contains("make-fixtures.py"))
+        #expect(first.skipped.contains { $0.hasSuffix("make-fixtures.py") })
+        let rules = Set(first.report.findings.map(\.rule))
+        #expect(
+            rules == [
+                "linux.policy.uid0-account", "linux.weak-credential.password-as-username",
+                "linux.policy.privileged-group-member", "linux.policy.sudo-denied",
+            ])
+        for _ in 0..<3 {
+            let again = try audit([Self.logs])
+            func summary(_ result: Audit.Result) -> [String] {
+                result.report.findings.map {
+                    "\($0.id) \($0.count) \($0.firstSeen) \($0.lastSeen) \($0.evidence.map { $0.source + $0.locator })"
+                }
+            }
+            #expect(summary(again) == summary(first))
+            #expect(again.report.inputs == first.report.inputs)
+        }
+    }
+
+    /// The findings of files read together (on several threads, merged) are those of the same
+    /// files read one by one: counts add up, the earliest and latest times span both.
+    @Test func parallelReadingMergesLikeOneByOne() throws {
+        let files = ["auth.log", "journal.json"].map { Self.logs + "/" + $0 }
+        let together = try audit(files)
+        let separate = try files.map { try audit([$0]) }
+        func counts(_ results: [Audit.Result]) -> [String: Int] {
+            var total: [String: Int] = [:]
+            for result in results {
+                for finding in result.report.findings { total[finding.rule, default: 0] += finding.count }
+            }
+            return total
+        }
+        #expect(counts([together]) == counts(separate))
+        #expect(!together.report.findings.isEmpty)
     }
 }

@@ -83,7 +83,8 @@ struct CLITests {
         #expect(result.status == 2)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1)
-        #expect(result.stderr.contains("\(path): offset 0: not a pcap or pcapng capture"))
+        #expect(
+            result.stderr.contains("\(path): offset 0: neither a capture (no pcap or pcapng magic number) nor a text"))
         #expect(!result.stderr.contains("Fatal error"))
     }
 

@@ -18,20 +18,26 @@ enum Privilege {
 
     static func sudo(_ message: UnsafeRawBufferPointer, context: LineContext, into events: inout [Event]) {
         guard let at = message.find(separator) else { return }
-        let user = message.cut(0, at).trimmed.text
         let rest = message.from(at + separator.count)
-        var fields: [(String, String)] = []
-        for part in rest.text.split(separator: ";") {
-            let item = part.trimmingCharacters(in: .whitespaces)
-            if let equals = item.firstIndex(of: "=") {
-                fields.append((String(item[..<equals]), String(item[item.index(after: equals)...])))
-            }
-        }
-        func field(_ name: String) -> String? { fields.first { $0.0 == name }?.1 }
         let denied =
             rest.contains(notInSudoers) || rest.contains(incorrect)
             || rest.starts(with: Array("command not allowed".utf8))
         guard denied || rest.contains(command) else { return }
+        let user = message.cut(0, at).trimmed.text
+        // `TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id` (COMMAND last: it may hold ` ; `)
+        var fields: [(String, String)] = []
+        var start = 0
+        while start < rest.count {
+            let end =
+                rest.starts(with: command, at: start)
+                ? rest.count : (rest.find(listSeparator, from: start) ?? rest.count)
+            let item = rest.cut(start, end).trimmed
+            if let equals = item.index(of: 0x3D) {
+                fields.append((item.cut(0, equals).text, item.from(equals + 1).text))
+            }
+            start = end + listSeparator.count
+        }
+        func field(_ name: String) -> String? { fields.first { $0.0 == name }?.1 }
         var event = context.event(denied ? .privilegeDenied : .privilegeUse)
         event.set(.userName, user)
         event.set(.userTarget, field("USER") ?? "root")
@@ -39,14 +45,15 @@ enum Privilege {
         event.set(.processWorkingDirectory, field("PWD"))
         event.set(.tty, field("TTY"))
         if denied {
-            let reason = rest.text.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
-            event.set(.eventReason, reason)
+            event.set(.eventReason, rest.cut(0, rest.find(listSeparator) ?? rest.count).trimmed.text)
             event.set(.eventAction, rest.contains(notInSudoers) ? "sudo-not-allowed" : "sudo-failed")
         } else {
             event.set(.eventAction, "sudo")
         }
         events.append(event)
     }
+
+    private static let listSeparator = Array(" ; ".utf8)
 
     static func su(_ message: UnsafeRawBufferPointer, context: LineContext, into events: inout [Event]) {
         let text = message.text

@@ -14,19 +14,21 @@ struct SSHSession {
     var accepted = false
 }
 
-/// The sessions of the sshd processes of one log, bounded: past `limit`, the table starts over
-/// (a process silent for thousands of connections is long gone).
+/// The sessions of the sshd processes of one log, in a direct-mapped table of 4,096 slots by
+/// process id: a lookup is an index, and a slot is reused by the next process that maps to it
+/// (by then the older connection is long over: sshd writes a connection's lines within seconds).
 struct SSHSessions {
-    private var table: [Int: SSHSession] = [:]
-    private let limit = 16_384
+    private var slots = [(pid: Int, session: SSHSession)?](repeating: nil, count: 4096)
 
-    subscript(pid: Int?) -> SSHSession {
-        get { pid.flatMap { table[$0] } ?? SSHSession() }
-        set {
-            guard let pid else { return }
-            if table.count >= limit && table[pid] == nil { table.removeAll(keepingCapacity: true) }
-            table[pid] = newValue
+    /// Runs `body` on the session of `pid` (a fresh one for a new process, or for no pid).
+    mutating func with<Result>(_ pid: Int?, _ body: (inout SSHSession) -> Result) -> Result {
+        guard let pid else {
+            var scratch = SSHSession()
+            return body(&scratch)
         }
+        let index = pid & 4095
+        if slots[index]?.pid != pid { slots[index] = (pid, SSHSession()) }
+        return body(&slots[index]!.session)
     }
 }
 
@@ -86,6 +88,14 @@ enum SSHD {
     static func parse(
         _ raw: UnsafeRawBufferPointer, context: LineContext, sessions: inout SSHSessions, into events: inout [Event]
     ) {
+        sessions.with(context.line.pid) { session in
+            parse(raw, context: context, session: &session, into: &events)
+        }
+    }
+
+    private static func parse(
+        _ raw: UnsafeRawBufferPointer, context: LineContext, session: inout SSHSession, into events: inout [Event]
+    ) {
         var message = raw
         if message.starts(with: solarisTag), let close = message.index(of: 0x5D) {
             message = message.from(close + 1).trimmed  // Solaris: `[ID 800047 auth.info] `
@@ -98,9 +108,6 @@ enum SSHD {
         }
         if message.starts(with: errorPrefix) { message = message.from(errorPrefix.count) }
         if message.starts(with: fatalPrefix) { message = message.from(fatalPrefix.count) }
-        let pid = context.line.pid
-        var session = sessions[pid]
-        defer { sessions[pid] = session }
         let isPreauth = message.ends(with: preauth)
 
         func fail(

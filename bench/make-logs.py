@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Writes a large, realistic auth.log for bench/logs.sh (deterministic).
+
+    python3 bench/make-logs.py OUT [LINES]     (default 2,000,000 lines)
+
+The mix is a day of an Internet-facing Debian server: SSH brute force from a few hundred
+addresses (failed passwords, invalid users, preauth disconnects, too many failures), the
+administrators' own logins and sessions, sudo, cron sessions, systemd-logind, postfix and
+dovecot, and kernel noise. Year-less syslog times, one per line, increasing.
+"""
+
+import random
+import sys
+
+
+def main():
+    out = sys.argv[1]
+    total = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000_000
+    rng = random.Random(7)
+    attackers = ["%d.%d.%d.%d" % (rng.randrange(1, 224), rng.randrange(256), rng.randrange(256), rng.randrange(1, 255))
+                 for _ in range(400)]
+    users = ["root", "admin", "test", "oracle", "postgres", "ubuntu", "user", "guest", "ftp", "git", "deploy", "pi"]
+    admins = ["alice", "bob", "carol"]
+    months = ["Nov"]
+    second = 0
+    pid = 10_000
+    lines = []
+
+    def stamp():
+        day = 1 + second // 86_400
+        rest = second % 86_400
+        return "%s %2d %02d:%02d:%02d" % (months[0], min(day, 30), rest // 3600, rest // 60 % 60, rest % 60)
+
+    with open(out, "w") as handle:
+        written = 0
+        while written < total:
+            second += rng.randrange(0, 2)
+            pid += 1
+            kind = rng.random()
+            host = "web1"
+            if kind < 0.40:
+                ip = rng.choice(attackers)
+                user = rng.choice(users)
+                if rng.random() < 0.5:
+                    line = "%s %s sshd[%d]: Failed password for %s from %s port %d ssh2" % (
+                        stamp(), host, pid, user, ip, rng.randrange(1024, 65535))
+                else:
+                    line = "%s %s sshd[%d]: Failed password for invalid user %s from %s port %d ssh2" % (
+                        stamp(), host, pid, user, ip, rng.randrange(1024, 65535))
+            elif kind < 0.55:
+                ip = rng.choice(attackers)
+                line = "%s %s sshd[%d]: Invalid user %s from %s port %d" % (
+                    stamp(), host, pid, rng.choice(users), ip, rng.randrange(1024, 65535))
+            elif kind < 0.62:
+                ip = rng.choice(attackers)
+                line = "%s %s sshd[%d]: Connection closed by authenticating user %s %s port %d [preauth]" % (
+                    stamp(), host, pid, rng.choice(users), ip, rng.randrange(1024, 65535))
+            elif kind < 0.66:
+                ip = rng.choice(attackers)
+                line = "%s %s sshd[%d]: Received disconnect from %s port %d:11: Bye Bye [preauth]" % (
+                    stamp(), host, pid, ip, rng.randrange(1024, 65535))
+            elif kind < 0.68:
+                line = "%s %s sshd[%d]: Disconnecting authenticating user root %s port %d: Too many authentication failures [preauth]" % (
+                    stamp(), host, pid, rng.choice(attackers), rng.randrange(1024, 65535))
+            elif kind < 0.70:
+                line = "%s %s sshd[%d]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=%s  user=root" % (
+                    stamp(), host, pid, rng.choice(attackers))
+            elif kind < 0.72:
+                line = "%s %s sshd[%d]: Accepted publickey for %s from 10.0.0.%d port %d ssh2: ED25519 SHA256:%s" % (
+                    stamp(), host, pid, rng.choice(admins), rng.randrange(2, 50), rng.randrange(1024, 65535),
+                    "Qm9vaw" * 5)
+            elif kind < 0.75:
+                line = "%s %s sshd[%d]: pam_unix(sshd:session): session opened for user %s(uid=1000) by (uid=0)" % (
+                    stamp(), host, pid, rng.choice(admins))
+            elif kind < 0.77:
+                line = "%s %s sudo:    %s : TTY=pts/%d ; PWD=/home/%s ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx" % (
+                    stamp(), host, rng.choice(admins), rng.randrange(0, 5), rng.choice(admins))
+            elif kind < 0.85:
+                line = "%s %s CRON[%d]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)" % (
+                    stamp(), host, pid)
+            elif kind < 0.90:
+                line = "%s %s systemd-logind[612]: New session %d of user %s." % (
+                    stamp(), host, pid % 5000, rng.choice(admins))
+            elif kind < 0.94:
+                line = "%s %s postfix/smtpd[%d]: warning: unknown[%s]: SASL LOGIN authentication failed: UGFzc3dvcmQ6" % (
+                    stamp(), host, pid, rng.choice(attackers))
+            elif kind < 0.97:
+                line = "%s %s dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<%s>, method=PLAIN, rip=%s, lip=10.0.0.2, TLS, session=<abcdEFGH>" % (
+                    stamp(), host, rng.choice(users), rng.choice(attackers))
+            else:
+                line = "%s %s kernel: [%d.%06d] [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=%s DST=10.0.0.2 LEN=40 PROTO=TCP SPT=%d DPT=23" % (
+                    stamp(), host, second, rng.randrange(1_000_000), rng.choice(attackers), rng.randrange(1024, 65535))
+            lines.append(line)
+            written += 1
+            if len(lines) >= 10_000:
+                handle.write("\n".join(lines) + "\n")
+                lines = []
+        if lines:
+            handle.write("\n".join(lines) + "\n")
+    print("wrote %s: %d lines" % (out, total))
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,14 @@ public import VigilCore
 /// with the number of distinct findings, not with the number of events.
 public final class RuleEngine {
     private let rules: [Rule]
+    /// The rules behind references: looking one up on the hot path is a retain, not a copy of
+    /// its title, description, tests and detection.
+    private let compiled: [Compiled]
+
+    private final class Compiled {
+        let rule: Rule
+        init(_ rule: Rule) { self.rule = rule }
+    }
     private var aggregates: [AggregateKey: Aggregate] = [:]
     private var order: [AggregateKey] = []
     /// Events seen, whether or not any rule matched.
@@ -36,6 +44,7 @@ public final class RuleEngine {
 
     public init(rules: [Rule]) {
         self.rules = rules
+        compiled = rules.map(Compiled.init)
         for (index, rule) in rules.enumerated() {
             if let kinds = rule.kinds {
                 for kind in kinds { byKind[kind, default: []].append(index) }
@@ -63,7 +72,7 @@ public final class RuleEngine {
     /// Runs every rule over `event`.
     public func process(_ event: Event) {
         eventCount += 1
-        for index in candidates(event.kind) where Self.matches(rules[index], event) {
+        for index in candidates(event.kind) where Self.matches(compiled[index].rule, event) {
             record(event, rule: index)
         }
     }

@@ -250,7 +250,36 @@ struct NodeReader {
             file: file, line: line,
             tests: try examples(vigil?["tests"]),
             notes: notes, detection: detection,
-            kinds: logsource.category.map { (Logsource.categories[$0] ?? []).sorted().map(EventKind.init(rawValue:)) })
+            kinds: Self.narrowed(
+                logsource.category.map { (Logsource.categories[$0] ?? []).sorted().map(EventKind.init(rawValue:)) },
+                by: detection))
+    }
+
+    /// The event kinds a rule can match: those of its log source, narrowed by an `event.kind`
+    /// equality that every match needs (a condition of one selection, or an `and` of them), so
+    /// the engine does not show the rule events it must reject.
+    static func narrowed(_ kinds: [EventKind]?, by detection: Detection) -> [EventKind]? {
+        var required: [Int]
+        switch detection.condition {
+        case .selection(let index): required = [index]
+        case .and(let nodes):
+            required = nodes.compactMap { if case .selection(let index) = $0 { index } else { nil } }
+        default: required = []
+        }
+        var result = kinds
+        for index in required {
+            let selection = detection.selections[index]
+            guard selection.keywords.isEmpty, selection.alternatives.count == 1 else { continue }
+            for test in selection.alternatives[0] where test.field == .eventKind && !test.requireAll {
+                var allowed: [EventKind] = []
+                for value in test.values {
+                    guard case .equals(let bytes, _) = value else { return result }
+                    allowed.append(EventKind(rawValue: String(decoding: bytes, as: UTF8.self).lowercased()))
+                }
+                result = result.map { current in current.filter { allowed.contains($0) } } ?? allowed
+            }
+        }
+        return result
     }
 
     private func examples(_ node: Node?) throws(VigilError) -> [RuleExample] {

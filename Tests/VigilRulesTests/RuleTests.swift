@@ -337,3 +337,19 @@ struct EngineTests {
         #expect(finding.evidence.count == Finding.evidenceLimit)
     }
 }
+
+@Suite("Rules shown only the events they can match")
+struct KindNarrowingTests {
+    /// A rule whose every match needs `event.kind: X` is shown only events of kind X, even
+    /// when its log source admits more (authentication: failures and successes).
+    @Test func eventKindEqualityNarrowsTheKinds() throws {
+        let rules = RuleSet.load(from: [TestPaths.rules]).rules
+        let rootLogin = try #require(rules.first { $0.id == "linux.policy.root-login" })
+        #expect(rootLogin.kinds == [.authSuccess])
+        let sudoDenied = try #require(rules.first { $0.id == "linux.policy.sudo-denied" })
+        #expect(sudoDenied.kinds == [.privilegeDenied])
+        // A rule without such a test keeps its log source's kinds.
+        let privileged = try #require(rules.first { $0.id == "linux.policy.privileged-group-member" })
+        #expect(privileged.kinds == [.accountChange])
+    }
+}

@@ -172,9 +172,9 @@ struct HeaderParser {
         case 0x5B:  // [date] …
             if let parsed = bracketed(line) { return parsed }
         case 0x30...0x39:
-            if let parsed = numericDate(line) { return parsed }
+            if let parsed = numericDate(line) ?? otherNumericDate(line) { return parsed }
         default:
-            if let parsed = textDate(line) { return parsed }
+            if let parsed = textDate(line) ?? javaDate(line) { return parsed }
         }
         if line.starts(with: Self.auditType) { return LogLine(message: line, format: .audit) }
         if let parsed = access(line) { return parsed }
@@ -225,11 +225,19 @@ struct HeaderParser {
         scanner.skipSpaces()
         guard let day = scanner.shortNumber(), scanner.skip(0x20) else { return nil }
         var time = CivilTime(year: 0, month: month, day: day, hour: 0, minute: 0, second: 0)
-        guard scanner.clock(into: &time) else { return nil }
-        // A year after the time (ctime, some syslog templates).
+        // The year may come before the time (`Jan 23 2005 12:00:00`) or after it (ctime).
         var year: Int?
+        let beforeYear = scanner.offset
+        if let written = scanner.digits(4), scanner.skip(0x20) {
+            year = written
+        } else {
+            scanner.offset = beforeYear
+        }
+        guard scanner.clock(into: &time) else { return nil }
         let afterClock = scanner.offset
-        if scanner.skip(0x20), let written = scanner.digits(4), scanner.current == nil || scanner.current == 0x20 {
+        if year == nil, scanner.skip(0x20), let written = scanner.digits(4),
+            scanner.current == nil || scanner.current == 0x20
+        {
             year = written
         } else {
             scanner.offset = afterClock
@@ -259,11 +267,143 @@ struct HeaderParser {
 
     static let vsftpdPid = Array(" [pid ".utf8)
 
+    /// The other date layouts fail2ban's date detector knows, all with a year:
+    /// `dd/mm/yyyy H:MM:SS` and `dd-mm-yy …` (day first, as fail2ban reads them), `mm/dd/yyyy:HH:MM:SS`,
+    /// `dd/Mon/yyyy:HH:MM:SS [zone]`, `dd-Mon-yyyy HH:MM:SS`, `yyyymmdd[ ]HHMMSS`, `yymmdd HH:MM:SS`.
+    private mutating func otherNumericDate(_ line: UnsafeRawBufferPointer) -> LogLine? {
+        var scanner = DateScanner(bytes: line, offset: 0)
+        // Compact: `20050123 120000`, `20050123120000`, `050123 12:00:00` (MySQL).
+        if let compact = scanner.digits(8) {
+            _ = scanner.skip(0x20)
+            guard let hour = scanner.digits(2), let minute = scanner.digits(2), let second = scanner.digits(2) else {
+                return nil
+            }
+            let time = CivilTime(
+                year: compact / 10000, month: compact / 100 % 100, day: compact % 100, hour: hour, minute: minute,
+                second: second)
+            return dated(line, time, zoneAt: &scanner)
+        }
+        scanner.offset = 0
+        if let short = scanner.digits(6), scanner.skip(0x20) {
+            var time = CivilTime(
+                year: 2000 + short / 10000, month: short / 100 % 100, day: short % 100, hour: 0, minute: 0, second: 0)
+            guard scanner.clock(into: &time) else { return nil }
+            return dated(line, time, zoneAt: &scanner)
+        }
+        scanner.offset = 0
+        guard let first = scanner.shortNumber(), let separator = scanner.current, separator == 0x2F || separator == 0x2D
+        else { return nil }
+        scanner.offset += 1
+        var time = CivilTime(year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0)
+        if let named = month(line, at: scanner.offset) {
+            // `23/Jan/2005:12:00:00 +0100`, `23-Jan-2005 12:00:00`
+            scanner.offset += 3
+            guard scanner.skip(separator), let year = scanner.digits(4), let between = scanner.current,
+                between == 0x3A || between == 0x20
+            else { return nil }
+            scanner.offset += 1
+            time = CivilTime(year: year, month: named, day: first, hour: 0, minute: 0, second: 0)
+        } else {
+            guard let second = scanner.shortNumber(), scanner.skip(separator) else { return nil }
+            let yearStart = scanner.offset
+            var year = scanner.digits(4)
+            if year == nil {
+                scanner.offset = yearStart
+                year = scanner.digits(2).map { 2000 + $0 }
+            }
+            guard let year, let between = scanner.current, between == 0x3A || between == 0x20 else { return nil }
+            scanner.offset += 1
+            // `mm/dd/yyyy:HH:MM:SS` has a colon; the space layouts are day first, unless that
+            // cannot be (a "month" over 12).
+            let monthFirst = (between == 0x3A && separator == 0x2F) || (first <= 12 && second > 12)
+            time = CivilTime(
+                year: year, month: monthFirst ? first : second, day: monthFirst ? second : first, hour: 0, minute: 0,
+                second: 0)
+        }
+        // `%k`: the hour may have one digit.
+        if let one = scanner.digits(1) {
+            if let two = scanner.digits(1) {
+                time.hour = one * 10 + two
+            } else {
+                time.hour = one
+            }
+            guard scanner.skip(0x3A), let minute = scanner.digits(2), scanner.skip(0x3A), let second = scanner.digits(2)
+            else { return nil }
+            time.minute = minute
+            time.second = second
+            if let mark = scanner.current, mark == 0x2E || mark == 0x2C {
+                scanner.offset += 1
+                var nanos = 0
+                var places = 0
+                while let digit = scanner.digits(1) {
+                    if places < 9 {
+                        nanos = nanos * 10 + digit
+                        places += 1
+                    }
+                }
+                for _ in places..<9 { nanos *= 10 }
+                time.nanosecond = places > 0 ? nanos : 0
+            }
+        } else {
+            return nil
+        }
+        return dated(line, time, zoneAt: &scanner)
+    }
+
+    /// `Jan 23, 2005 12:00:00 PM` (Java's default format).
+    private mutating func javaDate(_ line: UnsafeRawBufferPointer) -> LogLine? {
+        guard let month = month(line, at: 0), line.count > 7, line[3] == 0x20 else { return nil }
+        var scanner = DateScanner(bytes: line, offset: 4)
+        guard let day = scanner.shortNumber(), scanner.skip(0x2C), scanner.skip(0x20), let year = scanner.digits(4),
+            scanner.skip(0x20)
+        else { return nil }
+        var hour = scanner.digits(1) ?? 0
+        if let more = scanner.digits(1) { hour = hour * 10 + more }
+        guard scanner.skip(0x3A), let minute = scanner.digits(2), scanner.skip(0x3A), let second = scanner.digits(2),
+            scanner.skip(0x20), scanner.offset + 2 <= line.count
+        else { return nil }
+        let meridiem = line[scanner.offset] | 0x20
+        guard meridiem == 0x61 || meridiem == 0x70, line[scanner.offset + 1] | 0x20 == 0x6D else { return nil }
+        scanner.offset += 2
+        hour = hour % 12 + (meridiem == 0x70 ? 12 : 0)
+        let time = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        return dated(line, time, zoneAt: &scanner)
+    }
+
+    /// The line after a date of year, month, day and time: an optional zone, then the message
+    /// (with a program tag if there is one; no host is guessed).
+    private mutating func dated(_ line: UnsafeRawBufferPointer, _ time: CivilTime, zoneAt scanner: inout DateScanner)
+        -> LogLine?
+    {
+        guard time.isValid else { return nil }
+        let afterTime = scanner.offset
+        _ = scanner.skip(0x20)
+        let instant: Timestamp
+        if let offset = scanner.zone() {
+            instant = Timestamp(seconds: time.secondsAsUTC - Int64(offset), nanoseconds: Int64(time.nanosecond))
+        } else {
+            scanner.offset = afterTime
+            instant = clock.instant(time)
+        }
+        var rest = line.from(scanner.offset).trimmed
+        if rest.first == 0x5D { rest = rest.from(1).trimmed }
+        var parsed = LogLine(time: instant, message: rest, format: .plain)
+        let first = rest.word(at: 0)
+        if let tag = Self.tag(first) {
+            parsed.program = tag.program
+            parsed.pid = tag.pid
+            parsed.message = rest.from(first.count + 1)
+        }
+        return parsed
+    }
+
     /// `yyyy-mm-dd[T ]HH:MM:SS…`, `yyyy/mm/dd HH:MM:SS` (nginx), or an epoch time.
     private mutating func numericDate(_ line: UnsafeRawBufferPointer) -> LogLine? {
         var scanner = DateScanner(bytes: line, offset: 0)
         guard let year = scanner.digits(4) else { return nil }
-        guard let separator = scanner.current, separator == 0x2D || separator == 0x2F else { return epoch(line) }
+        guard let separator = scanner.current, separator == 0x2D || separator == 0x2F || separator == 0x2E else {
+            return epoch(line)
+        }
         scanner.offset += 1
         guard let month = scanner.digits(2), scanner.skip(separator), let day = scanner.digits(2),
             let between = scanner.current, between == 0x54 || between == 0x20
@@ -272,12 +412,20 @@ struct HeaderParser {
         var time = CivilTime(year: year, month: month, day: day, hour: 0, minute: 0, second: 0)
         guard scanner.clock(into: &time), time.isValid else { return nil }
         let instant: Timestamp
+        let afterClock = scanner.offset
+        if scanner.current == 0x20, scanner.offset + 1 < line.count,
+            line[scanner.offset + 1] == 0x2B || line[scanner.offset + 1] == 0x2D
+        {
+            scanner.offset += 1  // `2013-11-16 21:59:30,121 +0100`
+        }
         if let offset = scanner.zone() {
             instant = Timestamp(seconds: time.secondsAsUTC - Int64(offset), nanoseconds: Int64(time.nanosecond))
         } else {
+            scanner.offset = afterClock
             instant = clock.instant(time)
         }
-        if separator == 0x2F {  // nginx error log: `2012/04/09 11:53:29 [error] 2865#0: *66647 …`
+        if separator == 0x2F, line.from(scanner.offset).trimmed.first == 0x5B {
+            // nginx error log: `2012/04/09 11:53:29 [error] 2865#0: *66647 …`
             return LogLine(time: instant, message: line.from(scanner.offset).trimmed, format: .nginxError)
         }
         return syslogTail(line, from: scanner.offset, time: instant, format: .iso)
@@ -305,9 +453,16 @@ struct HeaderParser {
             }
         }
         guard end < line.count, line[end] == 0x20 else { return nil }
-        return LogLine(
+        var parsed = LogLine(
             time: Timestamp(seconds: Int64(seconds), nanoseconds: Int64(nanos)), message: line.from(end + 1),
             format: .plain)
+        let first = parsed.message.word(at: 0)
+        if let tag = Self.tag(first) {
+            parsed.program = tag.program
+            parsed.pid = tag.pid
+            parsed.message = parsed.message.from(first.count + 1)
+        }
+        return parsed
     }
 
     /// `[Thu Jul 11 01:21:41 2013] [error] …` (Apache) or `[20220407-12:11:06] [INFO ] …` (xrdp).

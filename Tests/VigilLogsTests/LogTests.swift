@@ -187,6 +187,18 @@ struct LogTimeTests {
         #expect(LogTimeZone("Not/AZone") == nil)
     }
 
+    /// Every dated layout of fail2ban's detector, TAI64N and epoch: the same instant each time.
+    @Test func fail2banDateLayouts() throws {
+        let options = LogOptions(zone: .utc, reference: Timestamp(seconds: 1_124_013_600))  // 2005-08-14
+        let (outcome, events) = try read("dates.log", options: options)
+        #expect(outcome.input.lines == 19)
+        #expect(events.compactMap(line) == Array(1...19))
+        for event in events {
+            #expect(event.time.wholeSeconds.iso8601 == "2005-01-23T12:00:00Z", "line \(line(event) ?? 0)")
+            #expect(field(event, .srcIP) == "192.0.2.\(line(event) ?? 0)")
+        }
+    }
+
     /// rsyslog's high-precision format, RFC 5424, and offsets: every line an instant in UTC.
     @Test func isoAndRFC5424() throws {
         let (_, events) = try read("secure")

@@ -121,6 +121,30 @@ ACCESS_LOG = [
     '2001:db8::72 - - [23/Nov/2025:09:00:03 +0100] "POST /wp-login.php HTTP/1.1" 403 199',
 ]
 
+# Every date layout of fail2ban's date detector that carries a year, each at 2005-01-23 12:00:00
+# (UTC when read with --timezone UTC), and a TAI64N label and an epoch time.
+DATES = [
+    "2005-01-23T12:00:00Z h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2",
+    "2005-01-23 13:00:00,000 +0100 sshd[1]: Failed password for root from 192.0.2.2 port 1 ssh2",
+    "2005/01/23 12:00:00 h sshd[1]: Failed password for root from 192.0.2.3 port 1 ssh2",
+    "2005.01.23 12:00:00 h sshd[1]: Failed password for root from 192.0.2.4 port 1 ssh2",
+    "20050123 120000 sshd[1]: Failed password for root from 192.0.2.5 port 1 ssh2",
+    "20050123120000 sshd[1]: Failed password for root from 192.0.2.6 port 1 ssh2",
+    "050123 12:00:00 sshd[1]: Failed password for root from 192.0.2.7 port 1 ssh2",
+    "23/01/2005 12:00:00 sshd[1]: Failed password for root from 192.0.2.8 port 1 ssh2",
+    "23-01-05 12:00:00 sshd[1]: Failed password for root from 192.0.2.9 port 1 ssh2",
+    "01/23/2005:12:00:00 sshd[1]: Failed password for root from 192.0.2.10 port 1 ssh2",
+    "23/Jan/2005:13:00:00 +0100 sshd[1]: Failed password for root from 192.0.2.11 port 1 ssh2",
+    "23-Jan-2005 12:00:00 sshd[1]: Failed password for root from 192.0.2.12 port 1 ssh2",
+    "Jan 23, 2005 12:00:00 PM sshd[1]: Failed password for root from 192.0.2.13 port 1 ssh2",
+    "Jan 23 2005 12:00:00 h sshd[1]: Failed password for root from 192.0.2.14 port 1 ssh2",
+    "Sun Jan 23 12:00:00 2005 h sshd[1]: Failed password for root from 192.0.2.15 port 1 ssh2",
+    "Jan 23 12:00:00 h sshd[1]: Failed password for root from 192.0.2.16 port 1 ssh2",
+    "<38>1 2005-01-23T12:00:00.000Z h sshd 1 - - Failed password for root from 192.0.2.17 port 1 ssh2",
+    "@4000000041f391c000000000 sshd[1]: Failed password for root from 192.0.2.18 port 1 ssh2",
+    "1106481600 sshd[1]: Failed password for root from 192.0.2.19 port 1 ssh2",
+]
+
 ERROR_LOG = [
     '2025/11/23 09:10:00 [error] 812#812: *1 user "admin" was not found in "/etc/nginx/.htpasswd", client: 192.0.2.80, server: intranet, request: "GET /admin HTTP/1.1", host: "intranet"',
     '[Sun Nov 23 09:10:01.123456 2025] [auth_basic:error] [pid 900:tid 140000] [client 192.0.2.81:40000] AH01617: user bob: authentication failure for "/private": Password Mismatch',
@@ -136,6 +160,7 @@ def main():
     write("journal.json", JOURNAL)
     write("access.log", ACCESS_LOG)
     write("error.log", ERROR_LOG)
+    write("dates.log", DATES)
     # Bad input: binary junk, invalid UTF-8 and a 3 MB line between two good lines.
     with open(os.path.join(HERE, "junk.log"), "wb") as out:
         out.write(b"Nov 23 10:00:00 web1 sshd[1]: Failed password for root from 192.0.2.90 port 1 ssh2\n")

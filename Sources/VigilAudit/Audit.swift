@@ -51,7 +51,8 @@ public struct Audit: Sendable {
         var started: RuleEngine?
         func engine() throws -> RuleEngine {
             if let started { return started }
-            let engine = RuleEngine(rules: try rules.value().rules)
+            let set = try rules.value()
+            let engine = RuleEngine(rules: set.rules, correlations: set.correlations)
             started = engine
             return engine
         }
@@ -60,13 +61,30 @@ public struct Audit: Sendable {
         // end (deterministic). Captures and a single log are read in their turn.
         let logIndices = collected.files.indices.filter { collected.files[$0].kind == .log }
         var parallel: [Int: LogResult] = [:]
-        if logIndices.count > 1 {
+        // Correlations count across files in time order: with any, the logs are read one after
+        // the other (oldest first) into the one engine.
+        if logIndices.count > 1, try rules.value().correlations.isEmpty {
             let ruleList = try rules.value().rules
             parallel = Self.readLogs(
                 logIndices.map { (index: $0, path: collected.files[$0].path) }, rules: ruleList,
                 options: logOptions, workers: ProcessInfo.processInfo.activeProcessorCount)
         }
-        for (index, file) in collected.files.enumerated() {
+        var files = collected.files
+        if try !rules.value().correlations.isEmpty && logIndices.count > 1 {
+            // Correlations slide on event time: logs named out of order are read oldest first
+            // (by their first dated line), captures keep their place.
+            let reader = LogReader(options: logOptions)
+            let ordered = logIndices.map { files[$0] }.map { ($0, reader.firstTime(path: $0.path)) }
+                .enumerated().sorted { a, b in
+                    switch (a.element.1, b.element.1) {
+                    case (let x?, let y?) where x != y: return x < y
+                    default: return a.offset < b.offset
+                    }
+                }
+                .map(\.element.0)
+            for (slot, index) in logIndices.enumerated() { files[index] = ordered[slot] }
+        }
+        for (index, file) in files.enumerated() {
             if let result = parallel[index] {
                 if let input = result.input { inputs.append(input) }
                 if let error = result.error { errors.append(error) }

@@ -119,6 +119,28 @@ public struct LogReader: Sendable {
         return found
     }
 
+    /// The time of the first dated line of `path` (among its first lines), read with these
+    /// options; `nil` when none has a time. Used to put logs named out of order back in order.
+    public func firstTime(path: String) -> Timestamp? {
+        guard path != "-", let reader = try? LineReader.open(path: path) else { return nil }
+        let reference = options.reference ?? Self.modificationTime(path) ?? Timestamp.now()
+        var parser = HeaderParser(clock: LogClock(zone: options.zone, reference: reference, year: options.year))
+        var found: Timestamp?
+        var examined = 0
+        try? reader.forEachLine { line, _ in
+            examined += 1
+            if line.first == 0x7B, let entry = JournalEntry(line),
+                let micros = entry["__REALTIME_TIMESTAMP"].flatMap({ Int64(String(decoding: $0, as: UTF8.self)) })
+            {
+                found = Timestamp(nanoseconds: micros * 1000)
+            } else if let parsed = parser.parse(line) {
+                found = parsed.time
+            }
+            return found == nil && examined < 50
+        }
+        return found
+    }
+
     static func modificationTime(_ path: String) -> Timestamp? {
         guard path != "-", let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let date = attributes[.modificationDate] as? Date

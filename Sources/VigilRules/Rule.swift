@@ -3,6 +3,9 @@ public import VigilCore
 /// A detection rule loaded from a Sigma YAML document, with Vigil's own keys from `vigil:`.
 public struct Rule: Sendable {
     public var id: String
+    /// The Sigma `id` (a UUID) when the rule also has a `name` (which is then its ``id``):
+    /// correlations may refer to either.
+    public var sigmaID: String?
     public var title: String
     public var status: String?
     public var description: String?
@@ -23,6 +26,8 @@ public struct Rule: Sendable {
     let detection: Detection
     /// The event kinds `logsource.category` admits, resolved once; `nil` admits every kind.
     let kinds: [EventKind]?
+    /// The detection is only an `event.kind` test, already settled by ``kinds``.
+    var kindOnly = false
 }
 
 /// Sigma's `logsource`: which events a rule applies to.

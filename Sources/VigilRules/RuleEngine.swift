@@ -42,9 +42,30 @@ public final class RuleEngine {
     private var lastKind: EventKind?
     private var lastRules: [Int] = []
 
-    public init(rules: [Rule]) {
+    private let correlationRules: [CorrelationRule]
+    private let correlation: CorrelationEngine?
+    /// Base rules that only feed correlations (Sigma's `generate: false`, the default).
+    private let silent: Set<Int>
+
+    public init(rules: [Rule], correlations: [CorrelationRule] = []) {
         self.rules = rules
         compiled = rules.map(Compiled.init)
+        correlationRules = correlations
+        if correlations.isEmpty {
+            correlation = nil
+            silent = []
+        } else {
+            let engine = CorrelationEngine(correlations: correlations, rules: rules)
+            correlation = engine
+            var quiet = engine.referencedRules
+            for rule in quiet {
+                let generating = correlations.contains { item in
+                    item.generate && item.rules.contains { $0 == rules[rule].id || $0 == rules[rule].sigmaID }
+                }
+                if generating { quiet.remove(rule) }
+            }
+            silent = quiet
+        }
         for (index, rule) in rules.enumerated() {
             if let kinds = rule.kinds {
                 for kind in kinds { byKind[kind, default: []].append(index) }
@@ -66,14 +87,50 @@ public final class RuleEngine {
     /// Whether `rule` matches `event`: its log source admits the event and its condition holds.
     public static func matches(_ rule: Rule, _ event: Event) -> Bool {
         if let kinds = rule.kinds, !kinds.contains(event.kind) { return false }
-        return rule.logsource.admitsSource(event) && rule.detection.matches(event)
+        return rule.logsource.admitsSource(event) && (rule.kindOnly || rule.detection.matches(event))
     }
 
     /// Runs every rule over `event`.
     public func process(_ event: Event) {
         eventCount += 1
         for index in candidates(event.kind) where Self.matches(compiled[index].rule, event) {
-            record(event, rule: index)
+            if !silent.contains(index) { record(event, rule: index) }
+            if let correlation {
+                for firing in correlation.observe(rule: index, event: event) { record(firing) }
+            }
+        }
+    }
+
+    /// A correlation that fired: one occurrence of its finding, for the group, with the events
+    /// that made it as evidence.
+    private func record(_ firing: CorrelationEngine.Firing) {
+        guard let last = firing.events.last else { return }
+        let rule = rules.count + firing.correlation
+        var subject = Self.subject(of: last)
+        let groupBy = Set(correlationRules[firing.correlation].groupBy)
+        if !groupBy.contains("user.name") && !groupBy.isEmpty { subject.user = nil }
+        if !groupBy.contains("src.ip") && !groupBy.isEmpty { subject.ip = nil }
+        let key = AggregateKey(rule: rule, subject: subject, account: [])
+        // Evidence is written only while the finding has room for it: a long attack fires
+        // thousands of times, and its first windows say all there is to say.
+        func evidence(_ room: Int) -> [Evidence] {
+            firing.events.prefix(max(0, room)).map {
+                Evidence(source: $0.source.path, locator: $0.source.locator, summary: Self.summary(of: $0))
+            }
+        }
+        let first = firing.events.first?.time ?? last.time
+        if var aggregate = aggregates[key] {
+            aggregate.first = min(aggregate.first, first)
+            aggregate.last = max(aggregate.last, last.time)
+            aggregate.count += 1
+            if aggregate.evidence.count < Finding.evidenceLimit {
+                aggregate.evidence += evidence(Finding.evidenceLimit - aggregate.evidence.count)
+            }
+            aggregates[key] = aggregate
+        } else {
+            aggregates[key] = Aggregate(
+                first: first, last: last.time, count: 1, evidence: evidence(Finding.evidenceLimit), credential: nil)
+            order.append(key)
         }
     }
 
@@ -129,8 +186,20 @@ public final class RuleEngine {
         var findings: [Finding] = []
         for key in order {
             guard let aggregate = aggregates[key] else { continue }
-            let rule = rules[key.rule]
             let subject = key.subject
+            if key.rule >= rules.count {
+                let rule = correlationRules[key.rule - rules.count]
+                let id = try Finding.stableID(
+                    rule: rule.id, key: [subject.ip, subject.mac, subject.host, subject.user])
+                findings.append(
+                    Finding(
+                        id: id, rule: rule.id, title: rule.title, severity: rule.severity, category: rule.category,
+                        firstSeen: aggregate.first, lastSeen: aggregate.last, count: aggregate.count,
+                        subject: subject, credential: nil, evidence: aggregate.evidence, remediation: rule.remediation,
+                        checklist: rule.checklist))
+                continue
+            }
+            let rule = rules[key.rule]
             let id = try Finding.stableID(
                 rule: rule.id, key: [subject.ip, subject.mac, subject.host, subject.user] + key.account)
             findings.append(

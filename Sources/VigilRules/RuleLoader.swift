@@ -8,12 +8,26 @@ internal import Yams
 /// ``RuleSet/notes`` says that each such rule was not evaluated.
 public struct CorrelationRule: Sendable {
     public var id: String
+    /// The Sigma `id` (a UUID), when the rule has both a `name` and an `id`.
+    public var sigmaID: String?
     public var title: String
     public var type: String
     public var rules: [String]
     public var groupBy: [String]
     /// The window, in seconds.
     public var timespan: Int64
+    /// The count condition (distinct values of ``field`` for value_count; for temporal, the
+    /// number of different rules, all of them when empty).
+    public var condition: CountCondition
+    /// The field whose distinct values a value_count counts.
+    public var field: String?
+    /// Whether the rules it refers to also give findings of their own (Sigma's `generate`).
+    public var generate: Bool
+    public var severity: Severity
+    public var category: Category
+    public var remediation: String
+    public var checklist: [String]
+    public var examples: [CorrelationExample]
     public var file: String
     public var line: Int
 }
@@ -63,11 +77,24 @@ public struct RuleSet: Sendable {
                 }
             }
         }
+        // Every correlation must refer to rules (or correlations) that exist.
+        let names = Set(set.rules.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
+            .union(set.correlations.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
+        var valid: [CorrelationRule] = []
         for correlation in set.correlations {
-            set.notes.append(
-                "\(correlation.file): correlation rule '\(correlation.title)' (\(correlation.type)) is loaded "
-                    + "but not evaluated by this version")
+            let missing = correlation.rules.filter { !names.contains($0) }
+            if missing.isEmpty {
+                valid.append(correlation)
+            } else {
+                set.errors.append(
+                    VigilError(
+                        .invalidRule, path: correlation.file, position: .line(correlation.line),
+                        reason:
+                            "correlation '\(correlation.id)' refers to no rule named \(missing.joined(separator: ", "))"
+                    ))
+            }
         }
+        set.correlations = valid
         return set
     }
 
@@ -239,7 +266,7 @@ struct NodeReader {
         }
         let line = document.mark?.line ?? 1
         return Rule(
-            id: id, title: title,
+            id: id, sigmaID: name == nil ? nil : sigmaID, title: title,
             status: try optionalString(document["status"], "status"),
             description: try optionalString(document["description"], "description"),
             references: try strings(document["references"], "references"),
@@ -252,7 +279,8 @@ struct NodeReader {
             notes: notes, detection: detection,
             kinds: Self.narrowed(
                 logsource.category.map { (Logsource.categories[$0] ?? []).sorted().map(EventKind.init(rawValue:)) },
-                by: detection))
+                by: detection),
+            kindOnly: Self.onlyKind(detection))
     }
 
     /// The event kinds a rule can match: those of its log source, narrowed by an `event.kind`
@@ -280,6 +308,17 @@ struct NodeReader {
             }
         }
         return result
+    }
+
+    /// Whether the detection is one selection with one test, an `event.kind` equality: once
+    /// the kinds are narrowed by it, nothing is left to evaluate.
+    static func onlyKind(_ detection: Detection) -> Bool {
+        guard case .selection(let index) = detection.condition else { return false }
+        let selection = detection.selections[index]
+        guard selection.keywords.isEmpty, selection.alternatives.count == 1, selection.alternatives[0].count == 1,
+            let test = selection.alternatives[0].first, test.field == .eventKind, !test.requireAll
+        else { return false }
+        return test.values.allSatisfy { if case .equals = $0 { true } else { false } }
     }
 
     private func examples(_ node: Node?) throws(VigilError) -> [RuleExample] {
@@ -336,20 +375,95 @@ struct NodeReader {
         guard let seconds = Self.seconds(span) else {
             throw error(body["timespan"], "timespan '\(span)' is not a duration such as 30s, 5m, 1h, 1d")
         }
+        var condition = CountCondition(bounds: [])
+        var field: String?
+        if let node = body["condition"] {
+            guard case .mapping(let mapping) = node else {
+                throw error(node, "'condition' must be a mapping (gte: 10, ...)")
+            }
+            for (key, value) in mapping {
+                guard let name = key.string else { continue }
+                if name == "field" {
+                    field = value.string
+                    continue
+                }
+                guard let bound = CountCondition.Bound(rawValue: name) else {
+                    throw error(key, "condition '\(name)' is not one of gt, gte, lt, lte, eq, neq, field")
+                }
+                guard let number = value.int else { throw error(value, "condition '\(name)' needs a whole number") }
+                condition.bounds.append((bound, number))
+            }
+        }
         if type == "event_count" || type == "value_count" {
-            guard let condition = body["condition"], case .mapping = condition else {
+            guard !condition.bounds.isEmpty else {
                 throw error(body, "a \(type) correlation needs a 'condition' mapping (gte: 10, ...)")
             }
-            if type == "value_count" && condition["field"] == nil {
-                throw error(condition, "a value_count condition needs the 'field' whose distinct values it counts")
+            if type == "value_count" && field == nil {
+                throw error(
+                    body["condition"], "a value_count condition needs the 'field' whose distinct values it counts")
             }
+        }
+        // A field no Vigil source produces (a Windows rule's `ComputerName`) is always empty: the
+        // rule loads, as Sigma rules for other sources do, and groups everything together.
+        let groupBy = try strings(body["group-by"], "group-by")
+        if (type == "temporal" || type == "temporal_ordered") && rules.count < 2 {
+            throw error(body["rules"], "a \(type) correlation needs at least two rules")
         }
         let name = try optionalString(document["name"], "name")
         let sigmaID = try optionalString(document["id"], "id")
         let id = name ?? sigmaID ?? title
+        let vigil = document["vigil"]
+        let level = try optionalString(document["level"], "level")
+        let severity =
+            try optionalString(vigil?["severity"], "severity").flatMap(Severity.init(rawValue:))
+            ?? level.flatMap { $0 == "informational" ? .info : Severity(rawValue: $0) } ?? .medium
+        let category =
+            try optionalString(vigil?["category"], "category").flatMap(Category.init(rawValue:)) ?? .policyBreach
         return CorrelationRule(
-            id: id, title: title, type: type, rules: rules, groupBy: try strings(body["group-by"], "group-by"),
-            timespan: seconds, file: file, line: document.mark?.line ?? 1)
+            id: id, sigmaID: name == nil ? nil : sigmaID, title: title, type: type, rules: rules, groupBy: groupBy,
+            timespan: seconds, condition: condition, field: field, generate: body["generate"]?.bool ?? false,
+            severity: severity, category: category,
+            remediation: try optionalString(vigil?["remediation"], "remediation") ?? "",
+            checklist: try strings(vigil?["checklist"], "checklist"),
+            examples: try correlationExamples(vigil?["tests"]), file: file, line: document.mark?.line ?? 1)
+    }
+
+    /// `tests:` of a correlation: `events:` (each `kind`, `fields`, `after` seconds since the
+    /// previous) and the number of `findings` the correlation must give.
+    private func correlationExamples(_ node: Node?) throws(VigilError) -> [CorrelationExample] {
+        guard let node else { return [] }
+        guard case .sequence(let items) = node else { throw error(node, "'tests' must be a list of examples") }
+        var examples: [CorrelationExample] = []
+        for (index, item) in items.enumerated() {
+            let name = try optionalString(item["name"], "name") ?? "example \(index + 1)"
+            guard let expected = item["findings"]?.int else {
+                throw error(item, "test '\(name)' needs 'findings: N', the findings the correlation must give")
+            }
+            guard let list = item["events"], case .sequence(let nodes) = list else {
+                throw error(item, "test '\(name)' needs 'events', a list of events")
+            }
+            var events: [Event] = []
+            var clock: Int64 = 1_700_000_000
+            for (number, eventNode) in nodes.enumerated() {
+                let kind = try string(eventNode["kind"], "kind", in: eventNode)
+                clock += Int64(eventNode["after"]?.int ?? 1)
+                var event = Event(
+                    kind: EventKind(rawValue: kind), time: Timestamp(seconds: clock),
+                    source: SourceLocation(path: "\(file) test '\(name)'", position: .line(number + 1)))
+                if let fields = eventNode["fields"] {
+                    guard case .mapping(let mapping) = fields else { throw error(fields, "'fields' must be a mapping") }
+                    for (key, value) in mapping {
+                        guard let fieldName = key.string, let field = Field.named(fieldName) else {
+                            throw error(key, "test '\(name)': unknown field '\(key.string ?? "?")'")
+                        }
+                        event.set(field, Self.fieldValue(value))
+                    }
+                }
+                events.append(event)
+            }
+            examples.append(CorrelationExample(name: name, events: events, findings: expected))
+        }
+        return examples
     }
 
     static func seconds(_ text: String) -> Int64? {

@@ -27,7 +27,11 @@ struct RulesCommand: ParsableCommand {
             let set = try RuleOptions.load(rules)
             switch format {
             case .text:
-                let lines = set.rules.map { "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\t\($0.title)" }
+                let lines =
+                    set.rules.map { "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\t\($0.title)" }
+                    + set.correlations.map {
+                        "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\t\($0.title) (\($0.type))"
+                    }
                 FileHandleWriter.standardOutput.write(lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"))
             case .json:
                 let value = JSONValue.array(
@@ -37,7 +41,15 @@ struct RulesCommand: ParsableCommand {
                             ("severity", .string(rule.severity.rawValue)),
                             ("category", .string(rule.category.rawValue)), ("file", .string(rule.file)),
                         ])
-                    })
+                    }
+                        + set.correlations.map { rule in
+                            .object([
+                                ("id", .string(rule.id)), ("title", .string(rule.title)),
+                                ("severity", .string(rule.severity.rawValue)),
+                                ("category", .string(rule.category.rawValue)), ("file", .string(rule.file)),
+                                ("correlation", .string(rule.type)),
+                            ])
+                        })
                 FileHandleWriter.standardOutput.write(value.serialized(pretty: true) + "\n")
             }
         }
@@ -83,6 +95,23 @@ struct RulesCommand: ParsableCommand {
                         Terminal.error(
                             "\(rule.file): rule '\(rule.id)', test '\(example.name)': expected "
                                 + (example.shouldMatch ? "a match, got none" : "no match, got one"))
+                    }
+                }
+            }
+            // Correlations: each example's events through the whole rule set, counting the
+            // correlation's findings.
+            for correlation in set.correlations {
+                for example in correlation.examples {
+                    let engine = RuleEngine(rules: set.rules, correlations: set.correlations)
+                    for event in example.events { engine.process(event) }
+                    let found = try engine.findings().filter { $0.rule == correlation.id }.reduce(0) { $0 + $1.count }
+                    if found == example.findings {
+                        passed += 1
+                    } else {
+                        failed += 1
+                        Terminal.error(
+                            "\(correlation.file): correlation '\(correlation.id)', test '\(example.name)': expected "
+                                + "\(example.findings) finding(s), got \(found)")
                     }
                 }
             }

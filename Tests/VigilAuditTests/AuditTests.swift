@@ -138,3 +138,36 @@ struct LogAuditTests {
         #expect(!together.report.findings.isEmpty)
     }
 }
+
+@Suite("Correlations across log files")
+struct CrossFileCorrelationTests {
+    /// Failures split between a rotated log and the current one make one brute force, and the
+    /// success after them a likely compromise, whatever order the files are named in.
+    @Test(arguments: [false, true]) func bruteForceSpansFiles(reversed: Bool) throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func line(_ second: Int, _ text: String) -> String {
+            "Nov 23 10:00:\(second < 10 ? "0" : "")\(second) web1 sshd[\(100 + second)]: \(text)"
+        }
+        let older = (0..<6).map { line($0, "Failed password for root from 203.0.113.7 port \(40000 + $0) ssh2") }
+        let newer =
+            (6..<10).map { line($0, "Failed password for admin from 203.0.113.7 port \(40000 + $0) ssh2") }
+            + [line(30, "Accepted password for oracle from 203.0.113.7 port 41000 ssh2")]
+        let rotated = folder.appendingPathComponent("auth.log.1")
+        let current = folder.appendingPathComponent("auth.log")
+        try (older.joined(separator: "\n") + "\n").write(to: rotated, atomically: true, encoding: .utf8)
+        try (newer.joined(separator: "\n") + "\n").write(to: current, atomically: true, encoding: .utf8)
+        let paths = reversed ? [current.path, rotated.path] : [rotated.path, current.path]
+        let rules = RuleSet.load(from: [TestPaths.rules])
+        let result = try Audit(
+            rules: rules, revealSecrets: false,
+            logOptions: LogOptions(zone: .utc, reference: Timestamp(seconds: 1_763_942_400))
+        ).run(paths)
+        let byRule = Dictionary(grouping: result.report.findings, by: \.rule)
+        #expect(byRule["linux.brute-force"]?.first?.count == 1)
+        #expect(byRule["linux.brute-force"]?.first?.subject.ip == "203.0.113.7")
+        let compromise = try #require(byRule["linux.success-after-brute-force"]?.first)
+        #expect(compromise.severity == .critical)
+        #expect(compromise.evidence.contains { $0.source.hasSuffix("auth.log") && $0.locator == "line 5" })
+    }
+}

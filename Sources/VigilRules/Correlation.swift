@@ -1,0 +1,198 @@
+public import VigilCore
+
+/// A count condition of a correlation: one or more bounds, all of which must hold (`gt: 100`
+/// and `lte: 200` is a range).
+public struct CountCondition: Sendable, Equatable {
+    public enum Bound: String, Sendable, CaseIterable { case gt, gte, lt, lte, eq, neq }
+    public var bounds: [(bound: Bound, value: Int)]
+
+    public init(bounds: [(bound: Bound, value: Int)]) { self.bounds = bounds }
+
+    public static func == (a: CountCondition, b: CountCondition) -> Bool {
+        a.bounds.map { "\($0.bound)\($0.value)" } == b.bounds.map { "\($0.bound)\($0.value)" }
+    }
+
+    public func holds(_ count: Int) -> Bool {
+        bounds.allSatisfy { bound, value in
+            switch bound {
+            case .gt: count > value
+            case .gte: count >= value
+            case .lt: count < value
+            case .lte: count <= value
+            case .eq: count == value
+            case .neq: count != value
+            }
+        }
+    }
+}
+
+/// An example sequence for a correlation rule (`vigil: tests:`): events a given number of
+/// seconds apart and the number of findings the correlation must give.
+public struct CorrelationExample: Sendable {
+    public var name: String
+    public var events: [Event]
+    public var findings: Int
+}
+
+/// State of the correlation rules over one stream of events, in event time.
+///
+/// Each correlation keeps, per group (the values of its `group-by` fields), only what its
+/// window needs: the times of the events (event_count), the last time of each distinct value
+/// (value_count), the last time of each rule (temporal) or the progress through the rules
+/// (temporal_ordered). Entries older than the window are dropped as time moves on, and at most
+/// ``maxGroups`` groups are kept per correlation (the stalest go first), so state is bounded.
+/// A correlation fires when its condition first holds in a window; the group then rests for one
+/// window and starts over, so a long attack gives one finding whose count is the number of
+/// windows it filled (and costs nothing while the group rests).
+final class CorrelationEngine {
+    static let maxGroups = 50_000
+    /// Events kept per window as evidence: the first few show the pattern; the finding gathers
+    /// them over its windows up to ``Finding/evidenceLimit``.
+    static let evidencePerWindow = 5
+
+    struct Firing {
+        var correlation: Int
+        var events: [Event]
+    }
+
+    private struct Group {
+        var times: [Int64] = []
+        var values: [String: Int64] = [:]
+        var lastByRule: [Int: Int64] = [:]
+        var progress = 0
+        var started: Int64 = 0
+        var evidence: [Event] = []
+        var touched: Int64 = 0
+        /// After firing, the group is quiet for one window: a long attack fires once per window.
+        var quietUntil: Int64 = .min
+    }
+
+    let correlations: [CorrelationRule]
+    /// For each base rule index, the correlations that refer to it (by name or id).
+    private var byRule: [Int: [(correlation: Int, position: Int)]] = [:]
+    /// For each correlation, the correlations that refer to it (chains).
+    private var byCorrelation: [Int: [(correlation: Int, position: Int)]] = [:]
+    private var groups: [[String: Group]]
+    private var groupFields: [[Field?]]
+    private var valueField: [Field?]
+
+    init(correlations: [CorrelationRule], rules: [Rule]) {
+        self.correlations = correlations
+        groups = Array(repeating: [:], count: correlations.count)
+        groupFields = correlations.map { $0.groupBy.map(Field.named) }
+        valueField = correlations.map { $0.field.flatMap(Field.named) }
+        for (index, correlation) in correlations.enumerated() {
+            for (position, reference) in correlation.rules.enumerated() {
+                if let rule = rules.firstIndex(where: { $0.id == reference || $0.sigmaID == reference }) {
+                    byRule[rule, default: []].append((index, position))
+                } else if let other = correlations.firstIndex(where: { $0.id == reference || $0.sigmaID == reference }),
+                    other != index
+                {
+                    byCorrelation[other, default: []].append((index, position))
+                }
+            }
+        }
+    }
+
+    /// Base rules some correlation refers to.
+    var referencedRules: Set<Int> { Set(byRule.keys) }
+
+    /// Takes a match of base rule `rule` on `event`; returns the correlations that fired.
+    func observe(rule: Int, event: Event) -> [Firing] {
+        guard let targets = byRule[rule] else { return [] }
+        var fired: [Firing] = []
+        for target in targets { advance(target.correlation, position: target.position, event: event, into: &fired) }
+        return fired
+    }
+
+    private func advance(_ index: Int, position: Int, event: Event, into fired: inout [Firing]) {
+        let correlation = correlations[index]
+        let time = event.time.nanoseconds
+        let span = correlation.timespan * 1_000_000_000
+        let fields = groupFields[index]
+        let key: String =
+            fields.count == 1
+            ? (fields[0].flatMap { event[$0]?.description } ?? "")
+            : fields.map { field in field.flatMap { event[$0]?.description } ?? "" }.joined(separator: "\u{1F}")
+        // The group is changed where it lies: a copy would copy its arrays on every event.
+        let outcome: Bool? = Self.mutate(&groups[index][key, default: Group()]) { group in
+            group.touched = time
+            if time < group.quietUntil { return nil }
+            var fire = false
+            switch correlation.type {
+            case "event_count":
+                group.times.append(time)
+                var stale = 0
+                while stale < group.times.count && group.times[stale] < time - span { stale += 1 }
+                if stale > 0 { group.times.removeFirst(stale) }
+                fire = correlation.condition.holds(group.times.count)
+            case "value_count":
+                let value = valueField[index].flatMap { event[$0]?.description } ?? ""
+                group.values[value] = time
+                if correlation.condition.holds(group.values.count) || group.values.count > 1024 {
+                    // Only then are values from before the window dropped: the count is exact
+                    // when it matters, and the table stays small.
+                    group.values = group.values.filter { $0.value >= time - span }
+                }
+                fire = correlation.condition.holds(group.values.count)
+            case "temporal":
+                group.lastByRule[position] = time
+                group.lastByRule = group.lastByRule.filter { $0.value >= time - span }
+                let seen = group.lastByRule.count
+                fire =
+                    correlation.condition.bounds.isEmpty
+                    ? seen == correlation.rules.count : correlation.condition.holds(seen)
+            default:  // temporal_ordered: the rules in their order, all within the span of the first
+                if group.progress > 0 && time - group.started > span { group = Group() }
+                if position == group.progress {
+                    if group.progress == 0 { group.started = time }
+                    group.progress += 1
+                } else if position == 0 {
+                    // The first step again (more failures): the sequence starts from the latest.
+                    group = Group()
+                    group.progress = 1
+                    group.started = time
+                } else if position > group.progress {
+                    return nil
+                }
+                fire = group.progress == correlation.rules.count
+            }
+            // Evidence is the window's events: those that fell out of it go.
+            if let oldest = group.evidence.first, oldest.time.nanoseconds < time - span {
+                group.evidence.removeAll { $0.time.nanoseconds < time - span }
+            }
+            if group.evidence.count < Self.evidencePerWindow { group.evidence.append(event) }
+            return fire
+        }
+        guard outcome == true else {
+            if groups[index].count > Self.maxGroups { expire(index, now: time, span: span) }
+            return
+        }
+        let evidence = groups[index][key]?.evidence ?? [event]
+        var quiet = Group()
+        quiet.touched = time
+        quiet.quietUntil = time + span
+        groups[index][key] = quiet
+        fired.append(Firing(correlation: index, events: evidence))
+        // A correlation that fired is an event for the correlations chained on it.
+        for target in byCorrelation[index] ?? [] {
+            advance(target.correlation, position: target.position, event: event, into: &fired)
+        }
+        if groups[index].count > Self.maxGroups { expire(index, now: time, span: span) }
+    }
+
+    @inline(__always)
+    private static func mutate<Result>(_ group: inout Group, _ body: (inout Group) -> Result) -> Result {
+        body(&group)
+    }
+
+    /// Drops the groups whose window has passed; if that is not enough, the stalest half.
+    private func expire(_ index: Int, now: Int64, span: Int64) {
+        groups[index] = groups[index].filter { $0.value.touched >= now - span }
+        if groups[index].count > Self.maxGroups {
+            let ordered = groups[index].sorted { $0.value.touched > $1.value.touched }
+            groups[index] = Dictionary(
+                uniqueKeysWithValues: ordered.prefix(Self.maxGroups / 2).map { ($0.key, $0.value) })
+        }
+    }
+}

@@ -68,6 +68,13 @@ final class CorrelationEngine {
     }
 
     let correlations: [CorrelationRule]
+    /// What the hot path needs of each correlation, apart from the rule (which is large: copying
+    /// it per event would cost more than the window's work).
+    private enum Kind { case eventCount, valueCount, temporal, ordered }
+    private let kinds: [Kind]
+    private let spans: [Int64]
+    private let conditions: [CountCondition]
+    private let ruleCounts: [Int]
     /// For each base rule index, the correlations that refer to it (by name or id).
     private var byRule: [Int: [(correlation: Int, position: Int)]] = [:]
     /// For each correlation, the correlations that refer to it (chains).
@@ -78,6 +85,17 @@ final class CorrelationEngine {
 
     init(correlations: [CorrelationRule], rules: [Rule]) {
         self.correlations = correlations
+        kinds = correlations.map {
+            switch $0.type {
+            case "event_count": .eventCount
+            case "value_count": .valueCount
+            case "temporal": .temporal
+            default: .ordered
+            }
+        }
+        spans = correlations.map { $0.timespan * 1_000_000_000 }
+        conditions = correlations.map(\.condition)
+        ruleCounts = correlations.map(\.rules.count)
         groups = Array(repeating: [:], count: correlations.count)
         groupFields = correlations.map { $0.groupBy.map(Field.named) }
         valueField = correlations.map { $0.field.flatMap(Field.named) }
@@ -106,9 +124,11 @@ final class CorrelationEngine {
     }
 
     private func advance(_ index: Int, position: Int, event: Event, into fired: inout [Firing]) {
-        let correlation = correlations[index]
+        let kind = kinds[index]
+        let condition = conditions[index]
+        let ruleCount = ruleCounts[index]
         let time = event.time.nanoseconds
-        let span = correlation.timespan * 1_000_000_000
+        let span = spans[index]
         let fields = groupFields[index]
         let key: String =
             fields.count == 1
@@ -119,30 +139,28 @@ final class CorrelationEngine {
             group.touched = time
             if time < group.quietUntil { return nil }
             var fire = false
-            switch correlation.type {
-            case "event_count":
+            switch kind {
+            case .eventCount:
                 group.times.append(time)
                 var stale = 0
                 while stale < group.times.count && group.times[stale] < time - span { stale += 1 }
                 if stale > 0 { group.times.removeFirst(stale) }
-                fire = correlation.condition.holds(group.times.count)
-            case "value_count":
+                fire = condition.holds(group.times.count)
+            case .valueCount:
                 let value = valueField[index].flatMap { event[$0]?.description } ?? ""
                 group.values[value] = time
-                if correlation.condition.holds(group.values.count) || group.values.count > 1024 {
+                if condition.holds(group.values.count) || group.values.count > 1024 {
                     // Only then are values from before the window dropped: the count is exact
                     // when it matters, and the table stays small.
                     group.values = group.values.filter { $0.value >= time - span }
                 }
-                fire = correlation.condition.holds(group.values.count)
-            case "temporal":
+                fire = condition.holds(group.values.count)
+            case .temporal:
                 group.lastByRule[position] = time
                 group.lastByRule = group.lastByRule.filter { $0.value >= time - span }
                 let seen = group.lastByRule.count
-                fire =
-                    correlation.condition.bounds.isEmpty
-                    ? seen == correlation.rules.count : correlation.condition.holds(seen)
-            default:  // temporal_ordered: the rules in their order, all within the span of the first
+                fire = condition.bounds.isEmpty ? seen == ruleCount : condition.holds(seen)
+            case .ordered:  // temporal_ordered: the rules in their order, all within the span of the first
                 if group.progress > 0 && time - group.started > span { group = Group() }
                 if position == group.progress {
                     if group.progress == 0 { group.started = time }
@@ -155,7 +173,7 @@ final class CorrelationEngine {
                 } else if position > group.progress {
                     return nil
                 }
-                fire = group.progress == correlation.rules.count
+                fire = group.progress == ruleCount
             }
             // Evidence is the window's events: those that fell out of it go.
             if let oldest = group.evidence.first, oldest.time.nanoseconds < time - span {

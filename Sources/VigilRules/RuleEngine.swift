@@ -15,6 +15,13 @@ public final class RuleEngine {
     private final class Compiled {
         let rule: Rule
         init(_ rule: Rule) { self.rule = rule }
+
+        /// ``RuleEngine/matches(_:_:)`` on the rule where it lies (a method reads its fields in
+        /// place; passing `rule` on would copy it).
+        func matches(_ event: Event) -> Bool {
+            if let kinds = rule.kinds, !kinds.contains(event.kind) { return false }
+            return rule.logsource.admitsSource(event) && (rule.kindOnly || rule.detection.matches(event))
+        }
     }
     private var aggregates: [AggregateKey: Aggregate] = [:]
     private var order: [AggregateKey] = []
@@ -93,7 +100,7 @@ public final class RuleEngine {
     /// Runs every rule over `event`.
     public func process(_ event: Event) {
         eventCount += 1
-        for index in candidates(event.kind) where Self.matches(compiled[index].rule, event) {
+        for index in candidates(event.kind) where compiled[index].matches(event) {
             if !silent.contains(index) { record(event, rule: index) }
             if let correlation {
                 for firing in correlation.observe(rule: index, event: event) { record(firing) }

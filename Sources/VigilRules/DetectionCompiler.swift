@@ -13,9 +13,6 @@ struct DetectionCompiler {
         "utf16": "UTF-16 encodings do not occur in Vigil's events",
         "utf16le": "UTF-16 encodings do not occur in Vigil's events",
         "utf16be": "UTF-16 encodings do not occur in Vigil's events",
-        "base64": "not implemented yet",
-        "base64offset": "not implemented yet",
-        "cidr": "not implemented yet",
         "expand": "placeholders are not supported",
         "fieldref": "not implemented yet",
     ]
@@ -99,7 +96,7 @@ struct DetectionCompiler {
                 }
                 let known = [
                     "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "exists", "cased", "lt", "lte",
-                    "gt", "gte", "neq",
+                    "gt", "gte", "neq", "cidr", "base64", "base64offset",
                 ]
                 guard known.contains(modifier) else {
                     throw reader.error(key, "unknown modifier '\(modifier)' on '\(fieldName)'")
@@ -128,8 +125,27 @@ struct DetectionCompiler {
         if scalar.tag == Tag(.null) || (scalar.style == .plain && ["null", "~", ""].contains(scalar.string)) {
             return .absent
         }
-        let text = scalar.string
+        var text = scalar.string
         let cased = modifiers.contains("cased")
+        if modifiers.contains("cidr") {
+            guard let network = CIDR(text) else {
+                throw reader.error(node, "'\(field)|cidr' needs a network such as 10.0.0.0/8 or fe80::/10")
+            }
+            return .cidr(network)
+        }
+        if modifiers.contains("base64offset") {
+            // The value as it appears base64-encoded at any of the three alignments in a longer
+            // encoded text (Sigma's definition): a match of any of the three.
+            let variants = Self.base64Offsets(Array(text.utf8))
+            let rest = modifiers.filter { $0 != "base64offset" }
+            return .anyOf(
+                try variants.map { variant throws(VigilError) in
+                    try matcher(Node(variant), modifiers: rest, field: field)
+                })
+        }
+        if modifiers.contains("base64") {
+            text = Self.base64(Array(text.utf8))
+        }
         if modifiers.contains("exists") {
             guard let flag = node.bool else { throw reader.error(node, "'\(field)|exists' takes true or false") }
             return .exists(flag)
@@ -168,6 +184,35 @@ struct DetectionCompiler {
         if starts { return .startsWith(literal, cased: cased) }
         if ends { return .endsWith(literal, cased: cased) }
         return .equals(literal, cased: cased)
+    }
+
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Standard base64 with padding (RFC 4648).
+    static func base64(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let chunk = Array(bytes[index..<min(index + 3, bytes.count)])
+            let value = chunk.enumerated().reduce(0) { $0 | Int($1.element) << (16 - 8 * $1.offset) }
+            for position in 0..<4 {
+                out.append(position <= chunk.count ? alphabet[(value >> (18 - 6 * position)) & 63] : 0x3D)
+            }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The three encodings of `bytes` at offsets 0, 1 and 2 inside a longer text, trimmed of the
+    /// characters that depend on the neighbours (the way Sigma's reference implementation does).
+    static func base64Offsets(_ bytes: [UInt8]) -> [String] {
+        let starts = [0, 2, 3]
+        let ends: [Int?] = [nil, -3, -2]
+        return (0..<3).map { shift in
+            let encoded = Array(base64(Array(repeating: 0x20, count: shift) + bytes).utf8)
+            let end = ends[(bytes.count + shift) % 3].map { encoded.count + $0 } ?? encoded.count
+            return String(decoding: encoded[starts[shift]..<max(starts[shift], end)], as: UTF8.self)
+        }
     }
 
     private static func isLiteral(_ token: ValueMatcher.WildcardToken) -> Bool {

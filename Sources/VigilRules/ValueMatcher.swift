@@ -1,5 +1,9 @@
 internal import VigilCore
 
+#if canImport(Glibc)
+    internal import Glibc
+#endif
+
 /// One value test of a Sigma field selection, compiled from a value and its modifiers.
 ///
 /// Comparisons are ASCII case-insensitive unless the rule says `|cased`, and never allocate.
@@ -18,6 +22,10 @@ enum ValueMatcher: @unchecked Sendable {
     case exists(Bool)
     case compare(Comparison, Double)
     case notEqual([UInt8], cased: Bool)
+    /// `|cidr`: an IPv4 or IPv6 address inside a network.
+    case cidr(CIDR)
+    /// Any of these (the alignments of `|base64offset`).
+    indirect case anyOf([ValueMatcher])
 
     enum Comparison: Sendable { case lt, lte, gt, gte }
     enum WildcardToken: Equatable, Sendable {
@@ -44,6 +52,11 @@ enum ValueMatcher: @unchecked Sendable {
         case .notEqual(let pattern, let cased):
             guard let value else { return true }
             return !Self.withBytes(value) { Self.equal($0, pattern, cased: cased) }
+        case .cidr(let network):
+            guard let value else { return false }
+            return network.contains(value.description)
+        case .anyOf(let matchers):
+            return matchers.contains { $0.matches(value) }
         default:
             guard let value else { return false }
             return Self.withBytes(value) { bytes in test(bytes, value) }
@@ -146,5 +159,42 @@ enum ValueMatcher: @unchecked Sendable {
         }
         while t < tokens.endIndex, tokens[t] == .any { t += 1 }
         return t == tokens.endIndex
+    }
+}
+
+/// A network for `|cidr`: an address and a prefix length, IPv4 or IPv6.
+struct CIDR: Sendable {
+    private let network: [UInt8]
+    private let prefix: Int
+
+    init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1)
+        guard let address = CIDR.bytes(String(parts[0])) else { return nil }
+        let length = parts.count == 2 ? Int(parts[1]) : address.count * 8
+        guard let length, length >= 0, length <= address.count * 8 else { return nil }
+        network = address
+        prefix = length
+    }
+
+    /// Whether `text` is an address of this network (of the same family).
+    func contains(_ text: String) -> Bool {
+        guard let address = CIDR.bytes(text), address.count == network.count else { return false }
+        var remaining = prefix
+        for index in 0..<network.count where remaining > 0 {
+            let bits = min(8, remaining)
+            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+            if address[index] & mask != network[index] & mask { return false }
+            remaining -= bits
+        }
+        return true
+    }
+
+    /// The 4 or 16 bytes of an IPv4 or IPv6 address, through `inet_pton`.
+    static func bytes(_ text: String) -> [UInt8]? {
+        var v4 = [UInt8](repeating: 0, count: 4)
+        if inet_pton(AF_INET, text, &v4) == 1 { return v4 }
+        var v6 = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET6, text, &v6) == 1 { return v6 }
+        return nil
     }
 }

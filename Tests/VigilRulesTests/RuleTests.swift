@@ -512,3 +512,59 @@ struct CorrelationTests {
         #expect(set.correlations.count == 4)
     }
 }
+
+@Suite("Modifiers: cidr, base64, base64offset")
+struct EncodingModifierTests {
+    private func rule(_ detection: String) throws -> Rule {
+        let text = """
+            title: t
+            name: t.modifier
+            logsource: {product: linux}
+            detection:
+            \(detection.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+                condition: selection
+            """
+        return try #require(try RuleLoader.load(yaml: text, file: "t.yml").rules.first)
+    }
+
+    private func event(_ field: Field, _ value: String) -> Event {
+        var event = Event(
+            kind: .authFailure, time: Timestamp(seconds: 0), source: SourceLocation(path: "a", position: .line(1)))
+        event.set(field, value)
+        return event
+    }
+
+    @Test func cidr() throws {
+        let v4 = try rule("selection:\n    src.ip|cidr: 10.0.0.0/8")
+        #expect(RuleEngine.matches(v4, event(.srcIP, "10.200.3.4")))
+        #expect(!RuleEngine.matches(v4, event(.srcIP, "11.0.0.1")))
+        #expect(!RuleEngine.matches(v4, event(.srcIP, "not an address")))
+        let v6 = try rule("selection:\n    src.ip|cidr:\n        - fe80::/10\n        - 192.168.0.0/16")
+        #expect(RuleEngine.matches(v6, event(.srcIP, "fe80::1")))
+        #expect(RuleEngine.matches(v6, event(.srcIP, "192.168.7.7")))
+        #expect(!RuleEngine.matches(v6, event(.srcIP, "2001:db8::1")))
+        #expect(throws: VigilError.self) { try rule("selection:\n    src.ip|cidr: 10.0.0.0/40") }
+    }
+
+    /// Sigma's documented encodings: `http://` at the three alignments.
+    @Test func base64offsetVariants() {
+        #expect(DetectionCompiler.base64Offsets(Array("http://".utf8)) == ["aHR0cDovL", "h0dHA6Ly", "odHRwOi8v"])
+        #expect(DetectionCompiler.base64(Array("cmd".utf8)) == "Y21k")
+    }
+
+    @Test func base64Matching() throws {
+        let exact = try rule("selection:\n    process.command_line|base64: whoami")
+        #expect(RuleEngine.matches(exact, event(.processCommandLine, "d2hvYW1p")))
+        let offset = try rule("selection:\n    process.command_line|base64offset|contains: http://")
+        // `curl http://x` base64-encoded: the value sits at an offset inside it.
+        #expect(RuleEngine.matches(offset, event(.processCommandLine, "powershell -enc Y3VybCBodHRwOi8veA==")))
+        #expect(!RuleEngine.matches(offset, event(.processCommandLine, "powershell -enc d2hvYW1p")))
+    }
+
+    @Test func windowsModifiersAreRejected() {
+        #expect(throws: VigilError.self) { try rule("selection:\n    process.command_line|windash|contains: -enc") }
+        #expect(throws: VigilError.self) {
+            try rule("selection:\n    process.command_line|wide|base64offset|contains: x")
+        }
+    }
+}

@@ -185,7 +185,7 @@ struct ModifierTests {
 
     @Test(arguments: [
         ("user.name|windash: x", "unsupported modifier 'windash'"),
-        ("user.name|base64: x", "unsupported modifier 'base64'"),
+        ("user.name|fieldref: x", "unsupported modifier 'fieldref'"),
         ("user.name|frobnicate: x", "unknown modifier 'frobnicate'"),
         ("user.name|re: '(unclosed'", "invalid regular expression"),
         ("dst.port|gt: many", "needs a number"),

@@ -29,6 +29,11 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // zxcvbn-c has no .pc file: the module map links it by name.
+        .systemLibrary(
+            name: "CZxcvbn",
+            providers: [.apt(["libzxcvbn-dev"])]
+        ),
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
@@ -53,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "VigilRules",
-            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["VigilCore", "CZxcvbn", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(name: "VigilReport", dependencies: ["VigilCore"], swiftSettings: swiftSettings),

@@ -8,7 +8,10 @@ session, an SMTP hand-off, an anonymous FTP download and one FTP login in clear 
 (alice / Summer2026! on 10.0.0.9:21, accepted with 230). See samples/README.md.
 """
 
+import base64
+import ipaddress
 import os
+import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -23,6 +26,25 @@ files = g.Host("10.0.0.9", "00:11:32:44:55:66")
 web = g.Host("93.184.216.34", "00:1b:21:00:00:01")
 mirror = g.Host("10.0.0.12", "00:11:32:77:88:99")
 mail = g.Host("10.0.0.25", "00:50:56:01:02:03")
+printer = g.Host("10.0.0.30", "3c:d9:2b:10:20:30")
+camera = g.Host("10.0.0.40", "c0:56:e3:40:50:60")
+rogue = g.Host("10.0.0.66", "02:42:ac:11:00:66")
+
+
+def arp_reply(link, sender, sender_ip, target):
+    """An ARP is-at: `sender` says it holds `sender_ip` (its own, or one it claims)."""
+    body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + g.mac(sender.mac) + ipaddress.IPv4Address(sender_ip).packed
+    body += g.mac(target.mac) + ipaddress.IPv4Address(target.ip).packed
+    link.writer.write(link.tick(), g.ethernet(sender.mac, target.mac, 0x0806, body))
+
+
+def snmp_get(community):
+    """An SNMPv2c GetRequest for sysName.0."""
+    def tlv(tag, value):
+        return bytes([tag, len(value)]) + value
+    varbind = tlv(0x30, tlv(0x30, tlv(0x06, b"\x2b\x06\x01\x02\x01\x01\x05\x00") + b"\x05\x00"))
+    pdu = tlv(0xA0, tlv(0x02, b"\x01") + tlv(0x02, b"\x00") + tlv(0x02, b"\x00") + varbind)
+    return tlv(0x30, tlv(0x02, b"\x01") + tlv(0x04, community) + pdu)
 
 
 def office(path):
@@ -69,9 +91,86 @@ def office(path):
     ftp.close()
 
     link.udp(laptop, gateway, 53003, 53, g.dns_query(0x3456, "updates.example.org"))
+
+    # Appended after the first 86 packets, whose numbers the README quotes.
+    # The gateway answers ARP; later an unknown MAC claims the gateway's address (flip flop).
+    arp_reply(link, gateway, gateway.ip, laptop)
+    # A monitoring script reads the printer's name with the community "public".
+    link.udp(laptop, printer, 50161, 161, snmp_get(b"public"))
+    # The desk logs in to an IP camera's web console with its factory password.
+    cam = g.Conversation(link, desk, camera, 52080, 80).handshake()
+    token = base64.b64encode(b"admin:12345").decode()
+    cam.send("client", "GET /ISAPI/System/deviceInfo HTTP/1.1\r\nHost: 10.0.0.40\r\nAuthorization: Basic %s\r\n\r\n" % token)
+    cam.send("server", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    cam.close()
+    arp_reply(link, rogue, gateway.ip, laptop)
     writer.close()
+
+
+INVENTORY = """asset_tag,hostname,mac,ip,owner,status
+LAP-0042,alice-mac,3C-22-FB-11-22-33,,alice,active
+NAS-0001,files,0011.3244.5566,10.0.0.9,IT,active
+NAS-0002,mirror,00:11:32:77:88:99,10.0.0.12,IT,active
+SRV-0003,mail,00:50:56:01:02:03,10.0.0.25,IT,active
+RTR-0001,gateway,00:1b:21:00:00:01,10.0.0.1,IT,active
+CAM-0001,lobby-camera,c0:56:e3:40:50:60,10.0.0.40,facilities,active
+DSK-0007,"bob's old desktop, 2nd floor",f4:8e:38:aa:bb:cc,,bob,disposed
+"""
+
+
+def auth_log(path):
+    """A day of /var/log/auth.log on files.example.org (RFC 3164, year-less: the year comes from
+    the file's date, which make-samples sets to 2025-11-21)."""
+    lines = []
+
+    def add(clock, text):
+        lines.append("Nov 21 %s files sshd[%d]: %s" % (clock, 4000 + len(lines), text))
+
+    # alice logs in every morning from her laptop.
+    add("08:02:11", "Accepted publickey for alice from 10.0.0.5 port 51200 ssh2: ED25519 SHA256:Qm9vZm9vYmFy")
+    # A brute force from the internet: 12 failures for root in two minutes, then a success.
+    for second in range(12):
+        add("02:%02d:%02d" % (10 + second // 6, (second * 10) % 60),
+            "Failed password for root from 198.51.100.23 port %d ssh2" % (40000 + second))
+    add("02:12:05", "Accepted password for root from 198.51.100.23 port 40100 ssh2")
+    # Password spraying: one address, six accounts, one try each.
+    for index, user in enumerate(["admin", "backup", "deploy", "oracle", "test", "www"]):
+        add("03:00:%02d" % (index * 7), "Failed password for invalid user %s from 203.0.113.77 port %d ssh2"
+            % (user, 50000 + index))
+    # Somebody typed their password into the user name prompt.
+    add("09:15:02", "Failed password for invalid user Tr0ub4dor&3x from 10.0.0.17 port 52011 ssh2")
+    # alice, from an address she never used before, late at night.
+    add("23:40:19", "Accepted password for alice from 192.0.2.200 port 61000 ssh2")
+    lines.sort(key=lambda line: line[7:15])
+    others = [
+        "Nov 21 10:01:13 files sudo:      bob : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/cat /etc/shadow",
+        "Nov 21 10:05:40 files sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash",
+        "Nov 21 10:07:02 files useradd[5120]: new user: name=svc-backup, UID=0, GID=0, home=/root, shell=/bin/bash, from=/dev/pts/0",
+        "Nov 21 10:07:30 files usermod[5125]: add 'svc-backup' to group 'sudo'",
+    ]
+    text = "\n".join(sorted(lines + others, key=lambda line: line[7:15])) + "\n"
+    with open(path, "w") as handle:
+        handle.write(text)
+    stamp = 1763769599  # 2025-11-21T23:59:59Z: the year of the year-less dates
+    os.utime(path, (stamp, stamp))
+
+
+def access_log(path):
+    """nginx access log of the intranet: a burst of failed logins on /login, then normal use."""
+    lines = []
+    for index in range(25):
+        lines.append('203.0.113.50 - - [21/Nov/2025:04:00:%02d +0000] "POST /login HTTP/1.1" 401 182 "-" "python-requests/2.31"'
+                     % (index * 2))
+    lines.append('10.0.0.5 - alice [21/Nov/2025:09:30:00 +0000] "GET /wiki/ HTTP/1.1" 200 5120 "-" "Mozilla/5.0"')
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
     office(os.path.join(HERE, "office.pcapng"))
-    print("wrote samples/office.pcapng")
+    with open(os.path.join(HERE, "inventory.csv"), "w") as handle:
+        handle.write(INVENTORY)
+    os.makedirs(os.path.join(HERE, "logs"), exist_ok=True)
+    auth_log(os.path.join(HERE, "logs", "auth.log"))
+    access_log(os.path.join(HERE, "logs", "access.log"))
+    print("wrote samples/office.pcapng, samples/inventory.csv, samples/logs/auth.log, samples/logs/access.log")

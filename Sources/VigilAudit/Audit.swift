@@ -14,6 +14,10 @@ public struct Audit: Sendable {
     public var revealSecrets: Bool
     public var limits: CaptureLimits
     public var logOptions: LogOptions
+    /// The asset inventory devices are matched against (`--inventory`).
+    public var inventory: Inventory?
+    /// The tz database zone working hours are counted in; `nil` is the machine's.
+    public var timeZone: String?
 
     public init(
         rules: RuleSet, revealSecrets: Bool, limits: CaptureLimits = CaptureLimits(),
@@ -48,6 +52,16 @@ public struct Audit: Sendable {
         let collected = InputCollector().collect(paths)
         var errors = collected.errors
         var inputs: [InputReport] = []
+        // Inventories found among the inputs join the one given with --inventory.
+        var inventory = self.inventory
+        for path in collected.inventories {
+            do {
+                let found = try Inventory(path: path)
+                if inventory == nil { inventory = found } else { inventory?.add(found) }
+            } catch {
+                errors.append(error)
+            }
+        }
         var started: RuleEngine?
         func engine() throws -> RuleEngine {
             if let started { return started }
@@ -57,6 +71,7 @@ public struct Audit: Sendable {
             return engine
         }
         let devices = DeviceTracker()
+        let context = EventContext(inventory: inventory, timeZone: timeZone)
         // Several logs: each read into its own engine on all cores, merged in file order at the
         // end (deterministic). Captures and a single log are read in their turn.
         let logIndices = collected.files.indices.filter { collected.files[$0].kind == .log }
@@ -67,7 +82,8 @@ public struct Audit: Sendable {
             let ruleList = try rules.value().rules
             parallel = Self.readLogs(
                 logIndices.map { (index: $0, path: collected.files[$0].path) }, rules: ruleList,
-                options: logOptions, workers: ProcessInfo.processInfo.activeProcessorCount)
+                options: logOptions, workers: ProcessInfo.processInfo.activeProcessorCount, inventory: inventory,
+                timeZone: timeZone)
         }
         var files = collected.files
         if try !rules.value().correlations.isEmpty && logIndices.count > 1 {
@@ -93,6 +109,8 @@ public struct Audit: Sendable {
             }
             do {
                 let (input, error) = try Self.read(file, limits: limits, logOptions: logOptions) { event in
+                    var event = event
+                    context.enrich(&event)
                     try engine().process(event)
                     devices.process(event)
                 }
@@ -105,8 +123,21 @@ public struct Audit: Sendable {
         let report = Report(
             toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: inputs,
             findings: try engine().findings(),
-            devices: devices.list(), revealSecrets: revealSecrets)
+            devices: Self.matched(devices.list(), inventory), revealSecrets: revealSecrets)
         return Result(report: report, errors: errors, skipped: collected.skipped)
+    }
+
+    /// `devices` with `managed` and `assetTag` from the inventory, when there is one.
+    static func matched(_ devices: [Device], _ inventory: Inventory?) -> [Device] {
+        guard let inventory else { return devices }
+        return devices.map { device in
+            var device = device
+            let asset = inventory.asset(mac: device.mac, hostnames: device.hostnames, ips: device.ips)
+            device.managed = asset != nil
+            device.assetTag = asset?.tag
+            device.assetStatus = asset?.status
+            return device
+        }
     }
 
     /// One log read on a worker: its report entry, its error, and the engine that saw its events.
@@ -118,7 +149,8 @@ public struct Audit: Sendable {
 
     /// Reads `files` (logs) on `workers` threads, each file into an engine of its own.
     static func readLogs(
-        _ files: [(index: Int, path: String)], rules: [Rule], options: LogOptions, workers: Int
+        _ files: [(index: Int, path: String)], rules: [Rule], options: LogOptions, workers: Int,
+        inventory: Inventory? = nil, timeZone: String? = nil
     ) -> [Int: LogResult] {
         final class Shared: @unchecked Sendable {
             let lock = NSLock()
@@ -138,11 +170,16 @@ public struct Audit: Sendable {
                     }
                     guard let (index, path) = taken else { break }
                     let engine = RuleEngine(rules: rules)
+                    let context = EventContext(inventory: inventory, timeZone: timeZone)
                     var result = LogResult(engine: engine)
                     do {
                         let outcome = try LogReader(options: options).read(
                             path: path, displayPath: path == "-" ? "(standard input)" : nil
-                        ) { engine.process($0) }
+                        ) { event in
+                            var event = event
+                            context.enrich(&event)
+                            engine.process(event)
+                        }
                         result.input = outcome.input
                         result.error = outcome.error
                     } catch let error as VigilError {
@@ -172,6 +209,37 @@ public struct Audit: Sendable {
                 path: file.path, displayPath: file.path == "-" ? "(standard input)" : nil, handler: handler)
             return (outcome.input, outcome.error)
         }
+    }
+
+    /// Every device seen in `paths`, matched against `inventory` and any inventory CSV among
+    /// the paths, for `vigil devices`. No rules run.
+    public static func devices(
+        _ paths: [String], inventory: Inventory?, limits: CaptureLimits = CaptureLimits(),
+        logOptions: LogOptions = LogOptions()
+    ) throws -> (devices: [Device], hasInventory: Bool, inputs: [InputReport], errors: [VigilError]) {
+        let collected = InputCollector().collect(paths)
+        var errors = collected.errors
+        var inventory = inventory
+        for path in collected.inventories {
+            do {
+                let found = try Inventory(path: path)
+                if inventory == nil { inventory = found } else { inventory?.add(found) }
+            } catch {
+                errors.append(error)
+            }
+        }
+        let tracker = DeviceTracker()
+        var inputs: [InputReport] = []
+        for file in collected.files {
+            do {
+                let (input, error) = try read(file, limits: limits, logOptions: logOptions) { tracker.process($0) }
+                inputs.append(input)
+                if let error { errors.append(error) }
+            } catch let error as VigilError {
+                errors.append(error)
+            }
+        }
+        return (matched(tracker.list(), inventory), inventory != nil, inputs, errors)
     }
 
     /// Streams the events of every input to `handler`, for `vigil events`.

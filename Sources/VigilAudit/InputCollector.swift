@@ -24,6 +24,9 @@ public struct InputCollector: Sendable {
         public var files: [InputFile] = []
         /// Files inside folders that are of no kind Vigil reads; skipped, and said so.
         public var skipped: [String] = []
+        /// Asset inventories (CSV files whose header names a `mac`, `hostname` or `asset_tag`
+        /// column), found among the paths.
+        public var inventories: [String] = []
         /// Paths named on the command line that are missing or of no kind Vigil reads.
         public var errors: [VigilError] = []
     }
@@ -48,7 +51,9 @@ public struct InputCollector: Sendable {
             }
             if isDirectory.boolValue {
                 for file in Self.files(in: path) where seen.insert(file).inserted {
-                    if let kind = Self.kind(of: file), kind != .log || LogReader.recognises(path: file) {
+                    if Self.isInventory(file) {
+                        collected.inventories.append(file)
+                    } else if let kind = Self.kind(of: file), kind != .log || LogReader.recognises(path: file) {
                         collected.files.append(InputFile(path: file, kind: kind))
                     } else {
                         collected.skipped.append(file)
@@ -61,7 +66,9 @@ public struct InputCollector: Sendable {
                 collected.errors.append(VigilError(.unreadable, path: path, reason: "permission denied"))
                 continue
             }
-            if let kind = Self.kind(of: path) {
+            if Self.isInventory(path) {
+                collected.inventories.append(path)
+            } else if let kind = Self.kind(of: path) {
                 collected.files.append(InputFile(path: path, kind: kind))
             } else {
                 collected.errors.append(
@@ -72,6 +79,18 @@ public struct InputCollector: Sendable {
             }
         }
         return collected
+    }
+
+    /// A `.csv` whose first line names an inventory column.
+    static func isInventory(_ path: String) -> Bool {
+        guard path.lowercased().hasSuffix(".csv"), let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 4096)) ?? Data()
+        let first = String(decoding: head.prefix { $0 != 0x0A }, as: UTF8.self).lowercased()
+        let names = first.split(separator: ",").map {
+            $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" \r\u{FEFF}"))
+        }
+        return names.contains { ["mac", "mac_address", "hostname", "asset_tag"].contains($0) }
     }
 
     static func kind(of path: String) -> InputFile.Kind? {

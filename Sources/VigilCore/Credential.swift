@@ -125,6 +125,8 @@ public struct Credential: Sendable, Hashable {
     public var hashcatMode: Int?
     /// Other non-secret details, in the order the dissector found them.
     public var attributes: [CredentialAttribute]
+    /// How guessable the secret is, once scored (clear-text secrets only).
+    public var strength: CredentialStrength?
 
     public init(
         protocolName: String, username: String, secret: Secret, kind: CredentialKind = .password, client: Endpoint?,
@@ -147,4 +149,29 @@ public struct Credential: Sendable, Hashable {
 
     /// The value of the attribute `name`, if present.
     public func attribute(_ name: String) -> String? { attributes.first { $0.name == name }?.value }
+}
+
+/// How guessable a clear-text secret is, and why it is weak, in words a security manager can
+/// forward (the secret itself is never part of it).
+public struct CredentialStrength: Sendable, Hashable {
+    /// zxcvbn's score: 0 (too guessable), 1 (very guessable), 2 (somewhat), 3 (safely
+    /// unguessable), 4 (very unguessable).
+    public var score: Int
+    /// log10 of the number of guesses zxcvbn estimates an attacker needs.
+    public var guessesLog10: Double
+    /// Every reason it is weak (`a vendor default credential`, `shorter than 8 characters`,
+    /// `contains the user name`, ...); empty when it is not weak.
+    public var weakBecause: [String]
+    /// It is on the list of vendor default credentials.
+    public var isDefault: Bool
+
+    public init(score: Int, guessesLog10: Double, weakBecause: [String], isDefault: Bool) {
+        self.score = score
+        self.guessesLog10 = guessesLog10
+        self.weakBecause = weakBecause
+        self.isDefault = isDefault
+    }
+
+    /// It fails the policy: any reason at all.
+    public var isWeak: Bool { !weakBecause.isEmpty }
 }

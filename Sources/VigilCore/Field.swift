@@ -29,6 +29,9 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
         "auth.method", "snmp.version",
         "src.domain", "user.target", "user.id", "group.name", "process.command_line", "process.working_directory",
         "tty", "event.action", "event.reason", "http.status", "http.user_agent", "log.format",
+        "device.managed", "device.previous_mac", "asset.tag", "asset.status", "asset.owner",
+        "credential.score", "credential.weak", "credential.default", "auth.new_source", "event.hour",
+        "event.weekday",
     ]
 
     private static let byName: [String: Field] = {
@@ -104,4 +107,24 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
     public static let httpUserAgent = known("http.user_agent")
     /// The log's format: `syslog`, `rfc5424`, `journal`, `apache-error`, `nginx-error`, `access`, ...
     public static let logFormat = known("log.format")
+    /// Set on `device.observed` when an inventory was given: whether the MAC (or host name) is in it.
+    public static let deviceManaged = known("device.managed")
+    /// Set on an ARP or DHCP sighting when the address was held by another MAC before ("flip flop").
+    public static let devicePreviousMAC = known("device.previous_mac")
+    /// The inventory row a device matched: its asset tag, status (`active`, `retired`,
+    /// `disposed`, `lost`, `stolen`) and owner.
+    public static let assetTag = known("asset.tag")
+    public static let assetStatus = known("asset.status")
+    public static let assetOwner = known("asset.owner")
+    /// A clear-text credential's zxcvbn score, 0 (guessed at once) to 4.
+    public static let credentialScore = known("credential.score")
+    /// The credential fails the strength policy (see ``CredentialStrength``).
+    public static let credentialWeak = known("credential.weak")
+    /// The credential is a vendor default (admin/admin, SNMP `public`, ...).
+    public static let credentialDefault = known("credential.default")
+    /// A success for an account from a source it had not logged in from before in this audit.
+    public static let authNewSource = known("auth.new_source")
+    /// The hour (0-23) and ISO weekday (1 Monday - 7 Sunday) of a login, in the audit's time zone.
+    public static let eventHour = known("event.hour")
+    public static let eventWeekday = known("event.weekday")
 }

@@ -137,6 +137,8 @@ public struct Device: Sendable, Hashable {
     public var lastSeen: Timestamp
     public var managed: Bool
     public var assetTag: String?
+    /// The inventory's status for it (`active`, `retired`, `disposed`, `lost`, `stolen`).
+    public var assetStatus: String?
     /// Switch or router platform (CDP, LLDP system description).
     public var platform: String?
     /// The switch port it announced (CDP, LLDP).

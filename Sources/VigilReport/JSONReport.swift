@@ -80,8 +80,8 @@ public enum JSONReport {
         ])
     }
 
-    /// A credential as the contract shows it. `strength` stays `null` until strength scoring
-    /// lands with the rule library; `outcome` and `packets` extend the contract.
+    /// A credential as the contract shows it: `strength` is `null` for hashes and tokens;
+    /// `outcome` and `packets` extend the contract.
     static func credential(_ credential: Credential, reveal: Bool) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("protocol", .string(credential.protocolName)),
@@ -91,7 +91,7 @@ public enum JSONReport {
         ]
         if reveal { members.append(("secret", .string(credential.secret.reveal()))) }
         members += [
-            ("strength", .null),
+            ("strength", credential.strength.map(strength) ?? .null),
             ("client", .optional(credential.client?.description)),
             ("server", .optional(credential.server?.description)),
             ("outcome", .string(credential.outcome.description)),
@@ -105,6 +105,16 @@ public enum JSONReport {
         return .object(members)
     }
 
+    /// The contract's `strength`: zxcvbn score, log10 of guesses, reasons in words.
+    static func strength(_ strength: CredentialStrength) -> JSONValue {
+        .object([
+            ("score", .int(Int64(strength.score))),
+            ("guesses_log10", .double(strength.guessesLog10)),
+            ("weak_because", .array(strength.weakBecause.map(JSONValue.string))),
+            ("default", .bool(strength.isDefault)),
+        ])
+    }
+
     static func device(_ device: Device) -> JSONValue {
         .object([
             ("mac", .string(device.mac)),
@@ -115,6 +125,7 @@ public enum JSONReport {
             ("last_seen", .string(device.lastSeen.iso8601)),
             ("managed", .bool(device.managed)),
             ("asset_tag", .optional(device.assetTag)),
+            ("asset_status", .optional(device.assetStatus)),
             ("locally_administered", .bool(device.locallyAdministered)),
             ("platform", .optional(device.platform)),
             ("port", .optional(device.port)),

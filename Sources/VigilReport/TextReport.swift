@@ -36,6 +36,11 @@ public struct TextReport: Sendable {
             out += "\nDevices: \(report.devices.count) (\(unmanaged) not in an inventory)\n"
             for device in report.devices {
                 var parts = [device.mac]
+                if device.managed {
+                    parts.append(
+                        "managed \(device.assetTag ?? "")"
+                            + (device.assetStatus.map { $0 == "active" ? "" : " (\($0))" } ?? ""))
+                }
                 if !device.ips.isEmpty { parts.append(device.ips.prefix(4).joined(separator: " ")) }
                 if !device.hostnames.isEmpty { parts.append(device.hostnames.joined(separator: " ")) }
                 parts.append(device.vendor ?? (device.locallyAdministered ? "(random MAC)" : "(vendor unknown)"))
@@ -61,6 +66,11 @@ public struct TextReport: Sendable {
             out += " (sha256 \(credential.secret.sha256.prefix(16))...)\n"
             let route = [credential.client.map { "from \($0)" }, credential.server.map { "to \($0)" }].compactMap { $0 }
             out += "  connection:  \(route.joined(separator: " ")), \(credential.outcome)\n"
+            if let strength = credential.strength {
+                let verdict = strength.isWeak ? "weak: " + strength.weakBecause.joined(separator: "; ") : "not weak"
+                out +=
+                    "  strength:    zxcvbn score \(strength.score) of 4, about 10^\(Int(strength.guessesLog10.rounded())) guesses; \(verdict)\n"
+            }
         }
         let span =
             finding.firstSeen == finding.lastSeen

@@ -80,7 +80,8 @@ final class CorrelationEngine {
     /// For each correlation, the correlations that refer to it (chains).
     private var byCorrelation: [Int: [(correlation: Int, position: Int)]] = [:]
     private var groups: [[String: Group]]
-    private var groupFields: [[Field?]]
+    /// The group-by fields of each correlation for each of its rules (aliases differ by rule).
+    private var groupFields: [[[Field?]]]
     private var valueField: [Field?]
 
     init(correlations: [CorrelationRule], rules: [Rule]) {
@@ -97,7 +98,11 @@ final class CorrelationEngine {
         conditions = correlations.map(\.condition)
         ruleCounts = correlations.map(\.rules.count)
         groups = Array(repeating: [:], count: correlations.count)
-        groupFields = correlations.map { $0.groupBy.map(Field.named) }
+        groupFields = correlations.map { correlation in
+            correlation.rules.map { reference in
+                correlation.groupBy.map { name in Field.named(correlation.aliases[name]?[reference] ?? name) }
+            }
+        }
         valueField = correlations.map { $0.field.flatMap(Field.named) }
         for (index, correlation) in correlations.enumerated() {
             for (position, reference) in correlation.rules.enumerated() {
@@ -129,7 +134,7 @@ final class CorrelationEngine {
         let ruleCount = ruleCounts[index]
         let time = event.time.nanoseconds
         let span = spans[index]
-        let fields = groupFields[index]
+        let fields = groupFields[index][position]
         let key: String =
             fields.count == 1
             ? (fields[0].flatMap { event[$0]?.description } ?? "")

@@ -21,6 +21,9 @@ public struct Rule: Sendable {
     public var line: Int
     /// Example events that must or must not match (`vigil: tests:`).
     public var tests: [RuleExample]
+    /// The fields that name a finding's subject (`vigil: subject:`), when the rule chooses them;
+    /// `nil` keeps the default (``RuleEngine`` documents it).
+    public var subject: [Field]?
     /// Things that load but deserve a word (fields or log sources no Vigil source produces).
     public var notes: [String]
     let detection: Detection

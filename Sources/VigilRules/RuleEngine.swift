@@ -53,11 +53,21 @@ public final class RuleEngine {
     private let correlation: CorrelationEngine?
     /// Base rules that only feed correlations (Sigma's `generate: false`, the default).
     private let silent: Set<Int>
+    /// Correlations that only feed other correlations (chains), likewise.
+    private let silentCorrelations: Set<Int>
 
     public init(rules: [Rule], correlations: [CorrelationRule] = []) {
         self.rules = rules
         compiled = rules.map(Compiled.init)
         correlationRules = correlations
+        var quietCorrelations: Set<Int> = []
+        for (index, item) in correlations.enumerated() {
+            let referrers = correlations.filter { other in
+                other.rules.contains { $0 == item.id || $0 == item.sigmaID }
+            }
+            if !referrers.isEmpty && !referrers.contains(where: \.generate) { quietCorrelations.insert(index) }
+        }
+        silentCorrelations = quietCorrelations
         if correlations.isEmpty {
             correlation = nil
             silent = []
@@ -111,7 +121,7 @@ public final class RuleEngine {
     /// A correlation that fired: one occurrence of its finding, for the group, with the events
     /// that made it as evidence.
     private func record(_ firing: CorrelationEngine.Firing) {
-        guard let last = firing.events.last else { return }
+        guard let last = firing.events.last, !silentCorrelations.contains(firing.correlation) else { return }
         let rule = rules.count + firing.correlation
         var subject = Self.subject(of: last)
         let groupBy = Set(correlationRules[firing.correlation].groupBy)
@@ -142,7 +152,7 @@ public final class RuleEngine {
     }
 
     private func record(_ event: Event, rule: Int) {
-        let subject = Self.subject(of: event)
+        let subject = compiled[rule].rule.subject.map { Self.subject(of: event, fields: $0) } ?? Self.subject(of: event)
         let credential = event.credential
         let account: [String?] =
             credential.map { [$0.protocolName, $0.username, $0.server?.description, $0.secret.sha256] } ?? []
@@ -222,14 +232,35 @@ public final class RuleEngine {
     }
 
     /// Who a finding is about: the client for credentials and most events; for a protocol in
-    /// use, the server offering it, since that is what must change.
+    /// use, the server offering it, since that is what must change; for a device, its MAC
+    /// (its addresses and names change; they are in the evidence). A rule may choose other
+    /// fields with `vigil: subject:`.
     static func subject(of event: Event) -> Subject {
         if event.kind == .protocolObserved {
             return Subject(ip: event[.dstIP]?.description, host: event[.hostName]?.description)
         }
+        if event.kind == .deviceObserved, let mac = event[.srcMAC]?.description {
+            return Subject(mac: mac)
+        }
+        let user = event[.userName]?.description
         return Subject(
             ip: event[.srcIP]?.description, mac: event[.srcMAC]?.description, host: event[.hostName]?.description,
-            user: event[.userName]?.description)
+            user: user?.isEmpty == true ? nil : user)
+    }
+
+    /// The subject made of the chosen `fields` only.
+    static func subject(of event: Event, fields: [Field]) -> Subject {
+        var subject = Subject()
+        for field in fields {
+            let value = event[field]?.description
+            switch field {
+            case .srcIP, .dstIP: subject.ip = value
+            case .srcMAC: subject.mac = value
+            case .hostName: subject.host = value
+            default: subject.user = value
+            }
+        }
+        return subject
     }
 
     /// One sentence on what the event shows, for the evidence list. Never contains a secret.

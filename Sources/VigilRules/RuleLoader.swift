@@ -2,10 +2,8 @@ internal import Foundation
 public import VigilCore
 internal import Yams
 
-/// A Sigma correlation rule (`event_count`, `value_count`, `temporal`, `temporal_ordered`).
-///
-/// Loaded and validated; evaluation arrives with the correlation engine, and until then
-/// ``RuleSet/notes`` says that each such rule was not evaluated.
+/// A Sigma correlation rule (`event_count`, `value_count`, `temporal`, `temporal_ordered`),
+/// evaluated by the ``RuleEngine`` over the matches of the rules it refers to.
 public struct CorrelationRule: Sendable {
     public var id: String
     /// The Sigma `id` (a UUID), when the rule has both a `name` and an `id`.
@@ -14,6 +12,9 @@ public struct CorrelationRule: Sendable {
     public var type: String
     public var rules: [String]
     public var groupBy: [String]
+    /// Sigma's field aliases: a `group-by` name that stands for a different field in each rule
+    /// (alias → rule reference → field).
+    public var aliases: [String: [String: String]] = [:]
     /// The window, in seconds.
     public var timespan: Int64
     /// The count condition (distinct values of ``field`` for value_count; for temporal, the
@@ -276,6 +277,7 @@ struct NodeReader {
             checklist: try strings(vigil?["checklist"], "checklist"),
             file: file, line: line,
             tests: try examples(vigil?["tests"]),
+            subject: try subjectFields(vigil?["subject"]),
             notes: notes, detection: detection,
             kinds: Self.narrowed(
                 logsource.category.map { (Logsource.categories[$0] ?? []).sorted().map(EventKind.init(rawValue:)) },
@@ -319,6 +321,22 @@ struct NodeReader {
             let test = selection.alternatives[0].first, test.field == .eventKind, !test.requireAll
         else { return false }
         return test.values.allSatisfy { if case .equals = $0 { true } else { false } }
+    }
+
+    /// `vigil: subject:`: the fields a finding is about, among `src.ip`, `dst.ip`, `src.mac`,
+    /// `host.name` and `user.name`.
+    private func subjectFields(_ node: Node?) throws(VigilError) -> [Field]? {
+        guard let node else { return nil }
+        let names = try strings(node, "subject")
+        let allowed = ["src.ip", "dst.ip", "src.mac", "host.name", "user.name"]
+        var fields: [Field] = []
+        for name in names {
+            guard allowed.contains(name), let field = Field.named(name) else {
+                throw error(node, "subject field '\(name)' is not one of \(allowed.joined(separator: ", "))")
+            }
+            fields.append(field)
+        }
+        return fields
     }
 
     private func examples(_ node: Node?) throws(VigilError) -> [RuleExample] {
@@ -409,6 +427,30 @@ struct NodeReader {
         if (type == "temporal" || type == "temporal_ordered") && rules.count < 2 {
             throw error(body["rules"], "a \(type) correlation needs at least two rules")
         }
+        var aliases: [String: [String: String]] = [:]
+        if let node = body["aliases"] {
+            guard case .mapping(let mapping) = node else {
+                throw error(node, "'aliases' must map each alias to the field it stands for in each rule")
+            }
+            for (key, value) in mapping {
+                guard let alias = key.string, case .mapping(let fields) = value else {
+                    throw error(value, "an alias maps rule names to field names")
+                }
+                guard groupBy.contains(alias) else {
+                    throw error(key, "alias '\(alias)' is not in the correlation's group-by")
+                }
+                for (ruleNode, fieldNode) in fields {
+                    guard let rule = ruleNode.string, let field = fieldNode.string else {
+                        throw error(ruleNode, "an alias maps rule names to field names")
+                    }
+                    guard rules.contains(rule) else {
+                        throw error(
+                            ruleNode, "alias '\(alias)' names rule '\(rule)', which the correlation does not list")
+                    }
+                    aliases[alias, default: [:]][rule] = field
+                }
+            }
+        }
         let name = try optionalString(document["name"], "name")
         let sigmaID = try optionalString(document["id"], "id")
         let id = name ?? sigmaID ?? title
@@ -421,7 +463,8 @@ struct NodeReader {
             try optionalString(vigil?["category"], "category").flatMap(Category.init(rawValue:)) ?? .policyBreach
         return CorrelationRule(
             id: id, sigmaID: name == nil ? nil : sigmaID, title: title, type: type, rules: rules, groupBy: groupBy,
-            timespan: seconds, condition: condition, field: field, generate: body["generate"]?.bool ?? false,
+            aliases: aliases, timespan: seconds, condition: condition, field: field,
+            generate: body["generate"]?.bool ?? false,
             severity: severity, category: category,
             remediation: try optionalString(vigil?["remediation"], "remediation") ?? "",
             checklist: try strings(vigil?["checklist"], "checklist"),

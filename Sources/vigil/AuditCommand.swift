@@ -30,13 +30,22 @@ struct AuditCommand: ParsableCommand {
     @OptionGroup var report: ReportOptions
     @OptionGroup var analysis: AnalysisOptions
 
+    @Option(
+        name: .long,
+        help:
+            "The asset inventory, a CSV with a header (asset_tag, hostname, mac, ip, owner, status): devices not in it are unmanaged. A .csv with such a header among the paths is read the same way."
+    )
+    var inventory: String?
+
     func run() throws {
         try analysis.validate()
         // The rules load on a thread of their own while the first packets are read.
         let report = report
-        let audit = Audit(
+        var audit = Audit(
             loadingRules: { try report.loadRules() }, revealSecrets: report.revealSecrets, limits: analysis.limits,
             logOptions: analysis.logOptions)
+        if let inventory { audit.inventory = try Inventory(path: inventory) }
+        audit.timeZone = analysis.timezone
         let result = try audit.run(paths)
         try report.write(result.report)
         if !report.quiet && !result.skipped.isEmpty {

@@ -16,7 +16,9 @@ struct Vigil: ParsableCommand {
             2 usage or input error.
             """,
         version: "vigil \(VigilVersion.current)",
-        subcommands: [AuditCommand.self, EventsCommand.self, CaptureCommand.self, RulesCommand.self]
+        subcommands: [
+            AuditCommand.self, EventsCommand.self, DevicesCommand.self, CaptureCommand.self, RulesCommand.self,
+        ]
     )
 
     /// Runs the command with the contract's exit codes: usage errors exit 2, not

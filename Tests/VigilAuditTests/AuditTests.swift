@@ -12,7 +12,11 @@ struct InputCollectorTests {
     @Test func foldersAreWalkedAndNonCapturesSkipped() throws {
         let collected = InputCollector().collect([TestPaths.root.appendingPathComponent("samples").path])
         #expect(collected.errors.isEmpty)
-        #expect(collected.files.map { ($0.path as NSString).lastPathComponent } == ["office.pcapng"])
+        #expect(
+            collected.files.map { ($0.path as NSString).lastPathComponent } == [
+                "access.log", "auth.log", "office.pcapng",
+            ])
+        #expect(collected.inventories.map { ($0 as NSString).lastPathComponent } == ["inventory.csv"])
         #expect(collected.skipped.contains { $0.hasSuffix("make-samples.py") })
     }
 
@@ -44,27 +48,106 @@ struct InputCollectorTests {
 
 @Suite("Audit runs")
 struct AuditRunTests {
-    @Test func samplesGiveTheFTPLoginAndTheServersWithoutTLS() throws {
+    /// `samples/` (a capture, an inventory, an auth log and an access log) gives findings of
+    /// every category, each about the right subject (samples/README.md tells the story).
+    @Test func samplesGiveFindingsOfEveryCategory() throws {
         let rules = RuleSet.load(from: [TestPaths.rules])
-        let result = try Audit(rules: rules, revealSecrets: false).run([
-            TestPaths.root.appendingPathComponent("samples").path
-        ])
+        var audit = Audit(rules: rules, revealSecrets: false, logOptions: LogOptions(zone: .utc))
+        audit.timeZone = "UTC"
+        let result = try audit.run([TestPaths.root.appendingPathComponent("samples").path])
         #expect(result.errors.isEmpty)
-        let finding = try #require(result.report.findings.first)
-        // The login (high), then the two FTP servers that offer no TLS (medium), by server.
+        let findings = result.report.findings
+        #expect(Set(findings.map(\.category)) == Set(Category.allCases))
+        func subjects(_ rule: String) -> [Subject] { findings.filter { $0.rule == rule }.map(\.subject) }
+
+        let ftp = try #require(findings.first { $0.rule == "net.cleartext-credential.ftp" })
+        #expect(ftp.subject.user == "alice")
+        #expect(ftp.subject.ip == "10.0.0.5")
+        #expect(ftp.credential?.secret.masked == "S*********!")
+        #expect(ftp.evidence.first?.locator == "packet 71")
+        #expect(ftp.firstSeen.iso8601 == "2025-11-21T09:00:02.535Z")
+        let weak = try #require(findings.first { $0.rule == "credential.weak-password" })
+        #expect(weak.subject.user == "alice")
+        #expect(weak.credential?.strength?.score == 1)
+        #expect(weak.credential?.strength?.weakBecause.contains { $0.contains("a common word") } == true)
+        #expect(Set(subjects("net.insecure-protocol.ftp").compactMap(\.ip)) == ["10.0.0.9", "10.0.0.12"])
+        #expect(subjects("net.snmp-default-community").map(\.ip) == ["10.0.0.30"])
+        #expect(subjects("credential.default-credential").map(\.user) == ["admin"])
+
+        // Devices: the rogue MAC is unmanaged and took the gateway's address; the desktop the
+        // inventory says was disposed of is back.
+        #expect(subjects("device.unmanaged").map(\.mac) == ["02:42:ac:11:00:66"])
+        #expect(subjects("device.arp-flip-flop").map(\.ip) == ["10.0.0.1"])
+        #expect(subjects("device.disposed-asset-seen").map(\.mac) == ["f4:8e:38:aa:bb:cc"])
+        #expect(result.report.devices.count == 8)
+        #expect(result.report.devices.filter { !$0.managed }.map(\.mac) == ["02:42:ac:11:00:66"])
+        #expect(result.report.devices.first { $0.mac == "f4:8e:38:aa:bb:cc" }?.assetStatus == "disposed")
+
+        // Logs: the brute force and the success after it, spraying, the web burst, and the rest.
+        #expect(subjects("linux.success-after-brute-force").map(\.ip) == ["198.51.100.23"])
+        #expect(subjects("linux.password-spraying").map(\.ip) == ["203.0.113.77"])
+        #expect(subjects("linux.web-brute-force").map(\.ip) == ["203.0.113.50"])
+        #expect(subjects("linux.policy.sudo-shell").map(\.user) == ["alice"])
+        #expect(subjects("linux.policy.new-source-login").map(\.ip) == ["192.0.2.200"])
+        #expect(Set(subjects("linux.policy.off-hours-login").compactMap(\.ip)) == ["198.51.100.23", "192.0.2.200"])
+        for rule in [
+            "linux.policy.root-login", "linux.policy.uid0-account", "linux.policy.privileged-group-member",
+            "linux.policy.sudo-denied", "linux.weak-credential.password-as-username", "net.cleartext-credential.snmp",
+            "net.cleartext-credential.http-basic", "net.insecure-protocol.http-auth", "linux.brute-force",
+        ] {
+            #expect(subjects(rule).count == 1, "\(rule)")
+        }
+        #expect(findings.count == 26)
+    }
+
+    /// Without an inventory the device rules stay silent: there is nothing to compare with.
+    @Test func noInventoryNoUnmanagedDevices() throws {
+        let rules = RuleSet.load(from: [TestPaths.rules])
+        let result = try Audit(rules: rules, revealSecrets: false).run([TestPaths.sample("office.pcapng")])
+        #expect(result.errors.isEmpty)
         #expect(
-            result.report.findings.map(\.rule) == [
-                "net.cleartext-credential.ftp", "net.insecure-protocol.ftp", "net.insecure-protocol.ftp",
-            ])
-        #expect(Set(result.report.findings.dropFirst().compactMap(\.subject.ip)) == ["10.0.0.9", "10.0.0.12"])
-        #expect(result.report.devices.count == 5)
-        #expect(finding.rule == "net.cleartext-credential.ftp")
-        #expect(finding.category == .weakCredential)
-        #expect(finding.subject.user == "alice")
-        #expect(finding.subject.ip == "10.0.0.5")
-        #expect(finding.credential?.secret.masked == "S*********!")
-        #expect(finding.evidence.first?.locator == "packet 71")
-        #expect(finding.firstSeen.iso8601 == "2025-11-21T09:00:02.535Z")
+            !result.report.findings.contains {
+                $0.rule == "device.unmanaged" || $0.rule == "device.disposed-asset-seen"
+            })
+        #expect(result.report.findings.contains { $0.rule == "device.arp-flip-flop" })
+        #expect(result.report.devices.allSatisfy { !$0.managed && $0.assetTag == nil })
+    }
+
+    /// `--inventory` and a CSV among the inputs are the same inventory; a broken inventory is
+    /// an error naming its line, and the other inputs are still read.
+    @Test func inventoryGivenOrFound() throws {
+        let rules = RuleSet.load(from: [TestPaths.rules])
+        var audit = Audit(rules: rules, revealSecrets: false)
+        audit.inventory = try Inventory(path: TestPaths.sample("inventory.csv"))
+        let given = try audit.run([TestPaths.sample("office.pcapng")])
+        let found = try Audit(rules: rules, revealSecrets: false).run([
+            TestPaths.sample("office.pcapng"), TestPaths.sample("inventory.csv"),
+        ])
+        #expect(given.report.findings.map(\.id) == found.report.findings.map(\.id))
+        #expect(given.report.devices == found.report.devices)
+
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broken = folder.appendingPathComponent("assets.csv")
+        try "mac,status\n3c:22:fb:11:22:33,active\nzz:22:fb:11:22:33,active\n".write(
+            to: broken, atomically: true, encoding: .utf8)
+        let result = try Audit(rules: rules, revealSecrets: false).run([TestPaths.sample("office.pcapng"), broken.path])
+        #expect(
+            result.errors.map(\.description) == ["\(broken.path): line 3: 'zz:22:fb:11:22:33' is not a MAC address"])
+        #expect(result.report.inputs.count == 1)
+    }
+
+    @Test func devicesListTheCaptureAgainstTheInventory() throws {
+        let listed = try Audit.devices(
+            [TestPaths.sample("office.pcapng")], inventory: try Inventory(path: TestPaths.sample("inventory.csv")))
+        #expect(listed.hasInventory)
+        #expect(listed.errors.isEmpty)
+        #expect(listed.devices.count == 8)
+        let laptop = try #require(listed.devices.first { $0.mac == "3c:22:fb:11:22:33" })
+        #expect(laptop.managed)
+        #expect(laptop.assetTag == "LAP-0042")
+        #expect(laptop.vendor == "Apple, Inc.")
+        #expect(laptop.ips == ["10.0.0.5"])
     }
 
     @Test func aBadInputDoesNotLoseTheOthers() throws {
@@ -73,14 +156,14 @@ struct AuditRunTests {
             TestPaths.fixture("bad-header.pcap"), TestPaths.fixture("ftp-port-2121.pcap"),
         ])
         #expect(result.errors.count == 1)
-        #expect(result.report.findings.filter { $0.credential != nil }.count == 2)
+        #expect(result.report.findings.filter { $0.rule.hasPrefix("net.cleartext-credential.") }.count == 2)
         #expect(result.report.inputs.count == 1)
     }
 
     @Test func twoPasswordsForOneAccountAreTwoFindings() throws {
         let rules = RuleSet.load(from: [TestPaths.rules])
         let result = try Audit(rules: rules, revealSecrets: false).run([TestPaths.fixture("ftp-port-2121.pcap")])
-        let credentials = result.report.findings.filter { $0.credential != nil }
+        let credentials = result.report.findings.filter { $0.rule == "net.cleartext-credential.ftp" }
         #expect(Set(credentials.compactMap { $0.credential?.outcome.label }) == ["success", "failure"])
         #expect(Set(credentials.map(\.id)).count == 2)
     }
@@ -107,7 +190,8 @@ struct LogAuditTests {
         #expect(
             rules == [
                 "linux.policy.uid0-account", "linux.weak-credential.password-as-username",
-                "linux.policy.privileged-group-member", "linux.policy.sudo-denied",
+                "linux.policy.privileged-group-member", "linux.policy.sudo-denied", "credential.weak-password",
+                "linux.policy.off-hours-login",
             ])
         for _ in 0..<3 {
             let again = try audit([Self.logs])

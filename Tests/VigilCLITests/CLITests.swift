@@ -26,9 +26,10 @@ struct CLITests {
         #expect(result.stdout.contains("Summer2026!"))
     }
 
+    /// The FTP fixture's findings are high (clear text, weak password) and medium (no TLS).
     @Test(arguments: [("none", Int32(0)), ("critical", 0), ("high", 1), ("low", 1), ("info", 1)])
     func failOnSetsTheExitCode(threshold: String, status: Int32) throws {
-        let result = try VigilBinary.run(["audit", "samples/office.pcapng", "--fail-on", threshold])
+        let result = try VigilBinary.run(["audit", TestPaths.fixture("ftp-port-2121.pcap"), "--fail-on", threshold])
         #expect(result.status == status)
     }
 
@@ -36,8 +37,8 @@ struct CLITests {
         let result = try VigilBinary.run(["audit", "samples/", "--format", "json"])
         #expect(result.status == 1)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        let finding = try #require((json["findings"] as? [[String: Any]])?.first)
-        #expect(finding["rule"] as? String == "net.cleartext-credential.ftp")
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        let finding = try #require(findings.first { $0["rule"] as? String == "net.cleartext-credential.ftp" })
         let credential = try #require(finding["credential"] as? [String: Any])
         #expect(credential["username"] as? String == "alice")
         // SHA-256 of "Summer2026!", computed independently with `printf %s 'Summer2026!' | sha256sum`.
@@ -45,6 +46,38 @@ struct CLITests {
             credential["secret_sha256"] as? String == "a5c95e887dbf1c0a49fd01bced847d64a1a134ec2a7d09332c85d361aeb0f9b8"
         )
         #expect(!result.stdout.contains("Summer2026!"))
+        let weak = try #require(findings.first { $0["rule"] as? String == "credential.weak-password" })
+        let strength = try #require((weak["credential"] as? [String: Any])?["strength"] as? [String: Any])
+        #expect(strength["score"] as? Int == 1)
+        #expect((strength["weak_because"] as? [String])?.isEmpty == false)
+        let devices = try #require(json["devices"] as? [[String: Any]])
+        #expect(devices.first { $0["mac"] as? String == "02:42:ac:11:00:66" }?["managed"] as? Bool == false)
+        #expect(devices.first { $0["mac"] as? String == "3c:22:fb:11:22:33" }?["asset_tag"] as? String == "LAP-0042")
+    }
+
+    /// `vigil devices` lists every device against the inventory, in each format.
+    @Test func devicesCommand() throws {
+        let text = try VigilBinary.run(["devices", "samples/office.pcapng", "--inventory", "samples/inventory.csv"])
+        #expect(text.status == 0)
+        #expect(text.stdout.hasPrefix("8 device(s), 1 not in the inventory\n"))
+        #expect(text.stdout.contains("02:42:ac:11:00:66  UNMANAGED"))
+        #expect(text.stdout.contains("f4:8e:38:aa:bb:cc  managed DSK-0007 (disposed)  Dell Inc."))
+        let csv = try VigilBinary.run([
+            "devices", "samples/office.pcapng", "--inventory", "samples/inventory.csv", "--format", "csv",
+        ])
+        let rows = csv.stdout.split(separator: "\r\n").map(String.init)
+        #expect(rows.first == "mac,vendor,ips,hostnames,first_seen,last_seen,managed,asset_tag,asset_status,seen_by")
+        #expect(rows.count == 9)
+        #expect(rows.contains { $0.hasPrefix("00:50:56:01:02:03,\"VMware, Inc.\",10.0.0.25,") })
+        let json = try VigilBinary.run(["devices", "samples/", "--format", "json", "--fail-on-unmanaged"])
+        #expect(json.status == 1, "the rogue MAC is unmanaged; the inventory was found in samples/")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(list.count == 8)
+        let noInventory = try VigilBinary.run(["devices", "samples/office.pcapng"])
+        #expect(noInventory.stdout.contains("no inventory given"))
+        let bad = try VigilBinary.run(["devices", "samples/office.pcapng", "--inventory", "samples/README.md"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.hasPrefix("vigil: samples/README.md: line 1: the header names no"))
     }
 
     @Test func outputFileReceivesTheReport() throws {

@@ -509,7 +509,7 @@ struct CorrelationTests {
         }
         let set = RuleSet.load(from: [TestPaths.rules])
         #expect(set.errors.isEmpty)
-        #expect(set.correlations.count == 4)
+        #expect(set.correlations.count == 5)
     }
 }
 

@@ -119,12 +119,12 @@ DSK-0007,"bob's old desktop, 2nd floor",f4:8e:38:aa:bb:cc,,bob,disposed
 
 
 def auth_log(path):
-    """A day of /var/log/auth.log on files.example.org (RFC 3164, year-less: the year comes from
-    the file's date, which make-samples sets to 2025-11-21)."""
+    """A day of /var/log/auth.log on files.example.org, in rsyslog's high-precision format
+    (RSYSLOG_FileFormat: ISO 8601 with the offset), so the dates carry their year and zone."""
     lines = []
 
     def add(clock, text):
-        lines.append("Nov 21 %s files sshd[%d]: %s" % (clock, 4000 + len(lines), text))
+        lines.append("2025-11-21T%s.000000+00:00 files sshd[%d]: %s" % (clock, 4000 + len(lines), text))
 
     # alice logs in every morning from her laptop.
     add("08:02:11", "Accepted publickey for alice from 10.0.0.5 port 51200 ssh2: ED25519 SHA256:Qm9vZm9vYmFy")
@@ -141,18 +141,15 @@ def auth_log(path):
     add("09:15:02", "Failed password for invalid user Tr0ub4dor&3x from 10.0.0.17 port 52011 ssh2")
     # alice, from an address she never used before, late at night.
     add("23:40:19", "Accepted password for alice from 192.0.2.200 port 61000 ssh2")
-    lines.sort(key=lambda line: line[7:15])
     others = [
-        "Nov 21 10:01:13 files sudo:      bob : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/cat /etc/shadow",
-        "Nov 21 10:05:40 files sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash",
-        "Nov 21 10:07:02 files useradd[5120]: new user: name=svc-backup, UID=0, GID=0, home=/root, shell=/bin/bash, from=/dev/pts/0",
-        "Nov 21 10:07:30 files usermod[5125]: add 'svc-backup' to group 'sudo'",
+        "2025-11-21T10:01:13.000000+00:00 files sudo:      bob : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/cat /etc/shadow",
+        "2025-11-21T10:05:40.000000+00:00 files sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash",
+        "2025-11-21T10:07:02.000000+00:00 files useradd[5120]: new user: name=svc-backup, UID=0, GID=0, home=/root, shell=/bin/bash, from=/dev/pts/0",
+        "2025-11-21T10:07:30.000000+00:00 files usermod[5125]: add 'svc-backup' to group 'sudo'",
     ]
-    text = "\n".join(sorted(lines + others, key=lambda line: line[7:15])) + "\n"
+    text = "\n".join(sorted(lines + others)) + "\n"
     with open(path, "w") as handle:
         handle.write(text)
-    stamp = 1763769599  # 2025-11-21T23:59:59Z: the year of the year-less dates
-    os.utime(path, (stamp, stamp))
 
 
 def access_log(path):

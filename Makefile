@@ -23,7 +23,7 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product vigil
 
-## audit: build, then audit the sample captures (exit 1 means findings, as expected here)
+## audit: build, then audit samples/ (capture, inventory, logs; exit 1 means findings, as expected here)
 audit: build
 	@.build/release/vigil audit samples/; status=$$?; \
 	if [ $$status -eq 1 ]; then echo "(vigil exited 1: the samples hold findings at or above --fail-on high, as they should)"; \

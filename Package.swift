@@ -59,7 +59,9 @@ let package = Package(
         .target(
             name: "VigilRules",
             dependencies: ["VigilCore", "CZxcvbn", .product(name: "Yams", package: "Yams")],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + [
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+            ]
         ),
         .target(name: "VigilReport", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
         .target(

@@ -5,7 +5,11 @@
 #   vigil events FILE > /dev/null                          (parse and print every event as JSON)
 #   fail2ban-regex FILE /etc/fail2ban/filter.d/sshd.conf    (baseline: fail2ban's own matcher)
 #   LC_ALL=C grep -c 'Failed password' FILE                 (baseline: reading the file at all)
-# and prints lines/s for each, vigil's peak RSS, and the ratios vigil/fail2ban and vigil/grep.
+#   vigil rules bench FILE                                 (the rule engine alone: the events,
+#                                                           read into memory first, through the
+#                                                           full shipped rule set on one core)
+# and prints lines/s for each, events/s for the engine, vigil's peak RSS, and the ratios
+# vigil/fail2ban and vigil/grep.
 #
 #   bash bench/logs.sh [LINES]     (default 2000000; the log is cached in bench/.data/)
 #   RUNS=N (default 3) for vigil and grep; fail2ban-regex runs once (it takes minutes).
@@ -29,6 +33,8 @@ read -r t_audit _ status < <(python3 bench/measure.py "$runs" "$vigil" audit "$l
     --format json --output /dev/null --fail-on none --quiet)
 [ "$status" -eq 0 ] || { echo "vigil audit exited $status" >&2; exit 1; }
 read -r t_events _ _ < <(python3 bench/measure.py "$runs" "$vigil" events "$log" --timezone UTC --quiet)
+# The engine alone (its own best of $runs, timed inside vigil around the rules only).
+engine=$("$vigil" rules bench "$log" --timezone UTC --runs "$runs")
 # The same lines as four rotated files in a folder: read on all cores.
 rotated=$data/rotated-$lines
 if [ ! -d "$rotated" ]; then
@@ -46,19 +52,24 @@ rss_kib=$(/usr/bin/time -v "$vigil" audit "$log" --timezone UTC --format json --
     --quiet 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}')
 failures=$("$vigil" events "$log" --timezone UTC --quiet | grep -c '"kind":"auth.failure"' || true)
 
-python3 - "$lines" "$t_audit" "$t_events" "$t_fail2ban" "$t_grep" "$rss_kib" "$failures" "$runs" "$t_folder" <<'PY'
+python3 - "$lines" "$t_audit" "$t_events" "$t_fail2ban" "$t_grep" "$rss_kib" "$failures" "$runs" "$t_folder" "$engine" <<'PY'
 import sys
 lines = int(sys.argv[1])
 t_audit, t_events, t_fail2ban, t_grep = map(float, sys.argv[2:6])
 rss, failures, runs = int(sys.argv[6]), int(sys.argv[7]), sys.argv[8]
 t_folder = float(sys.argv[9])
+engine = sys.argv[10].split()
+events, engine_seconds = int(engine[1]), float(engine[3])
 print(f"== auth.log: {lines} lines; vigil: {failures} auth.failure events; best of {runs} runs (fail2ban-regex: 1)")
 for name, seconds in [("vigil audit (full)", t_audit), ("vigil audit, 4 rotated files", t_folder),
                       ("vigil events (jsonl)", t_events),
                       ("fail2ban-regex sshd.conf", t_fail2ban), ("grep -c 'Failed password'", t_grep)]:
     print(f"   {name:28s} {seconds:8.3f} s  {lines / seconds:12,.0f} lines/s")
+print(f"   vigil rules bench (engine)   {engine_seconds:8.3f} s  {events / engine_seconds:12,.0f} events/s ({events} events)")
 print(f"   vigil peak RSS (/usr/bin/time -v): {rss / 1024:.1f} MiB")
 print()
+print(f"events/s: rule engine with the full shipped rule set {events / engine_seconds:,.0f} on one core "
+      f"(target 1,000,000); the whole audit {events / t_audit:,.0f}")
 print(f"lines/s: vigil audit {lines / t_audit:,.0f} on one core (target 1,000,000); "
       f"{lines / t_folder:,.0f} over 4 files on all cores")
 print(f"ratio: vigil audit / fail2ban-regex {t_fail2ban / t_audit:.1f}x one file, "

@@ -72,12 +72,10 @@ public struct Audit: Sendable {
         }
         let devices = DeviceTracker()
         let context = EventContext(inventory: inventory, timeZone: timeZone)
-        // Several logs: each read into its own engine on all cores, merged in file order at the
-        // end (deterministic). Captures and a single log are read in their turn.
         let logIndices = collected.files.indices.filter { collected.files[$0].kind == .log }
         var parallel: [Int: LogResult] = [:]
-        // Correlations count across files in time order: with any, the logs are read one after
-        // the other (oldest first) into the one engine.
+        // Without correlations, several logs are read each into its own engine on all cores and
+        // merged in file order at the end (deterministic).
         if logIndices.count > 1, try rules.value().correlations.isEmpty {
             let ruleList = try rules.value().rules
             parallel = Self.readLogs(
@@ -85,26 +83,31 @@ public struct Audit: Sendable {
                 options: logOptions, workers: ProcessInfo.processInfo.activeProcessorCount, inventory: inventory,
                 timeZone: timeZone)
         }
-        var files = collected.files
-        if try !rules.value().correlations.isEmpty && logIndices.count > 1 {
-            // Correlations slide on event time: logs named out of order are read oldest first
-            // (by their first dated line), captures keep their place.
-            let reader = LogReader(options: logOptions)
-            let ordered = logIndices.map { files[$0] }.map { ($0, reader.firstTime(path: $0.path)) }
-                .enumerated().sorted { a, b in
-                    switch (a.element.1, b.element.1) {
-                    case (let x?, let y?) where x != y: return x < y
-                    default: return a.offset < b.offset
-                    }
-                }
-                .map(\.element.0)
-            for (slot, index) in logIndices.enumerated() { files[index] = ordered[slot] }
-        }
-        for (index, file) in files.enumerated() {
+        // Otherwise the logs are read together, each series (a log and its rotated siblings)
+        // on a thread of its own, their events merged in time order into the one engine:
+        // correlations see several servers' logs interleaved as they happened, and the rules
+        // run while the next lines are parsed.
+        var merged: [Int: LogMerger.FileResult]?
+        for (index, file) in collected.files.enumerated() {
             if let result = parallel[index] {
                 if let input = result.input { inputs.append(input) }
                 if let error = result.error { errors.append(error) }
                 try engine().merge(result.engine)
+                continue
+            }
+            if file.kind == .log {
+                if merged == nil {
+                    let logs = logIndices.map { (index: $0, path: collected.files[$0].path) }
+                    merged = try LogMerger.read(LogMerger.series(logs), options: logOptions) { event in
+                        var event = event
+                        context.enrich(&event)
+                        try engine().process(event)
+                    }
+                }
+                if let result = merged?[index] {
+                    if let input = result.input { inputs.append(input) }
+                    if let error = result.error { errors.append(error) }
+                }
                 continue
             }
             do {

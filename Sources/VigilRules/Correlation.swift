@@ -57,7 +57,11 @@ final class CorrelationEngine {
 
     private struct Group {
         var times: [Int64] = []
-        var values: [String: Int64] = [:]
+        /// Distinct values by their 64-bit hash (``CorrelationEngine/hash(_:)``), with the last
+        /// time each was seen.
+        var values: [UInt64: Int64] = [:]
+        /// The earliest time in ``values``: pruning waits until a value can have left the window.
+        var oldestValue: Int64 = .max
         var lastByRule: [Int: Int64] = [:]
         var progress = 0
         var started: Int64 = 0
@@ -77,9 +81,14 @@ final class CorrelationEngine {
     private let ruleCounts: [Int]
     /// For each base rule index, the correlations that refer to it (by name or id).
     private var byRule: [Int: [(correlation: Int, position: Int)]] = [:]
+    /// Correlations with the same parameters as an earlier one (its twins) share its state:
+    /// they fire when it fires, and are not advanced on their own.
+    private var twins: [Int: [Int]] = [:]
     /// For each correlation, the correlations that refer to it (chains).
     private var byCorrelation: [Int: [(correlation: Int, position: Int)]] = [:]
-    private var groups: [[String: Group]]
+    /// Groups by the 64-bit hash of their group-by values: no string is built or SipHashed per
+    /// event. Two groups colliding (odds about n²/2⁶⁵ for n groups) would share a window.
+    private var groups: [[UInt64: Group]]
     /// The group-by fields of each correlation for each of its rules (aliases differ by rule).
     private var groupFields: [[[Field?]]]
     private var valueField: [Field?]
@@ -104,7 +113,16 @@ final class CorrelationEngine {
             }
         }
         valueField = correlations.map { $0.field.flatMap(Field.named) }
+        var twinOf: [Int: Int] = [:]
         for (index, correlation) in correlations.enumerated() {
+            if let first = correlations.indices.first(where: {
+                $0 < index && twinOf[$0] == nil && Self.same(correlations[$0], correlation)
+            }) {
+                twinOf[index] = first
+                twins[first, default: []].append(index)
+            }
+        }
+        for (index, correlation) in correlations.enumerated() where twinOf[index] == nil {
             for (position, reference) in correlation.rules.enumerated() {
                 if let rule = rules.firstIndex(where: { $0.id == reference || $0.sigmaID == reference }) {
                     byRule[rule, default: []].append((index, position))
@@ -115,6 +133,36 @@ final class CorrelationEngine {
                 }
             }
         }
+    }
+
+    /// FNV-1a over a field's text (an absent field hashes as the empty text), then a separator,
+    /// continuing from `seed`.
+    @inline(__always)
+    static func hash(_ value: FieldValue?, into seed: UInt64) -> UInt64 {
+        var hash = seed
+        func mix(_ bytes: UnsafeBufferPointer<UInt8>) {
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01B3
+            }
+        }
+        switch value {
+        case .string(var text)?: text.withUTF8(mix)
+        case .int(let number)?:
+            withUnsafeBytes(of: number.littleEndian) { mix($0.bindMemory(to: UInt8.self)) }
+            hash ^= 0x49
+        case .bool(let flag)?: hash ^= flag ? 0x54 : 0x46
+        case nil: break
+        }
+        hash ^= 0x1F
+        hash &*= 0x0000_0100_0000_01B3
+        return hash
+    }
+
+    /// Whether two correlations count the same thing the same way.
+    private static func same(_ a: CorrelationRule, _ b: CorrelationRule) -> Bool {
+        a.type == b.type && a.rules == b.rules && a.groupBy == b.groupBy && a.aliases == b.aliases
+            && a.timespan == b.timespan && a.condition == b.condition && a.field == b.field
     }
 
     /// Base rules some correlation refers to.
@@ -135,10 +183,10 @@ final class CorrelationEngine {
         let time = event.time.nanoseconds
         let span = spans[index]
         let fields = groupFields[index][position]
-        let key: String =
-            fields.count == 1
-            ? (fields[0].flatMap { event[$0]?.description } ?? "")
-            : fields.map { field in field.flatMap { event[$0]?.description } ?? "" }.joined(separator: "\u{1F}")
+        var key: UInt64 = 0xcbf2_9ce4_8422_2325
+        for field in fields {
+            key = Self.hash(field.flatMap { event[$0] }, into: key)
+        }
         // The group is changed where it lies: a copy would copy its arrays on every event.
         let outcome: Bool? = Self.mutate(&groups[index][key, default: Group()]) { group in
             group.touched = time
@@ -152,12 +200,17 @@ final class CorrelationEngine {
                 if stale > 0 { group.times.removeFirst(stale) }
                 fire = condition.holds(group.times.count)
             case .valueCount:
-                let value = valueField[index].flatMap { event[$0]?.description } ?? ""
+                let value = Self.hash(valueField[index].flatMap { event[$0] }, into: 0xcbf2_9ce4_8422_2325)
                 group.values[value] = time
-                if condition.holds(group.values.count) || group.values.count > 1024 {
+                group.oldestValue = min(group.oldestValue, time)
+                if (condition.holds(group.values.count) || group.values.count > 1024)
+                    && group.oldestValue < time - span
+                {
                     // Only then are values from before the window dropped: the count is exact
-                    // when it matters, and the table stays small.
+                    // when it matters, the table stays small, and a long burst prunes once per
+                    // window rather than on every event.
                     group.values = group.values.filter { $0.value >= time - span }
+                    group.oldestValue = group.values.values.min() ?? .max
                 }
                 fire = condition.holds(group.values.count)
             case .temporal:
@@ -196,10 +249,12 @@ final class CorrelationEngine {
         quiet.touched = time
         quiet.quietUntil = time + span
         groups[index][key] = quiet
-        fired.append(Firing(correlation: index, events: evidence))
-        // A correlation that fired is an event for the correlations chained on it.
-        for target in byCorrelation[index] ?? [] {
-            advance(target.correlation, position: target.position, event: event, into: &fired)
+        for fires in [index] + (twins[index] ?? []) {
+            fired.append(Firing(correlation: fires, events: evidence))
+            // A correlation that fired is an event for the correlations chained on it.
+            for target in byCorrelation[fires] ?? [] {
+                advance(target.correlation, position: target.position, event: event, into: &fired)
+            }
         }
         if groups[index].count > Self.maxGroups { expire(index, now: time, span: span) }
     }

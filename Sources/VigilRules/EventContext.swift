@@ -18,6 +18,8 @@ public final class EventContext {
     private var owners: [String: String] = [:]
     private var sources: [String: [String]] = [:]
     private let timeZone: TimeZone
+    private var offsetHour: Int64 = .min
+    private var offset: Int64 = 0
     private let limit = 100_000
 
     /// - Parameters:
@@ -81,8 +83,13 @@ public final class EventContext {
 
     private func describeLogin(_ event: inout Event) {
         let seconds = event.time.nanoseconds / 1_000_000_000
-        let date = Date(timeIntervalSince1970: TimeInterval(seconds))
-        let local = seconds + Int64(timeZone.secondsFromGMT(for: date))
+        // The zone's offset changes at most on the hour: asked once per hour of events.
+        let hour = seconds - (seconds % 3_600 + 3_600) % 3_600
+        if hour != offsetHour {
+            offsetHour = hour
+            offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(hour))))
+        }
+        let local = seconds + offset
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         event.set(.eventHour, Int((local - days * 86_400) / 3_600))
         // 1970-01-01 was a Thursday (ISO weekday 4).

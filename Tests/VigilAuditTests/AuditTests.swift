@@ -254,4 +254,57 @@ struct CrossFileCorrelationTests {
         #expect(compromise.severity == .critical)
         #expect(compromise.evidence.contains { $0.source.hasSuffix("auth.log") && $0.locator == "line 5" })
     }
+
+    /// Two servers' logs of the same night interleave in time: the attacker's failures on one
+    /// and its success on the other an hour later are a compromise, although the second log
+    /// starts earlier (read one after the other, its success would come before the failures).
+    @Test(arguments: [false, true]) func overlappingLogsInterleave(reversed: Bool) throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = folder.appendingPathComponent("files-auth.log")
+        let web = folder.appendingPathComponent("web-auth.log")
+        let failures = (0..<12).map {
+            "2025-11-21T02:00:\(String(format: "%02d", $0 * 4))+00:00 files sshd[\(200 + $0)]: "
+                + "Failed password for root from 198.51.100.23 port \(40000 + $0) ssh2"
+        }
+        let webLines = [
+            "2025-11-21T00:05:00+00:00 web sshd[90]: Accepted publickey for alice from 10.0.0.5 port 50000 ssh2: ED25519 SHA256:x",
+            "2025-11-21T01:59:00+00:00 web sshd[91]: Accepted password for backup from 198.51.100.23 port 39999 ssh2",
+            "2025-11-21T02:40:00+00:00 web sshd[92]: Accepted password for deploy from 198.51.100.23 port 40100 ssh2",
+        ]
+        try (failures.joined(separator: "\n") + "\n").write(to: files, atomically: true, encoding: .utf8)
+        try (webLines.joined(separator: "\n") + "\n").write(to: web, atomically: true, encoding: .utf8)
+        let rules = RuleSet.load(from: [TestPaths.rules])
+        let result = try Audit(rules: rules, revealSecrets: false, logOptions: LogOptions(zone: .utc)).run(
+            reversed ? [web.path, files.path] : [files.path, web.path])
+        #expect(result.errors.isEmpty)
+        let compromise = try #require(result.report.findings.first { $0.rule == "linux.success-after-brute-force" })
+        // The success at 01:59, before the failures, is not part of it; the one at 02:40 is.
+        #expect(compromise.count == 1)
+        #expect(compromise.evidence.last?.source == web.path)
+        #expect(compromise.evidence.last?.locator == "line 3")
+        #expect(result.report.inputs.map(\.path) == (reversed ? [web.path, files.path] : [files.path, web.path]))
+    }
+
+    /// Many series at once are merged in waves: the findings are those of reading them together.
+    @Test func seriesBeyondTheLimitAreMergedInWaves() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var paths: [String] = []
+        for host in 0..<(LogMerger.maxSeries + 6) {
+            let path = folder.appendingPathComponent("host\(host).log").path
+            let text =
+                (0..<3).map {
+                    "2025-11-21T03:\(String(format: "%02d", host % 60)):\(String(format: "%02d", $0))+00:00 host\(host) sshd[1]: "
+                        + "Failed password for root from 203.0.113.9 port \(host * 10 + $0) ssh2"
+                }.joined(separator: "\n") + "\n"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            paths.append(path)
+        }
+        let rules = RuleSet.load(from: [TestPaths.rules])
+        let result = try Audit(rules: rules, revealSecrets: false, logOptions: LogOptions(zone: .utc)).run(paths)
+        #expect(result.errors.isEmpty)
+        #expect(result.report.inputs.count == paths.count)
+        #expect(result.report.findings.contains { $0.rule == "linux.brute-force" && $0.subject.ip == "203.0.113.9" })
+    }
 }

@@ -45,6 +45,17 @@ struct ShippedRuleTests {
         }
     }
 
+    /// Correlations too: a sequence that must give a finding and one that must not (the silent
+    /// start of a chain has only the latter: it gives findings to nobody).
+    @Test func everyCorrelationCarriesExamples() {
+        for correlation in Self.set.correlations {
+            if correlation.severity != .info {
+                #expect(correlation.examples.contains { $0.findings > 0 }, "\(correlation.id) has no firing example")
+            }
+            #expect(correlation.examples.contains { $0.findings == 0 }, "\(correlation.id) has no quiet example")
+        }
+    }
+
     @Test func examplesAgreeWithTheEngine() {
         for rule in Self.set.rules {
             for example in rule.tests {

@@ -1,0 +1,202 @@
+internal import Foundation
+internal import VigilCore
+internal import VigilLogs
+
+/// Reads series of logs at once and hands their events on in time order, so correlations see
+/// two servers' logs of the same night interleaved as they happened.
+///
+/// A series is one log and its rotated siblings (`auth.log.2.gz`, `auth.log.1`, `auth.log`),
+/// read oldest first on a thread of its own; the events come back in batches through a small
+/// bounded queue (so memory does not grow with the files), and the caller's thread takes the
+/// earliest head of all series each time (ties: the series named first). Reading and parsing
+/// thus run on other cores than the rules. At most ``maxSeries`` series are read at once:
+/// beyond that, the series (ordered by their first dated line) are merged in waves.
+enum LogMerger {
+    static let maxSeries = 64
+    static let batchSize = 1024
+
+    /// What reading one file gave.
+    struct FileResult {
+        var input: InputReport?
+        var error: VigilError?
+    }
+
+    /// Groups `files` (indices into the audit's inputs, with their paths) into series by
+    /// rotation base name, each oldest first, the series in the order of their first file.
+    static func series(_ files: [(index: Int, path: String)]) -> [[(index: Int, path: String)]] {
+        var order: [String] = []
+        var groups: [String: [(index: Int, path: String)]] = [:]
+        for file in files {
+            let base = InputCollector.rotation(file.path).0
+            if groups[base] == nil { order.append(base) }
+            groups[base, default: []].append(file)
+        }
+        return order.map { base in
+            groups[base]!.sorted { InputCollector.rotation($0.path).1 > InputCollector.rotation($1.path).1 }
+        }
+    }
+
+    /// Reads every series, calling `handler` on the caller's thread with the events of all of
+    /// them in time order; returns each file's report or error by index. If `handler` throws,
+    /// the readers stop and the error is rethrown.
+    static func read(
+        _ series: [[(index: Int, path: String)]], options: LogOptions, handler: (Event) throws -> Void
+    ) throws -> [Int: FileResult] {
+        var results: [Int: FileResult] = [:]
+        var waves: [[[(index: Int, path: String)]]] = []
+        if series.count <= maxSeries {
+            waves = [series]
+        } else {
+            let reader = LogReader(options: options)
+            let ordered = series.map { ($0, $0.first.flatMap { reader.firstTime(path: $0.path) }) }
+                .enumerated().sorted { a, b in
+                    switch (a.element.1, b.element.1) {
+                    case (let x?, let y?) where x != y: return x < y
+                    default: return a.offset < b.offset
+                    }
+                }
+                .map(\.element.0)
+            waves = stride(from: 0, to: ordered.count, by: maxSeries).map {
+                Array(ordered[$0..<min($0 + maxSeries, ordered.count)])
+            }
+        }
+        for wave in waves {
+            try merge(wave, options: options, results: &results, handler: handler)
+        }
+        return results
+    }
+
+    private static func merge(
+        _ series: [[(index: Int, path: String)]], options: LogOptions, results: inout [Int: FileResult],
+        handler: (Event) throws -> Void
+    ) throws {
+        let queues = series.map { _ in BatchQueue(capacity: 2) }
+        let shared = SharedResults()
+        let group = DispatchGroup()
+        for (number, files) in series.enumerated() {
+            let queue = queues[number]
+            group.enter()
+            let thread = Thread {
+                defer {
+                    queue.close()
+                    group.leave()
+                }
+                var batch: [Event] = []
+                batch.reserveCapacity(batchSize)
+                for file in files {
+                    var result = FileResult()
+                    do {
+                        let outcome = try LogReader(options: options).read(
+                            path: file.path, displayPath: file.path == "-" ? "(standard input)" : nil
+                        ) { event in
+                            batch.append(event)
+                            if batch.count == batchSize {
+                                guard queue.put(batch) else { throw Stopped() }
+                                batch.removeAll(keepingCapacity: true)
+                            }
+                        }
+                        result.input = outcome.input
+                        result.error = outcome.error
+                    } catch is Stopped {
+                        return
+                    } catch let error as VigilError {
+                        result.error = error
+                    } catch {
+                        result.error = VigilError(.unreadable, path: file.path, reason: "\(error)")
+                    }
+                    shared.set(file.index, result)
+                }
+                if !batch.isEmpty { _ = queue.put(batch) }
+            }
+            thread.name = "vigil-log-\(number)"
+            thread.start()
+        }
+        defer {
+            for queue in queues { queue.cancel() }
+            group.wait()
+            for (index, result) in shared.take() { results[index] = result }
+        }
+        // The head batch of each series; nil once a series is done.
+        var heads: [[Event]?] = queues.map { $0.take() }
+        var positions = [Int](repeating: 0, count: heads.count)
+        while true {
+            var chosen = -1
+            var earliest = Timestamp(nanoseconds: .max)
+            for number in heads.indices {
+                guard let head = heads[number] else { continue }
+                let time = head[positions[number]].time
+                if chosen < 0 || time < earliest {
+                    chosen = number
+                    earliest = time
+                }
+            }
+            guard chosen >= 0 else { break }
+            try handler(heads[chosen]![positions[chosen]])
+            positions[chosen] += 1
+            if positions[chosen] == heads[chosen]!.count {
+                heads[chosen] = queues[chosen].take()
+                positions[chosen] = 0
+            }
+        }
+    }
+
+    private struct Stopped: Error {}
+
+    /// What the reading threads report, gathered under a lock.
+    private final class SharedResults: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [Int: FileResult] = [:]
+
+        func set(_ index: Int, _ result: FileResult) { lock.withLock { results[index] = result } }
+        func take() -> [Int: FileResult] { lock.withLock { results } }
+    }
+}
+
+/// A bounded queue of event batches between one reading thread and the merging thread.
+final class BatchQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var batches: [[Event]] = []
+    private let capacity: Int
+    private var closed = false
+    private var cancelled = false
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room; false when the consumer has gone (the producer should stop).
+    func put(_ batch: [Event]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        batches.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next batch, waiting for one; nil when the producer is done and all were taken.
+    func take() -> [Event]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !closed { condition.wait() }
+        if batches.isEmpty { return nil }
+        let batch = batches.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+
+    /// The producer is done.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The consumer is done: a waiting producer is released.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

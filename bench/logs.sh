@@ -70,7 +70,7 @@ print(f"   vigil peak RSS (/usr/bin/time -v): {rss / 1024:.1f} MiB")
 print()
 print(f"events/s: rule engine with the full shipped rule set {events / engine_seconds:,.0f} on one core "
       f"(target 1,000,000); the whole audit {events / t_audit:,.0f}")
-print(f"lines/s: vigil audit {lines / t_audit:,.0f} on one core (target 1,000,000); "
+print(f"lines/s: vigil audit {lines / t_audit:,.0f} (one thread parsing, one running the rules; target 1,000,000); "
       f"{lines / t_folder:,.0f} over 4 files on all cores")
 print(f"ratio: vigil audit / fail2ban-regex {t_fail2ban / t_audit:.1f}x one file, "
       f"{t_fail2ban / t_folder:.1f}x four files (target 40x), "

@@ -5,6 +5,29 @@ internal import Yams
 /// identifiers, values and modifiers to ``ValueMatcher``s, the condition to a tree.
 struct DetectionCompiler {
     let reader: NodeReader
+    /// The rule's log source is one Vigil reads: a field no source produces is then a mistake
+    /// (an error), not a field of another product's events (a note).
+    var strictFields = false
+
+    /// The known field closest to `name` (edit distance at most 2), for a typo's hint.
+    static func suggestion(for name: String) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var row = Array(0...b.count)
+            for i in 1...max(1, a.count) where !a.isEmpty {
+                var previous = row[0]
+                row[0] = i
+                for j in stride(from: 1, through: b.count, by: 1) {
+                    let saved = row[j]
+                    row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    previous = saved
+                }
+            }
+            return a.isEmpty ? b.count : row[b.count]
+        }
+        let wanted = Array(name)
+        let scored = Field.all.map { ($0.name, distance(wanted, Array($0.name))) }.filter { $0.1 <= 2 }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
 
     /// Modifiers Sigma defines that Vigil does not implement (yet), with the reason.
     private static let unsupported: [String: String] = [
@@ -103,6 +126,11 @@ struct DetectionCompiler {
                 }
             }
             let field = Field.named(fieldName)
+            if field == nil && strictFields {
+                throw reader.error(
+                    key, "unknown field '\(fieldName)': no Vigil source produces it",
+                    hint: Self.suggestion(for: fieldName).map { "did you mean '\($0)'?" })
+            }
             if field == nil {
                 notes.append("rule '\(ruleID)': no Vigil source produces field '\(fieldName)'; it is always absent")
             }

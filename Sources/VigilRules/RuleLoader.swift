@@ -190,9 +190,9 @@ enum RuleLoader {
 struct NodeReader {
     let file: String
 
-    func error(_ node: Node?, _ reason: String) -> VigilError {
+    func error(_ node: Node?, _ reason: String, hint: String? = nil) -> VigilError {
         let position = node?.mark.map { VigilError.Position.line($0.line) }
-        return VigilError(.invalidRule, path: file, position: position, reason: reason)
+        return VigilError(.invalidRule, path: file, position: position, reason: reason, hint: hint)
     }
 
     func string(_ node: Node?, _ key: String, in parent: Node) throws(VigilError) -> String {
@@ -243,9 +243,11 @@ struct NodeReader {
                     + "the rule loads but cannot match")
         }
         guard let detectionNode = document["detection"] else { throw error(document, "the rule has no 'detection'") }
-        let detection = try DetectionCompiler(reader: self).compile(detectionNode, notes: &notes, ruleID: id)
+        let detection = try DetectionCompiler(reader: self, strictFields: logsource.isReadByVigil).compile(
+            detectionNode, notes: &notes, ruleID: id)
 
         let vigil = document["vigil"]
+        try checkVigilKeys(vigil)
         let severity: Severity
         if let text = try optionalString(vigil?["severity"], "severity") {
             guard let value = Severity(rawValue: text) else {
@@ -321,6 +323,21 @@ struct NodeReader {
             let test = selection.alternatives[0].first, test.field == .eventKind, !test.requireAll
         else { return false }
         return test.values.allSatisfy { if case .equals = $0 { true } else { false } }
+    }
+
+    /// Vigil's own keys are a closed set (Sigma's top level is open to custom keys; `vigil:` is
+    /// ours): a misspelt one is an error rather than a setting silently ignored.
+    private func checkVigilKeys(_ node: Node?) throws(VigilError) {
+        guard let node else { return }
+        guard case .mapping(let mapping) = node else { throw error(node, "'vigil' must be a mapping") }
+        let known = ["severity", "category", "remediation", "checklist", "tests", "subject"]
+        for key in mapping.keys {
+            guard let name = key.string, known.contains(name) else {
+                throw error(
+                    key, "unknown key '\(key.string ?? "?")' under 'vigil'",
+                    hint: "vigil: takes \(known.joined(separator: ", "))")
+            }
+        }
     }
 
     /// `vigil: subject:`: the fields a finding is about, among `src.ip`, `dst.ip`, `src.mac`,
@@ -455,6 +472,7 @@ struct NodeReader {
         let sigmaID = try optionalString(document["id"], "id")
         let id = name ?? sigmaID ?? title
         let vigil = document["vigil"]
+        try checkVigilKeys(vigil)
         let level = try optionalString(document["level"], "level")
         let severity =
             try optionalString(vigil?["severity"], "severity").flatMap(Severity.init(rawValue:))

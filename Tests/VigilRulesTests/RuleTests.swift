@@ -168,11 +168,20 @@ struct ModifierTests {
         ("dst.port|neq: 21", true),
         ("user.name|neq: alice.smith", false),
         ("user.name: 'alice\\*'", false),
-        ("Provider_Name: x", false),
     ])
     func selection(_ text: String, expected: Bool) throws {
         let compiled = try rule("selection:\n    \(text)\ncondition: selection")
         #expect(RuleEngine.matches(compiled, Self.alice) == expected)
+    }
+
+    /// In another product's rule, a field Vigil's events never carry is absent: it never
+    /// matches, `|exists: false` always does.
+    @Test func fieldsOfOtherProductsAreAbsent() throws {
+        let absent = try rule("selection:\n    Provider_Name: x\ncondition: selection", logsource: "product: windows")
+        #expect(!RuleEngine.matches(absent, Self.alice))
+        let missing = try rule(
+            "selection:\n    Provider_Name|exists: false\ncondition: selection", logsource: "product: windows")
+        #expect(missing.notes.contains { $0.contains("Provider_Name") })
     }
 
     @Test func listsOfMapsAreAlternatives() throws {
@@ -221,6 +230,30 @@ struct ModifierTests {
 
 @Suite("Rule files")
 struct RuleFileTests {
+    /// For a log source Vigil reads, a field no source produces is a typo: an error with the
+    /// line and the nearest field; for another product's rule it is a note (the rule cannot match).
+    @Test func unknownFieldsAreErrorsWhereVigilReadsTheSource() throws {
+        let typo =
+            "title: x\nid: x\nlogsource: {product: linux, category: authentication}\ndetection:\n  s:\n    user.nme: root\n  condition: s\n"
+        let error = try #require(throws: VigilError.self) { try RuleLoader.load(yaml: typo, file: "typo.yml") }
+        #expect(
+            error.description
+                == "typo.yml: line 6: unknown field 'user.nme': no Vigil source produces it (did you mean 'user.name'?)"
+        )
+        let windows =
+            "title: x\nid: x\nlogsource: {product: windows, category: process_creation}\ndetection:\n  s: {Image: a.exe}\n  condition: s\n"
+        let loaded = try RuleLoader.load(yaml: windows, file: "win.yml")
+        #expect(loaded.rules.count == 1)
+        #expect(loaded.rules[0].notes.contains { $0.contains("no Vigil source produces field 'Image'") })
+    }
+
+    @Test func unknownVigilKeysAreErrors() throws {
+        let yaml =
+            "title: x\nid: x\nlogsource: {category: credential}\ndetection: {s: {user.name: a}, condition: s}\nvigil:\n  severty: high\n"
+        let error = try #require(throws: VigilError.self) { try RuleLoader.load(yaml: yaml, file: "k.yml") }
+        #expect(error.description.hasPrefix("k.yml: line 6: unknown key 'severty' under 'vigil'"))
+    }
+
     @Test func yamlSyntaxErrorsGiveLineAndColumn() throws {
         let error = try #require(throws: VigilError.self) {
             try RuleLoader.load(yaml: "title: x\ndetection:\n  sel: [a, b\n", file: "broken.yml")

@@ -48,10 +48,11 @@ struct SigmaSpecificationTests {
             var yaml = block.contains("title:") ? block : "title: example\n" + block
             yaml = yaml.replacingOccurrences(of: "title: —\nid: —", with: "title: alias example")
             if yaml.contains("internal_error") {
-                // The alias example's base rules are the two blocks before it.
+                // The alias example's base rules are the two blocks before it; their fields are ECS
+                // names Vigil's events do not carry, so they are another product's rules.
                 yaml =
-                    "title: e\nlogsource: {category: webserver}\n" + blocks[11]
-                    + "\n---\ntitle: n\nlogsource: {category: protocol}\n"
+                    "title: e\nlogsource: {product: ecs}\n" + blocks[11]
+                    + "\n---\ntitle: n\nlogsource: {product: ecs}\n"
                     + blocks[12] + "\n---\n" + yaml
             }
             if !yaml.contains("condition:") { yaml += "\n    condition: {gte: 1}" }
@@ -63,7 +64,7 @@ struct SigmaSpecificationTests {
             }
         }
         #expect(loaded == 5, "event_count, value_count, temporal, temporal_ordered, aliases")
-        #expect(refused.count == 3)
+        #expect(refused.count == 3, "\(refused)")
         for type in ["value_sum", "value_avg", "value_percentile"] {
             #expect(refused.contains { $0.hasPrefix("correlation type '\(type)' is not one of") })
         }

@@ -73,6 +73,10 @@ public struct Audit: Sendable {
         let devices = DeviceTracker()
         let context = EventContext(inventory: inventory, timeZone: timeZone)
         let logIndices = collected.files.indices.filter { collected.files[$0].kind == .log }
+        var logOptions = self.logOptions
+        if !logIndices.isEmpty, try rules.value().rules.contains(where: \.usesKeywords) {
+            logOptions.keepMessages = true
+        }
         var parallel: [Int: LogResult] = [:]
         // Without correlations, several logs are read each into its own engine on all cores and
         // merged in file order at the end (deterministic).

@@ -31,7 +31,7 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
         "tty", "event.action", "event.reason", "http.status", "http.user_agent", "log.format",
         "device.managed", "device.previous_mac", "asset.tag", "asset.status", "asset.owner",
         "credential.score", "credential.weak", "credential.default", "auth.new_source", "event.hour",
-        "event.weekday",
+        "event.weekday", "log.message",
     ]
 
     private static let byName: [String: Field] = {
@@ -127,4 +127,7 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
     /// The hour (0-23) and ISO weekday (1 Monday - 7 Sunday) of a login, in the audit's time zone.
     public static let eventHour = known("event.hour")
     public static let eventWeekday = known("event.weekday")
+    /// The log line's message (after the syslog header), kept only when a rule's `keywords`
+    /// need the raw text.
+    public static let logMessage = known("log.message")
 }

@@ -47,6 +47,8 @@ final class LogAnalyzer {
     var sshSessions = SSHSessions()
     /// Lines that looked like nothing Vigil knows, for the input's report.
     private(set) var unrecognised = 0
+    /// Events carry their line's message as `log.message` (``LogOptions/keepMessages``).
+    var keepMessages = false
 
     init(path: String, clock: LogClock) {
         self.path = path
@@ -63,6 +65,15 @@ final class LogAnalyzer {
 
     /// Analyses a line whose header is already known (journald's fields give it).
     func analyse(parsed: LogLine, number: Int, into events: inout [Event]) {
+        guard keepMessages else { return analyseMessage(parsed: parsed, number: number, into: &events) }
+        let first = events.count
+        analyseMessage(parsed: parsed, number: number, into: &events)
+        guard events.count > first else { return }
+        let message = String(decoding: parsed.message, as: UTF8.self)
+        for index in first..<events.count { events[index].set(.logMessage, message) }
+    }
+
+    private func analyseMessage(parsed: LogLine, number: Int, into events: inout [Event]) {
         var line = parsed
         if line.message.starts(with: Self.repeated) {
             // `message repeated 3 times: [ Failed password for root from … ]`

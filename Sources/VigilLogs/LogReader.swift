@@ -9,6 +9,9 @@ public struct LogOptions: Sendable {
     public var year: Int?
     /// The time year-less times are inferred against, instead of each file's modification time.
     public var reference: Timestamp?
+    /// Each event keeps its line's message as `log.message`, for rules whose `keywords` search
+    /// the raw text (off by default: it costs a string per event).
+    public var keepMessages = false
 
     public init(zone: LogTimeZone = .local, year: Int? = nil, reference: Timestamp? = nil) {
         self.zone = zone
@@ -42,6 +45,7 @@ public struct LogReader: Sendable {
         let reference = options.reference ?? Self.modificationTime(path) ?? Timestamp.now()
         let clock = LogClock(zone: options.zone, reference: reference, year: options.year)
         let analyzer = LogAnalyzer(path: name, clock: clock)
+        analyzer.keepMessages = options.keepMessages
         var input = InputReport(path: name, kind: "log", lines: 0)
         var events: [Event] = []
         var stop: VigilError?

@@ -19,7 +19,8 @@ struct Selection: Sendable {
 
     func matches(_ event: Event) -> Bool {
         if !keywords.isEmpty {
-            // Keywords search every field value, for lack of a raw message on network events.
+            // Keywords search every field value: for log events that includes the line's
+            // message (`log.message`, kept when a rule has keywords); network events have none.
             return keywords.contains { keyword in event.fields.contains { keyword.matches($0.value) } }
         }
         return alternatives.contains { tests in tests.allSatisfy { $0.matches(event) } }
@@ -32,8 +33,14 @@ struct FieldTest: Sendable {
     var field: Field?
     var values: [ValueMatcher]
     var requireAll: Bool
+    /// A keyword test with modifiers (`'|all': [a, b]`): each value is searched in every field.
+    var anyField = false
 
     func matches(_ event: Event) -> Bool {
+        if anyField {
+            func found(_ matcher: ValueMatcher) -> Bool { event.fields.contains { matcher.matches($0.value) } }
+            return requireAll ? values.allSatisfy(found) : values.contains(where: found)
+        }
         let value = field.flatMap { event[$0] }
         if requireAll { return values.allSatisfy { $0.matches(value) } }
         return values.contains { $0.matches(value) }

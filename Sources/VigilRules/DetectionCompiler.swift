@@ -125,6 +125,20 @@ struct DetectionCompiler {
                     throw reader.error(key, "unknown modifier '\(modifier)' on '\(fieldName)'")
                 }
             }
+            if fieldName.isEmpty {
+                // Keywords with modifiers (`'|all': [a, b]`): searched in every field value.
+                guard case .sequence(let items) = value else {
+                    throw reader.error(key, "'\(spec)' takes a list of keywords")
+                }
+                let searched =
+                    modifiers.contains(where: { ["contains", "startswith", "endswith", "re"].contains($0) })
+                    ? modifiers : modifiers + ["contains"]
+                var values: [ValueMatcher] = []
+                for item in items { values.append(try matcher(item, modifiers: searched, field: "keywords")) }
+                tests.append(
+                    FieldTest(field: nil, values: values, requireAll: modifiers.contains("all"), anyField: true))
+                continue
+            }
             let field = Field.named(fieldName)
             if field == nil && strictFields {
                 throw reader.error(
@@ -138,6 +152,12 @@ struct DetectionCompiler {
             switch value {
             case .sequence(let items):
                 for item in items { values.append(try matcher(item, modifiers: modifiers, field: fieldName)) }
+                if items.count > 1, let null = items.first(where: Self.isNull) {
+                    throw reader.error(
+                        null,
+                        "null cannot be one of a list of values for '\(fieldName)' (Sigma: it is a type of its own)",
+                        hint: "test it in a selection of its own: FIELD: null")
+                }
             default:
                 values.append(try matcher(value, modifiers: modifiers, field: fieldName))
             }
@@ -146,13 +166,17 @@ struct DetectionCompiler {
         return tests
     }
 
+    /// YAML's null: `null`, `~`, or nothing at all (not `''`, the empty text).
+    static func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node else { return false }
+        return scalar.tag == Tag(.null) || (scalar.style == .plain && ["null", "~", ""].contains(scalar.string))
+    }
+
     private func matcher(_ node: Node, modifiers: [String], field: String) throws(VigilError) -> ValueMatcher {
         guard case .scalar(let scalar) = node else {
             throw reader.error(node, "the value of '\(field)' must be a plain value or a list of them")
         }
-        if scalar.tag == Tag(.null) || (scalar.style == .plain && ["null", "~", ""].contains(scalar.string)) {
-            return .absent
-        }
+        if Self.isNull(node) { return .absent }
         var text = scalar.string
         let cased = modifiers.contains("cased")
         if modifiers.contains("cidr") {

@@ -29,6 +29,12 @@ public struct Rule: Sendable {
     let detection: Detection
     /// The event kinds `logsource.category` admits, resolved once; `nil` admits every kind.
     let kinds: [EventKind]?
+    /// Some selection is a keyword list: log events must keep their message for it.
+    public var usesKeywords: Bool {
+        detection.selections.contains { selection in
+            !selection.keywords.isEmpty || selection.alternatives.contains { $0.contains(where: \.anyField) }
+        }
+    }
     /// The detection is only an `event.kind` test, already settled by ``kinds``.
     var kindOnly = false
 }

@@ -286,6 +286,36 @@ struct CrossFileCorrelationTests {
         #expect(result.report.inputs.map(\.path) == (reversed ? [web.path, files.path] : [files.path, web.path]))
     }
 
+    /// A rule's `keywords` search the log line: the audit keeps each event's message when a
+    /// rule needs it.
+    @Test func keywordsSearchTheLogLine() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rule = folder.appendingPathComponent("keywords.yml")
+        try """
+        title: Key of a former employee
+        id: t.keywords
+        logsource: {product: linux}
+        detection:
+            keywords:
+                - 'SHA256:oldkeyOfBob'
+            condition: keywords
+        """.write(to: rule, atomically: true, encoding: .utf8)
+        let log = folder.appendingPathComponent("auth.log")
+        try """
+        2025-11-21T08:00:00+00:00 files sshd[1]: Accepted publickey for deploy from 10.0.0.5 port 50000 ssh2: ED25519 SHA256:oldkeyOfBob
+        2025-11-21T08:05:00+00:00 files sshd[2]: Accepted publickey for deploy from 10.0.0.6 port 50001 ssh2: ED25519 SHA256:newkey
+
+        """.write(to: log, atomically: true, encoding: .utf8)
+        let set = RuleSet.load(from: [rule.path])
+        #expect(set.errors.isEmpty)
+        let result = try Audit(rules: set, revealSecrets: false, logOptions: LogOptions(zone: .utc)).run([log.path])
+        let finding = try #require(result.report.findings.first)
+        #expect(result.report.findings.count == 1)
+        #expect(finding.subject.ip == "10.0.0.5")
+        #expect(finding.evidence.first?.locator == "line 1")
+    }
+
     /// Many series at once are merged in waves: the findings are those of reading them together.
     @Test func seriesBeyondTheLimitAreMergedInWaves() throws {
         let folder = try TestPaths.temporaryFolder()

@@ -176,6 +176,10 @@ struct CLITests {
     }
 
     @Test func rulesTestAndList() throws {
+        let validate = try VigilBinary.run(["rules", "validate"])
+        #expect(validate.status == 0)
+        #expect(validate.stdout.contains("0 errors"))
+        #expect(validate.stderr.isEmpty, "the shipped rules load without a note")
         let test = try VigilBinary.run(["rules", "test"])
         #expect(test.status == 0)
         #expect(test.stdout.contains("0 failed"))
@@ -206,6 +210,17 @@ struct CLITests {
             for secret in Self.fixtureSecrets {
                 #expect(!result.stdout.contains(secret), "\(secret) leaked to stdout")
                 #expect(!result.stderr.contains(secret), "\(secret) leaked to stderr")
+            }
+        }
+        // The samples' secrets too, with their strength reasons and the devices' listing.
+        for arguments in [
+            ["audit", "samples/", "--fail-on", "none"], ["audit", "samples/", "--format", "json", "--fail-on", "none"],
+            ["devices", "samples/"],
+        ] {
+            let result = try VigilBinary.run(arguments)
+            for secret in ["Summer2026!", "Tr0ub4dor&3x", "YWRtaW46MTIzNDU="] {
+                #expect(!result.stdout.contains(secret), "\(secret) leaked by \(arguments)")
+                #expect(!result.stderr.contains(secret), "\(secret) leaked by \(arguments)")
             }
         }
         let revealed = try VigilBinary.run([

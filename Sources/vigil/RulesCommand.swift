@@ -23,14 +23,21 @@ struct RulesCommand: ParsableCommand {
         @Option(name: .long, help: "text (default) or json.")
         var format: Format = .text
 
+        /// The rule's log source as `product/category/service`, `any` for each part not given.
+        static func source(_ logsource: Logsource) -> String {
+            [logsource.product, logsource.category, logsource.service].map { $0 ?? "any" }.joined(separator: "/")
+        }
+
         func run() throws {
             let set = try RuleOptions.load(rules)
             switch format {
             case .text:
                 let lines =
-                    set.rules.map { "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\t\($0.title)" }
+                    set.rules.map {
+                        "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\t\(Self.source($0.logsource))\t\($0.title)"
+                    }
                     + set.correlations.map {
-                        "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\t\($0.title) (\($0.type))"
+                        "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\tcorrelation:\($0.type)\t\($0.title)"
                     }
                 FileHandleWriter.standardOutput.write(lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"))
             case .json:
@@ -39,14 +46,16 @@ struct RulesCommand: ParsableCommand {
                         .object([
                             ("id", .string(rule.id)), ("title", .string(rule.title)),
                             ("severity", .string(rule.severity.rawValue)),
-                            ("category", .string(rule.category.rawValue)), ("file", .string(rule.file)),
+                            ("category", .string(rule.category.rawValue)),
+                            ("source", .string(Self.source(rule.logsource))), ("file", .string(rule.file)),
                         ])
                     }
                         + set.correlations.map { rule in
                             .object([
                                 ("id", .string(rule.id)), ("title", .string(rule.title)),
                                 ("severity", .string(rule.severity.rawValue)),
-                                ("category", .string(rule.category.rawValue)), ("file", .string(rule.file)),
+                                ("category", .string(rule.category.rawValue)),
+                                ("source", .string("correlation:\(rule.type)")), ("file", .string(rule.file)),
                                 ("correlation", .string(rule.type)),
                             ])
                         })

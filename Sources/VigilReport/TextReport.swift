@@ -34,8 +34,11 @@ public struct TextReport: Sendable {
         if !report.devices.isEmpty {
             let unmanaged = report.devices.filter { !$0.managed }.count
             out += "\nDevices: \(report.devices.count) (\(unmanaged) not in an inventory)\n"
+            // Some device is managed: an inventory was given, and the others are not in it.
+            let inventoried = report.devices.contains { $0.managed }
             for device in report.devices {
                 var parts = [device.mac]
+                if inventoried && !device.managed { parts.append("UNMANAGED") }
                 if device.managed {
                     parts.append(
                         "managed \(device.assetTag ?? "")"

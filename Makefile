@@ -3,7 +3,7 @@
 # they install the C libraries Vigil links against (and the IEEE MAC registry) when missing.
 
 SWIFT ?= swift
-APT_PACKAGES ?= libpcap-dev libssl-dev zlib1g-dev libzxcvbn-dev ieee-data
+APT_PACKAGES ?= libpcap-dev libssl-dev zlib1g-dev libzxcvbn-dev ieee-data nwipe
 BENCH_PACKAGES ?= tcpdump dsniff time fail2ban
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -58,6 +58,7 @@ bench: build
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 	bash bench/capture.sh
 	bash bench/logs.sh
+	bash bench/wipe.sh
 
 clean:
 	rm -rf .build bench/.data

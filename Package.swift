@@ -64,6 +64,13 @@ let package = Package(
             ]
         ),
         .target(name: "VigilReport", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
+        // Verification reads at the disk's limit: no exclusivity checks in release builds.
+        .target(
+            name: "VigilDisposal", dependencies: ["VigilCore", "VigilCrypto"],
+            swiftSettings: swiftSettings + [
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+            ]
+        ),
         .target(
             name: "VigilAudit",
             dependencies: ["VigilCore", "VigilCapture", "VigilLogs", "VigilRules", "VigilReport"],
@@ -72,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilCapture", "VigilLogs", "VigilRules", "VigilReport", "VigilAudit",
+                "VigilCore", "VigilCapture", "VigilLogs", "VigilRules", "VigilReport", "VigilAudit", "VigilDisposal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -103,6 +110,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilAuditTests", dependencies: ["VigilTestSupport", "VigilAudit", "VigilCore", "VigilLogs"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilDisposalTests", dependencies: ["VigilTestSupport", "VigilDisposal", "VigilCore"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilCLITests",

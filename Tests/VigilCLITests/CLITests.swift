@@ -80,6 +80,41 @@ struct CLITests {
         #expect(bad.stderr.hasPrefix("vigil: samples/README.md: line 1: the header names no"))
     }
 
+    /// `vigil wipe verify`: exit 0 when the image holds what was expected, 1 when it does not,
+    /// 2 for a bad option or target; JSON with the sample's seed and coverage.
+    @Test func wipeVerify() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("disk.img").path
+        try Data(count: 4 << 20).write(to: URL(fileURLWithPath: path))
+        let clean = try VigilBinary.run(["wipe", "verify", path, "--expect", "zero", "--full"])
+        #expect(clean.status == 0)
+        #expect(clean.stdout.contains("result:      PASS"))
+        #expect(clean.stderr.isEmpty, "no progress bar without a terminal")
+        let json = try VigilBinary.run([
+            "wipe", "verify", path, "--expect", "zero", "--sample", "5", "--seed", "42", "--format", "json",
+        ])
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let scope = try #require(object["scope"] as? [String: Any])
+        #expect(scope["seed"] as? String == "42")
+        #expect(scope["subsections"] as? Int == 1000)
+        #expect(object["result"] as? String == "pass")
+        #expect((object["coverage"] as? Double).map { $0 > 0.5 && $0 < 0.6 } == true, "2 edge MiB of 4, plus 5%")
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: 100)
+        try handle.write(contentsOf: Data([0xAB]))
+        try handle.close()
+        let dirty = try VigilBinary.run(["wipe", "verify", path, "--expect", "zero"])
+        #expect(dirty.status == 1)
+        #expect(dirty.stdout.contains("offset 100 (0x64): found ab00"))
+        let bad = try VigilBinary.run(["wipe", "verify", path, "--expect", "noise"])
+        #expect(bad.status == 2)
+        let missing = try VigilBinary.run(["wipe", "verify", "/nonexistent.img", "--expect", "zero"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("vigil: /nonexistent.img: "))
+    }
+
     @Test func outputFileReceivesTheReport() throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

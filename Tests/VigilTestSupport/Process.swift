@@ -20,8 +20,28 @@ public enum VigilBinary {
 
     /// Runs `vigil arguments…` in the package root with `environment` added, and waits for it.
     public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+        try Command.run(url, arguments, environment: environment)
+    }
+}
+
+/// Runs other programs (losetup, mkfs, nwipe, openssl) the tests drive.
+public enum Command {
+    /// The executable named `name` on the `PATH` (with the sbin folders), or `nil`.
+    public static func find(_ name: String) -> URL? {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/sbin:/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs `executable arguments…` in the package root and waits for it.
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws
+        -> ProcessResult
+    {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = TestPaths.root
         var env = ProcessInfo.processInfo.environment

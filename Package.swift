@@ -80,6 +80,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore", "VigilCapture", "VigilLogs", "VigilRules", "VigilReport", "VigilAudit", "VigilDisposal",
+                "VigilCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

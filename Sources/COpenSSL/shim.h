@@ -5,7 +5,30 @@
 #include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/crypto.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/cms.h>
+#include <openssl/ec.h>
+#include <openssl/rand.h>
 
 /// ERR_get_error() wrapped so the error queue can be drained and described from Swift.
 static inline unsigned long vigil_err_get_error(void) { return ERR_get_error(); }
+
+/// EVP_EC_gen is a macro over a variadic call: an ECDSA P-256 key.
+static inline EVP_PKEY *vigil_ec_p256_generate(void) { return EVP_EC_gen("P-256"); }
+
+/// BIO_get_mem_data is a macro: the bytes a memory BIO holds.
+static inline long vigil_bio_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
+
+/// XN_FLAG_ONELINE is a composite macro Swift does not import.
+static inline unsigned long vigil_name_flags(void) { return XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB; }
+
+/// OPENSSL_free is a macro.
+static inline void vigil_openssl_free(void *pointer) { OPENSSL_free(pointer); }
+
+/// The flags CMS signing and verification use, as the unsigned int the functions take.
+static inline unsigned int vigil_cms_sign_flags(void) { return CMS_BINARY | CMS_DETACHED; }
+static inline unsigned int vigil_cms_verify_flags(void) { return CMS_BINARY; }
 #endif

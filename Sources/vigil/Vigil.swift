@@ -18,7 +18,7 @@ struct Vigil: ParsableCommand {
         version: "vigil \(VigilVersion.current)",
         subcommands: [
             AuditCommand.self, EventsCommand.self, DevicesCommand.self, CaptureCommand.self, RulesCommand.self,
-            WipeCommand.self,
+            WipeCommand.self, KeysCommand.self, CertCommand.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilCrypto
 import VigilDisposal
 import VigilReport
 
@@ -56,6 +57,45 @@ struct WipeCommand: ParsableCommand {
         @Flag(name: .long, help: "No progress bar.")
         var quiet = false
 
+        @Option(
+            name: .long,
+            help: "Certificate: write CERT.json (and its signature CERT.json.p7s) when the verification passes.")
+        var out: String?
+
+        @Option(name: .long, help: "Certificate: the asset's tag (NIST's media property number).")
+        var asset: String?
+
+        @Option(name: .long, help: "Certificate: who sanitized the medium.")
+        var technician: String?
+
+        @Option(name: .long, help: "Certificate: the organisation.")
+        var organisation: String?
+
+        @Option(name: .long, help: "Certificate: clear, purge or destroy (NIST SP 800-88).")
+        var category = "clear"
+
+        @Option(name: .long, help: "Certificate: how it was sanitized (e.g. '1 pass of zeros').")
+        var method: String?
+
+        @Option(name: .long, help: "Certificate: the tool and its version (e.g. 'nwipe 0.33').")
+        var tool: String?
+
+        @Option(
+            name: .customLong("media-type"), help: "Certificate: hdd, ssd, nvme, usb, ... (default: from the device).")
+        var mediaType: String?
+
+        @Option(name: .long, help: "Certificate: where the medium goes (reuse, recycling, destruction, ...).")
+        var destination: String?
+
+        @Option(name: .long, help: "Certificate: the computer or system it came from.")
+        var source: String?
+
+        @Option(name: .long, help: "Certificate: the signer's private key (PEM, mode 0600).")
+        var key: String?
+
+        @Option(name: .long, help: "Certificate: the signer's certificate (PEM).")
+        var cert: String?
+
         func run() throws {
             guard let expectation = ExpectedContent(expect) else {
                 throw ValidationError("--expect: '\(expect)' is none of zero, ones, byte:HH, pattern:HEX, random")
@@ -66,6 +106,30 @@ struct WipeCommand: ParsableCommand {
             }
             let scope: VerificationScope =
                 full ? .full : .sample(percent: sample ?? 10, seed: seed ?? UInt64.random(in: 1...UInt64.max))
+            // A certificate's signing material is checked before the medium is read for minutes.
+            var signing: (key: PrivateKey, certificate: Certificate)?
+            if let out {
+                guard let key, let cert else {
+                    throw ValidationError("--out needs --key and --cert to sign the certificate")
+                }
+                guard asset != nil, technician != nil, method != nil, tool != nil else {
+                    throw ValidationError("--out needs --asset, --technician, --method and --tool")
+                }
+                guard SanitizationCertificate.categories.contains(category) else {
+                    throw ValidationError("--category takes clear, purge or destroy")
+                }
+                let signingKey = try SanitizationCertificate.signingKey(path: key)
+                guard let certificate = try SanitizationCertificate.certificates(path: cert).first else {
+                    throw ValidationError("--cert holds no certificate")
+                }
+                guard certificate.matches(signingKey) else {
+                    throw VigilError(.usage, path: key, reason: "this key is not the key of \(cert)")
+                }
+                signing = (signingKey, certificate)
+                if FileManager.default.fileExists(atPath: out) {
+                    throw VigilError(.usage, path: out, reason: "already exists: certificates are never overwritten")
+                }
+            }
             let medium = try WipeTarget(path: target)
             let showProgress = !quiet && isatty(2) == 1
             let bar = ProgressBar()
@@ -76,7 +140,23 @@ struct WipeCommand: ParsableCommand {
             if showProgress { bar.finish() }
             let text = format == .json ? WipeReport.json(result) : WipeReport.text(result)
             try Output.write(text, to: output)
-            if !result.passed { throw ExitCode(1) }
+            if !result.passed {
+                if out != nil { Terminal.error("no certificate written: the verification failed") }
+                throw ExitCode(1)
+            }
+            if let out, let signing {
+                let details = SanitizationDetails(
+                    assetTag: asset ?? "", technician: technician ?? "",
+                    organisation: organisation ?? signing.certificate.organisation ?? signing.certificate.subject,
+                    category: category, method: method ?? "",
+                    tool: tool ?? "", mediaType: mediaType, destination: destination, source: source)
+                let document = try SanitizationCertificate.document(result: result, details: details)
+                _ = try SanitizationCertificate.write(
+                    document, to: out, certificate: signing.certificate, key: signing.key)
+                Terminal.note(
+                    "certificate written: \(out) and \(out).p7s (check: openssl cms -verify -binary -inform DER -content \(out) -in \(out).p7s -CAfile CA.pem)"
+                )
+            }
         }
     }
 }

@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+@testable import VigilCrypto
+@testable import VigilDisposal
+
+@Suite("Canonical JSON")
+struct CanonicalJSONTests {
+    @Test func keysSortedNoWhitespaceStringsEscaped() {
+        let value = CanonicalJSON.object([
+            "b": .int(-3), "a": .array([.bool(true), .null]), "é": .string("x"),
+            "Z": .string("quote \" slash \\ tab \t nl \n bell \u{7}"),
+        ])
+        let text = String(decoding: value.bytes, as: UTF8.self)
+        #expect(text == #"{"Z":"quote \" slash \\ tab \t nl \n bell \u0007","a":[true,null],"b":-3,"é":"x"}"#)
+        #expect(CanonicalJSON.parse(value.bytes) == value)
+        #expect(CanonicalJSON.parse(Array("{\"a\": 1.5}".utf8)) == nil, "fractions are not part of the format")
+    }
+}
+
+/// The signing round trip with stock OpenSSL, as the issue asks: `openssl cms -verify` accepts a
+/// certificate Vigil signed and rejects it after a one-byte change to either file.
+@Suite("Certificates of sanitization", .serialized)
+struct CertificateTests {
+    /// A folder with keys from `vigil keys init`, a clean 8 MiB image and a signed certificate.
+    private func signedCertificate() throws -> (folder: URL, json: String, keys: String) {
+        let folder = try TestPaths.temporaryFolder()
+        let keys = folder.appendingPathComponent("keys").path
+        let made = try VigilBinary.run([
+            "keys", "init", "--dir", keys, "--organisation", "Example Ltd", "--signer", "Dana",
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        let image = folder.appendingPathComponent("disk.img").path
+        try Data(count: 8 << 20).write(to: URL(fileURLWithPath: image))
+        let json = folder.appendingPathComponent("LAP-7.json").path
+        let verified = try VigilBinary.run([
+            "wipe", "verify", image, "--expect", "zero", "--sample", "10", "--seed", "99", "--out", json, "--asset",
+            "LAP-7", "--technician", "Sam", "--method", "1 pass of zeros", "--tool", "nwipe 0.33", "--key",
+            keys + "/signer.key", "--cert", keys + "/signer.pem", "--destination", "recycling",
+        ])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        return (folder, json, keys)
+    }
+
+    private func opensslVerify(_ json: String, _ signature: String, ca: String) throws -> Int32 {
+        let openssl = try #require(Command.find("openssl"))
+        return try Command.run(
+            openssl,
+            [
+                "cms", "-verify", "-binary", "-inform", "DER", "-content", json, "-in", signature, "-CAfile", ca,
+                "-out", "/dev/null",
+            ]
+        ).status
+    }
+
+    @Test func keysInitWritesPrivateKeys0600AndNeverOverwrites() throws {
+        let (folder, _, keys) = try signedCertificate()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["ca.key", "signer.key"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: keys + "/" + name)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(name)")
+        }
+        let again = try VigilBinary.run(["keys", "init", "--dir", keys])
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("already exists"))
+        // The signer certificate is for S/MIME signing, issued by the CA.
+        let openssl = try #require(Command.find("openssl"))
+        let text = try Command.run(openssl, ["x509", "-in", keys + "/signer.pem", "-noout", "-text"]).stdout
+        #expect(text.contains("Digital Signature, Non Repudiation"))
+        #expect(text.contains("E-mail Protection"))
+        #expect(text.contains("ASN1 OID: prime256v1"))
+    }
+
+    @Test func opensslAcceptsTheCertificateAndRejectsAnyOneByteChange() throws {
+        let (folder, json, keys) = try signedCertificate()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ca = keys + "/ca.pem"
+        let signature = json + ".p7s"
+        #expect(try opensslVerify(json, signature, ca: ca) == 0)
+        let document = try #require(CanonicalJSON.parse(Array(try Data(contentsOf: URL(fileURLWithPath: json)))))
+        #expect(document["media"]?["property_number"]?.string == "LAP-7")
+        #expect(document["organisation"]?.string == "Example Ltd")
+        #expect(document["verification"]?["method"]?.string == "sample")
+        #expect(document["verification"]?["seed"]?.string == "99")
+        #expect(document["sanitization"]?["category"]?.string == "clear")
+
+        let original = Array(try Data(contentsOf: URL(fileURLWithPath: json)))
+        let signed = Array(try Data(contentsOf: URL(fileURLWithPath: signature)))
+        let authority = try SanitizationCertificate.certificates(path: ca)
+        // In process, every single byte of both files.
+        _ = try CMS.verify(signed, content: original, authorities: authority)
+        for index in original.indices {
+            var changed = original
+            changed[index] ^= 0x01
+            #expect(throws: OpenSSLError.self) { try CMS.verify(signed, content: changed, authorities: authority) }
+        }
+        for index in signed.indices {
+            var changed = signed
+            changed[index] ^= 0x01
+            #expect(throws: OpenSSLError.self, "byte \(index)") {
+                try CMS.verify(changed, content: original, authorities: authority)
+            }
+        }
+        // With the openssl command, every byte of both files. OpenSSL 3.0 does not check a few
+        // unsigned fields of the CMS structure (the version numbers, the content type, the
+        // signature algorithm's identifier): a change there passes `openssl cms -verify`, and
+        // Vigil's own verification (strict about exactly those fields) rejects it.
+        let copy = folder.appendingPathComponent("changed").path
+        var passedOpenSSL: [Int] = []
+        for (file, bytes) in [(json, original), (signature, signed)] {
+            for index in bytes.indices {
+                var changed = bytes
+                changed[index] ^= 0x01
+                try Data(changed).write(to: URL(fileURLWithPath: copy))
+                let status =
+                    file == json
+                    ? try opensslVerify(copy, signature, ca: ca) : try opensslVerify(json, copy, ca: ca)
+                if status == 0 {
+                    #expect(file == signature, "a change to the certificate passed openssl at byte \(index)")
+                    #expect(CMS.structureProblem(changed) != nil, "byte \(index) changed passes both checks")
+                    passedOpenSSL.append(index)
+                }
+            }
+        }
+        #expect(passedOpenSSL.count < 24, "only the few unsigned structure fields: \(passedOpenSSL)")
+        // vigil cert verify agrees.
+        #expect(try VigilBinary.run(["cert", "verify", json, "--ca", ca]).status == 0)
+        var changed = original
+        changed[original.count / 2] ^= 0x01
+        try Data(changed).write(to: URL(fileURLWithPath: json))
+        let rejected = try VigilBinary.run(["cert", "verify", json, "--ca", ca])
+        #expect(rejected.status == 1)
+        #expect(rejected.stdout.hasPrefix("INVALID"))
+    }
+
+    @Test func anotherCAIsNotTrusted() throws {
+        let (folder, json, _) = try signedCertificate()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let other = folder.appendingPathComponent("other").path
+        #expect(try VigilBinary.run(["keys", "init", "--dir", other]).status == 0)
+        #expect(try opensslVerify(json, json + ".p7s", ca: other + "/ca.pem") != 0)
+        #expect(try VigilBinary.run(["cert", "verify", json, "--ca", other + "/ca.pem"]).status == 1)
+    }
+
+    @Test func readableKeysAndFailedVerificationsGiveNoCertificate() throws {
+        let (folder, _, keys) = try signedCertificate()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let image = folder.appendingPathComponent("dirty.img").path
+        var bytes = Data(count: 4 << 20)
+        bytes[1234] = 7
+        try bytes.write(to: URL(fileURLWithPath: image))
+        let json = folder.appendingPathComponent("dirty.json").path
+        let arguments = [
+            "wipe", "verify", image, "--expect", "zero", "--full", "--out", json, "--asset", "X", "--technician", "Sam",
+            "--method", "zeros", "--tool", "nwipe 0.33", "--key", keys + "/signer.key", "--cert", keys + "/signer.pem",
+        ]
+        let failed = try VigilBinary.run(arguments)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("no certificate written"))
+        #expect(!FileManager.default.fileExists(atPath: json))
+        #expect(!FileManager.default.fileExists(atPath: json + ".p7s"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keys + "/signer.key")
+        let readable = try VigilBinary.run(arguments)
+        #expect(readable.status == 2)
+        #expect(readable.stderr.contains("the signing key can be read by others (mode 644)"))
+    }
+}

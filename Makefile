@@ -3,7 +3,7 @@
 # they install the C libraries Vigil links against (and the IEEE MAC registry) when missing.
 
 SWIFT ?= swift
-APT_PACKAGES ?= libpcap-dev libssl-dev zlib1g-dev libzxcvbn-dev ieee-data nwipe
+APT_PACKAGES ?= libpcap-dev libssl-dev zlib1g-dev libzxcvbn-dev libsqlite3-dev sqlite3 ieee-data nwipe
 BENCH_PACKAGES ?= tcpdump dsniff time fail2ban
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 

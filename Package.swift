@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries: each is imported by exactly one Swift module.
@@ -66,7 +67,8 @@ let package = Package(
         .target(name: "VigilReport", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
         // Verification reads at the disk's limit: no exclusivity checks in release builds.
         .target(
-            name: "VigilDisposal", dependencies: ["VigilCore", "VigilCrypto"],
+            name: "VigilDisposal",
+            dependencies: ["VigilCore", "VigilCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings + [
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
             ]
@@ -113,7 +115,8 @@ let package = Package(
             name: "VigilAuditTests", dependencies: ["VigilTestSupport", "VigilAudit", "VigilCore", "VigilLogs"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "VigilDisposalTests", dependencies: ["VigilTestSupport", "VigilDisposal", "VigilCore"],
+            name: "VigilDisposalTests",
+            dependencies: ["VigilTestSupport", "VigilDisposal", "VigilCore", "VigilCrypto"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilCLITests",

@@ -31,4 +31,8 @@ static inline void vigil_openssl_free(void *pointer) { OPENSSL_free(pointer); }
 /// The flags CMS signing and verification use, as the unsigned int the functions take.
 static inline unsigned int vigil_cms_sign_flags(void) { return CMS_BINARY | CMS_DETACHED; }
 static inline unsigned int vigil_cms_verify_flags(void) { return CMS_BINARY; }
+/// Signature only, the signer certificate's chain not checked (when no CA is at hand).
+static inline unsigned int vigil_cms_verify_signature_only_flags(void) {
+    return CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY;
+}
 #endif

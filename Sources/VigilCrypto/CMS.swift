@@ -31,7 +31,8 @@ public enum CMS {
         public var signerFingerprint: String?
     }
 
-    /// Checks the detached `signature` (DER) over `content` against the trusted `authorities`:
+    /// Checks the detached `signature` (DER) over `content` against the trusted `authorities`
+    /// (none: the signature alone, by the certificate it carries):
     /// the signature, the chain to one of them, the signer's purpose (S/MIME signing), and
     /// (stricter than `openssl cms -verify`) the structure's unsigned fields: version numbers,
     /// content type and algorithm identifiers, which OpenSSL reads without checking.
@@ -54,7 +55,9 @@ public enum CMS {
             }
         }
         let data = try MemoryBIO(content)
-        guard CMS_verify(cms, nil, store, data.pointer, nil, vigil_cms_verify_flags()) == 1 else {
+        // Without authorities, only the signature is checked (its certificate's chain is not).
+        let flags = authorities.isEmpty ? vigil_cms_verify_signature_only_flags() : vigil_cms_verify_flags()
+        guard CMS_verify(cms, nil, store, data.pointer, nil, flags) == 1 else {
             throw OpenSSLError.drain("CMS_verify")
         }
         var result = Verification(signers: [], signerFingerprint: nil)

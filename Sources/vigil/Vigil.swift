@@ -18,7 +18,7 @@ struct Vigil: ParsableCommand {
         version: "vigil \(VigilVersion.current)",
         subcommands: [
             AuditCommand.self, EventsCommand.self, DevicesCommand.self, CaptureCommand.self, RulesCommand.self,
-            WipeCommand.self, KeysCommand.self, CertCommand.self,
+            WipeCommand.self, KeysCommand.self, CertCommand.self, LedgerCommand.self, SignoffCommand.self,
         ]
     )
 

@@ -96,6 +96,11 @@ struct WipeCommand: ParsableCommand {
         @Option(name: .long, help: "Certificate: the signer's certificate (PEM).")
         var cert: String?
 
+        @Option(
+            name: .long,
+            help: "The ledger the certificate is appended to (default: ~/.local/share/vigil/ledger.sqlite).")
+        var store: String?
+
         func run() throws {
             guard let expectation = ExpectedContent(expect) else {
                 throw ValidationError("--expect: '\(expect)' is none of zero, ones, byte:HH, pattern:HEX, random")
@@ -150,9 +155,14 @@ struct WipeCommand: ParsableCommand {
                     organisation: organisation ?? signing.certificate.organisation ?? signing.certificate.subject,
                     category: category, method: method ?? "",
                     tool: tool ?? "", mediaType: mediaType, destination: destination, source: source)
-                let document = try SanitizationCertificate.document(result: result, details: details)
-                _ = try SanitizationCertificate.write(
-                    document, to: out, certificate: signing.certificate, key: signing.key)
+                let ledger = try Ledger(path: store ?? Ledger.defaultPath)
+                let entry = try ledger.append(kind: "certificate", asset: details.assetTag) { previous in
+                    let document = try SanitizationCertificate.document(
+                        result: result, details: details, previousEntry: previous)
+                    return try SanitizationCertificate.write(
+                        document, to: out, certificate: signing.certificate, key: signing.key)
+                }
+                Terminal.note("ledger entry \(entry.id) appended to \(ledger.path)")
                 Terminal.note(
                     "certificate written: \(out) and \(out).p7s (check: openssl cms -verify -binary -inform DER -content \(out) -in \(out).p7s -CAfile CA.pem)"
                 )

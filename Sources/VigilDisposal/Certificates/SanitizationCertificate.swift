@@ -141,7 +141,7 @@ public enum SanitizationCertificate {
     /// through a temporary file renamed into place, so a crash leaves either nothing or both.
     public static func write(
         _ document: CanonicalJSON, to path: String, certificate: Certificate, key: PrivateKey
-    ) throws -> (json: [UInt8], signature: [UInt8]) {
+    ) throws -> (document: [UInt8], signature: [UInt8]) {
         let bytes = document.bytes
         let signature = try CMS.sign(bytes, certificate: certificate, key: key)
         try atomicWrite(signature, to: path + ".p7s")

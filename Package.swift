@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "VigilDisposalTests",
             dependencies: ["VigilTestSupport", "VigilDisposal", "VigilCore", "VigilCrypto"],
-            swiftSettings: swiftSettings),
+            exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilCLITests",
             dependencies: ["vigil", "VigilTestSupport"],

@@ -95,6 +95,11 @@ struct CertCommand: ParsableCommand {
         @Option(name: .long, help: "The signature, if not CERT.json.p7s.")
         var signature: String?
 
+        @Option(
+            name: .long,
+            help: "The ledger to find the certificate in (default: ~/.local/share/vigil/ledger.sqlite, if present).")
+        var store: String?
+
         func run() throws {
             let signaturePath = signature ?? certificate + ".p7s"
             guard let content = FileManager.default.contents(atPath: certificate) else {
@@ -115,24 +120,78 @@ struct CertCommand: ParsableCommand {
                 print("INVALID: \(certificate): signed, but not a canonical certificate document")
                 throw ExitCode(1)
             }
+            // The ledger: the certificate must be one of its entries, on an intact chain.
+            let ledgerPath = store ?? Ledger.defaultPath
+            var ledgerLine = "ledger:      not checked (no ledger at \(ledgerPath))"
+            if FileManager.default.fileExists(atPath: ledgerPath) {
+                let ledger = try Ledger(path: ledgerPath)
+                guard let entry = try ledger.entries().first(where: { $0.document == Array(content) }) else {
+                    print("INVALID: \(certificate): signed, but not in the ledger \(ledgerPath)")
+                    throw ExitCode(1)
+                }
+                let problems = try ledger.verify(authorities: authorities)
+                guard problems.isEmpty else {
+                    print(
+                        "INVALID: \(certificate): ledger entry \(entry.id), but the ledger is tampered: \(problems[0])")
+                    throw ExitCode(1)
+                }
+                ledgerLine = "ledger:      entry \(entry.id) of \(ledgerPath), chain intact"
+            } else if store != nil {
+                throw VigilError(.unreadable, path: ledgerPath, reason: "no ledger here")
+            }
             print("VALID: \(certificate)")
             print("signed by:   \(verification.signers.joined(separator: "; "))")
             if let fingerprint = verification.signerFingerprint { print("signer SHA-256: \(fingerprint)") }
+            print(ledgerLine)
             print(CertificateText.render(document))
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a certificate for a person.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a certificate for a person (text, or HTML to print).")
+
+        enum Format: String, ExpressibleByArgument { case text, html }
 
         @Argument(help: "The certificate (CERT.json).")
         var certificate: String
+
+        @Option(name: .long, help: "text (default) or html (one self-contained page, prints on A4 and Letter).")
+        var format: Format = .text
+
+        @Option(name: .long, help: "The CA to check the signature against in the page's summary.")
+        var ca: String?
+
+        @Option(name: .long, help: "Write to this file instead of standard output.")
+        var output: String?
 
         func run() throws {
             guard let content = FileManager.default.contents(atPath: certificate),
                 let document = CanonicalJSON.parse(Array(content))
             else { throw VigilError(.corrupt, path: certificate, reason: "not a certificate document (JSON)") }
-            print(CertificateText.render(document))
+            switch format {
+            case .text:
+                try Output.write(CertificateText.render(document) + "\n", to: output)
+            case .html:
+                let signature = FileManager.default.contents(atPath: certificate + ".p7s").map(Array.init)
+                var status = "no signature file beside it (\(certificate).p7s)"
+                var signer: String?
+                if let signature {
+                    let authorities = try ca.map { try SanitizationCertificate.certificates(path: $0) } ?? []
+                    if let verified = try? CMS.verify(signature, content: Array(content), authorities: authorities) {
+                        signer = verified.signers.joined(separator: "; ")
+                        status =
+                            authorities.isEmpty
+                            ? "signature valid (chain not checked: pass --ca)" : "signature valid, chained to the CA"
+                    } else {
+                        status = "SIGNATURE INVALID"
+                    }
+                }
+                try Output.write(
+                    CertificateHTML.render(
+                        document, status: status, signer: signer,
+                        signatureSHA256: signature.flatMap { try? SHA256.hex($0) }), to: output)
+            }
         }
     }
 }

@@ -101,6 +101,11 @@ struct WipeCommand: ParsableCommand {
             help: "The ledger the certificate is appended to (default: ~/.local/share/vigil/ledger.sqlite).")
         var store: String?
 
+        @Option(
+            name: .customLong("nwipe-log"),
+            help: "Certificate: nwipe's log of this wipe (--logfile), imported and checked.")
+        var nwipeLog: String?
+
         func run() throws {
             guard let expectation = ExpectedContent(expect) else {
                 throw ValidationError("--expect: '\(expect)' is none of zero, ones, byte:HH, pattern:HEX, random")
@@ -113,12 +118,13 @@ struct WipeCommand: ParsableCommand {
                 full ? .full : .sample(percent: sample ?? 10, seed: seed ?? UInt64.random(in: 1...UInt64.max))
             // A certificate's signing material is checked before the medium is read for minutes.
             var signing: (key: PrivateKey, certificate: Certificate)?
+            var toolLog: NwipeLog?
             if let out {
                 guard let key, let cert else {
                     throw ValidationError("--out needs --key and --cert to sign the certificate")
                 }
-                guard asset != nil, technician != nil, method != nil, tool != nil else {
-                    throw ValidationError("--out needs --asset, --technician, --method and --tool")
+                guard asset != nil, technician != nil, (method != nil && tool != nil) || nwipeLog != nil else {
+                    throw ValidationError("--out needs --asset, --technician, and --method and --tool (or --nwipe-log)")
                 }
                 guard SanitizationCertificate.categories.contains(category) else {
                     throw ValidationError("--category takes clear, purge or destroy")
@@ -131,11 +137,26 @@ struct WipeCommand: ParsableCommand {
                     throw VigilError(.usage, path: key, reason: "this key is not the key of \(cert)")
                 }
                 signing = (signingKey, certificate)
+                if let nwipeLog { toolLog = try NwipeLog(path: nwipeLog) }
                 if FileManager.default.fileExists(atPath: out) {
                     throw VigilError(.usage, path: out, reason: "already exists: certificates are never overwritten")
                 }
             }
             let medium = try WipeTarget(path: target)
+            // What would stop the certificate is said before the medium is read for minutes.
+            if out != nil {
+                if let method, let problem = MethodCheck.problem(method: method, category: category) {
+                    throw VigilError(.usage, reason: "--method '\(method)': \(problem)")
+                }
+                if let toolLog,
+                    let problem = toolLog.problem(
+                        device: medium.identity.kind == "block-device" ? medium.identity.path : nil,
+                        expected: expectation)
+                {
+                    throw VigilError(
+                        .usage, path: nwipeLog, reason: "the nwipe log cannot back this certificate: \(problem)")
+                }
+            }
             let showProgress = !quiet && isatty(2) == 1
             let bar = ProgressBar()
             let result = WipeVerifier(expectation: expectation, scope: scope, failFast: failFast).verify(medium) {
@@ -150,11 +171,16 @@ struct WipeCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             if let out, let signing {
-                let details = SanitizationDetails(
+                let logMethod = toolLog.map { log in
+                    [log.method, log.rounds.map { "\($0) round(s)" }, log.verify.map { "nwipe verify \($0)" }]
+                        .compactMap { $0 }.joined(separator: ", ")
+                }
+                var details = SanitizationDetails(
                     assetTag: asset ?? "", technician: technician ?? "",
                     organisation: organisation ?? signing.certificate.organisation ?? signing.certificate.subject,
-                    category: category, method: method ?? "",
-                    tool: tool ?? "", mediaType: mediaType, destination: destination, source: source)
+                    category: category, method: method ?? logMethod ?? "", tool: tool ?? toolLog?.version ?? "",
+                    mediaType: mediaType, destination: destination, source: source)
+                details.toolLog = toolLog
                 let ledger = try Ledger(path: store ?? Ledger.defaultPath)
                 let entry = try ledger.append(kind: "certificate", asset: details.assetTag) { previous in
                     let document = try SanitizationCertificate.document(

@@ -38,7 +38,8 @@ struct CertificateTests {
         let verified = try VigilBinary.run([
             "wipe", "verify", image, "--expect", "zero", "--sample", "10", "--seed", "99", "--out", json, "--asset",
             "LAP-7", "--technician", "Sam", "--method", "1 pass of zeros", "--tool", "nwipe 0.33", "--key",
-            keys + "/signer.key", "--cert", keys + "/signer.pem", "--destination", "recycling",
+            keys + "/signer.key", "--cert", keys + "/signer.pem", "--destination", "recycling", "--store",
+            folder.appendingPathComponent("ledger.sqlite").path,
         ])
         #expect(verified.status == 0, "\(verified.stderr)")
         return (folder, json, keys)
@@ -126,11 +127,21 @@ struct CertificateTests {
         }
         #expect(passedOpenSSL.count < 24, "only the few unsigned structure fields: \(passedOpenSSL)")
         // vigil cert verify agrees.
-        #expect(try VigilBinary.run(["cert", "verify", json, "--ca", ca]).status == 0)
+        let store = (json as NSString).deletingLastPathComponent + "/ledger.sqlite"
+        let valid = try VigilBinary.run(["cert", "verify", json, "--ca", ca, "--store", store])
+        #expect(valid.status == 0)
+        #expect(valid.stdout.contains("ledger:      entry 1 of \(store), chain intact"))
+        let html = try VigilBinary.run(["cert", "show", json, "--format", "html", "--ca", ca])
+        #expect(html.status == 0)
+        #expect(html.stdout.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.stdout.contains("Verification: PASSED — signature valid, chained to the CA"))
+        #expect(html.stdout.contains("LAP-7"))
+        #expect(!html.stdout.contains("<script"), "no script needed")
+        #expect(!html.stdout.contains("http://") && !html.stdout.contains("https://"), "nothing fetched")
         var changed = original
         changed[original.count / 2] ^= 0x01
         try Data(changed).write(to: URL(fileURLWithPath: json))
-        let rejected = try VigilBinary.run(["cert", "verify", json, "--ca", ca])
+        let rejected = try VigilBinary.run(["cert", "verify", json, "--ca", ca, "--store", store])
         #expect(rejected.status == 1)
         #expect(rejected.stdout.hasPrefix("INVALID"))
     }
@@ -141,7 +152,8 @@ struct CertificateTests {
         let other = folder.appendingPathComponent("other").path
         #expect(try VigilBinary.run(["keys", "init", "--dir", other]).status == 0)
         #expect(try opensslVerify(json, json + ".p7s", ca: other + "/ca.pem") != 0)
-        #expect(try VigilBinary.run(["cert", "verify", json, "--ca", other + "/ca.pem"]).status == 1)
+        let store = folder.appendingPathComponent("ledger.sqlite").path
+        #expect(try VigilBinary.run(["cert", "verify", json, "--ca", other + "/ca.pem", "--store", store]).status == 1)
     }
 
     @Test func readableKeysAndFailedVerificationsGiveNoCertificate() throws {
@@ -155,6 +167,7 @@ struct CertificateTests {
         let arguments = [
             "wipe", "verify", image, "--expect", "zero", "--full", "--out", json, "--asset", "X", "--technician", "Sam",
             "--method", "zeros", "--tool", "nwipe 0.33", "--key", keys + "/signer.key", "--cert", keys + "/signer.pem",
+            "--store", folder.appendingPathComponent("ledger.sqlite").path,
         ]
         let failed = try VigilBinary.run(arguments)
         #expect(failed.status == 1)

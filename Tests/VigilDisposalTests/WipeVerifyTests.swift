@@ -225,9 +225,15 @@ struct WipeLoopDeviceTests {
             print("skipped: nwipe is not installed (apt-get install nwipe)")
             return
         }
+        let logPath = folder.appendingPathComponent("nwipe.log").path
         let wiped = try Command.run(
-            nwipe, ["--autonuke", "--nogui", "--nowait", "--method=zero", "--verify=last", device])
+            nwipe,
+            ["--autonuke", "--nogui", "--nowait", "--method=zero", "--verify=last", "--logfile=" + logPath, device])
         #expect(wiped.status == 0, "\(wiped.stderr)")
+        // nwipe's own log of this very wipe backs a certificate for this device, not another.
+        let log = try NwipeLog(path: logPath)
+        #expect(log.problem(device: device, expected: .zero) == nil)
+        #expect(log.problem(device: "/dev/sdz", expected: .zero) != nil)
         let after = try verify(device, .zero)
         #expect(after.passed, "\(after.failures)")
         #expect(after.bytesVerified == 16 << 20)

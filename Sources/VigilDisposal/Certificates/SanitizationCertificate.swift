@@ -24,6 +24,8 @@ public struct SanitizationDetails: Sendable {
     public var destination: String?
     /// The computer or system the medium came from.
     public var source: String?
+    /// What the wiping tool's own log said (nwipe), imported.
+    public var toolLog: NwipeLog?
 
     public init(
         assetTag: String, technician: String, organisation: String, category: String, method: String, tool: String,
@@ -38,6 +40,7 @@ public struct SanitizationDetails: Sendable {
         self.mediaType = mediaType
         self.destination = destination
         self.source = source
+        self.toolLog = nil
     }
 }
 
@@ -69,6 +72,16 @@ public enum SanitizationCertificate {
             ("--tool", details.tool), ("--organisation", details.organisation),
         ] where value.trimmingCharacters(in: .whitespaces).isEmpty {
             throw VigilError(.usage, reason: "\(name) is needed for a certificate")
+        }
+        if let problem = MethodCheck.problem(method: details.method, category: details.category) {
+            throw VigilError(.usage, reason: "--method '\(details.method)': \(problem)")
+        }
+        if let log = details.toolLog,
+            let problem = log.problem(
+                device: result.identity.kind == "block-device" ? result.identity.path : nil,
+                expected: result.expectation)
+        {
+            throw VigilError(.usage, reason: "the nwipe log cannot back this certificate: \(problem)")
         }
         let identity = result.identity
         func text(_ value: String?) -> CanonicalJSON { value.map(CanonicalJSON.string) ?? .null }
@@ -105,7 +118,7 @@ public enum SanitizationCertificate {
             details.mediaType
             ?? (identity.kind == "image-file"
                 ? "image" : identity.removable == true ? "removable" : identity.rotational == false ? "ssd" : "hdd")
-        let document: [String: CanonicalJSON] = [
+        var document: [String: CanonicalJSON] = [
             "certificate": .string("certificate of sanitization (NIST SP 800-88 Rev. 1, Appendix G)"),
             "format_version": .int(1),
             "id": .string(id),
@@ -134,6 +147,23 @@ public enum SanitizationCertificate {
             "vigil_version": .string(VigilVersion.current),
             "previous_entry_sha256": text(previousEntry),
         ]
+        if let log = details.toolLog {
+            let device =
+                log.devices.first {
+                    ($0.path as NSString).lastPathComponent == (identity.path as NSString).lastPathComponent
+                } ?? log.devices.first
+            document["tool_log"] = .object([
+                "tool": text(log.version), "method": text(log.method),
+                "rounds": log.rounds.map { .int(Int64($0)) } ?? .null,
+                "verify": text(log.verify), "prng": text(log.prng), "started": text(log.started),
+                "ended": text(log.ended),
+                "device": text(device?.path), "status": text(device?.status),
+                "errors": .int(
+                    Int64((device?.passErrors ?? 0) + (device?.verificationErrors ?? 0) + (device?.syncErrors ?? 0))),
+                "verified_by_tool": .bool(device?.verified ?? false), "blanked": .bool(device?.blanked ?? false),
+                "log_sha256": .string(log.sha256),
+            ])
+        }
         return .object(document)
     }
 

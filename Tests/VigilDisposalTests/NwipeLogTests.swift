@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+@testable import VigilDisposal
+
+@Suite("nwipe logs")
+struct NwipeLogTests {
+    static func fixture(_ name: String) -> String { TestPaths.fixture(name, target: "VigilDisposalTests") }
+
+    @Test func zeroWipeWithVerification() throws {
+        let log = try NwipeLog(path: Self.fixture("nwipe-zero.log"))
+        #expect(log.version == "nwipe 0.33")
+        #expect(log.method == "Fill With Zeros")
+        #expect(log.rounds == 1)
+        #expect(log.verify == "last pass")
+        #expect(log.prng == "Isaac64")
+        #expect(log.started == "2026/11/24 00:03:42")
+        #expect(log.ended == "2026/11/24 00:03:43")
+        let device = try #require(log.devices.first)
+        #expect(log.devices.count == 1)
+        #expect(device.path == "/dev/loop0")
+        #expect(device.status == "Erased")
+        #expect(device.verified && device.blanked && device.finished)
+        #expect(device.passErrors + device.verificationErrors + device.syncErrors == 0)
+        #expect(log.leaves == .zero)
+        #expect(log.problem(device: "/dev/loop0", expected: .zero) == nil)
+        #expect(log.problem(device: nil, expected: .zero) == nil)
+        #expect(log.problem(device: "/dev/sdb", expected: .zero) == "the nwipe log is of /dev/loop0, not /dev/sdb")
+        #expect(
+            log.problem(device: "/dev/loop0", expected: .ones)
+                == "nwipe's method 'Fill With Zeros' leaves zero on the medium, not ones")
+    }
+
+    /// DoD short writes random data, then nwipe's blanking pass zeros the device.
+    @Test func multiPassWithBlanking() throws {
+        let log = try NwipeLog(path: Self.fixture("nwipe-dodshort.log"))
+        #expect(log.method == "DoD Short")
+        #expect(log.devices.first?.blanked == true)
+        #expect(log.leaves == .zero)
+        #expect(log.problem(device: "/dev/loop0", expected: .zero) == nil)
+    }
+
+    @Test func verifyOnlyMethodsEraseNothing() throws {
+        let log = try NwipeLog(path: Self.fixture("nwipe-verify-zero.log"))
+        #expect(log.method == "Verify Zeros (0x00)")
+        #expect(log.leaves == nil)
+        #expect(log.devices.first?.status == "FAILED")
+        #expect(log.devices.first?.verificationErrors == 16384)
+        #expect(
+            log.problem(device: "/dev/loop0", expected: .zero)
+                == "nwipe's method 'Verify Zeros (0x00)' only reads the device: it erases nothing")
+    }
+
+    /// Logs cut or edited from the real one: an unfinished wipe, a verification that never ran,
+    /// errors in the summary.
+    @Test func unfinishedUnverifiedOrFailedWipesAreRefused() throws {
+        let text = String(
+            decoding: try Data(contentsOf: URL(fileURLWithPath: Self.fixture("nwipe-zero.log"))), as: UTF8.self)
+        func parsed(_ edited: String) throws -> NwipeLog { try NwipeLog(bytes: Array(edited.utf8), path: "edited.log") }
+        let unfinished = text.components(separatedBy: "\n").prefix { !$0.contains("Finished pass 1/1") }.joined(
+            separator: "\n")
+        #expect(
+            try parsed(unfinished).problem(device: "/dev/loop0", expected: .zero)
+                == "nwipe did not finish its last round on /dev/loop0")
+        let unverified = text.components(separatedBy: "\n").filter { !$0.contains("[SUCCESS] Verified") }.joined(
+            separator: "\n")
+        #expect(
+            try parsed(unverified).problem(device: "/dev/loop0", expected: .zero)
+                == "nwipe was set to verify (last pass) and its log shows no verification of /dev/loop0")
+        let errors = text.replacingOccurrences(
+            of: "     loop0 |           0 |                    0 |",
+            with: "     loop0 |           2 |                    0 |")
+        #expect(
+            try parsed(errors).problem(device: "/dev/loop0", expected: .zero)
+                == "nwipe reports errors on /dev/loop0: 2 pass, 0 verification, 0 sync")
+        #expect(throws: VigilError.self) { try parsed("hello\nworld\n") }
+    }
+
+    @Test func methodsThatDoNotErase() {
+        #expect(MethodCheck.problem(method: "nvme format /dev/nvme0n1", category: "purge") != nil)
+        #expect(MethodCheck.problem(method: "nvme format --ses=1 /dev/nvme0n1", category: "purge") == nil)
+        #expect(MethodCheck.problem(method: "blkdiscard", category: "purge") != nil)
+        #expect(MethodCheck.problem(method: "hdparm --sanitize-block-erase", category: "purge") == nil)
+        #expect(MethodCheck.problem(method: "1 pass of zeros", category: "clear") == nil)
+    }
+
+    /// The log goes into the certificate; a log that cannot back it stops the command before
+    /// the medium is read.
+    @Test func certificateImportsTheLog() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keys = folder.appendingPathComponent("keys").path
+        #expect(try VigilBinary.run(["keys", "init", "--dir", keys]).status == 0)
+        let image = folder.appendingPathComponent("disk.img").path
+        try Data(count: 2 << 20).write(to: URL(fileURLWithPath: image))
+        func certify(_ log: String, name: String) throws -> ProcessResult {
+            try VigilBinary.run([
+                "wipe", "verify", image, "--expect", "zero", "--full", "--out",
+                folder.appendingPathComponent(name).path,
+                "--asset", "LAP-1", "--technician", "Sam", "--nwipe-log", log, "--key", keys + "/signer.key", "--cert",
+                keys + "/signer.pem", "--store", folder.appendingPathComponent("ledger.sqlite").path,
+            ])
+        }
+        let good = try certify(Self.fixture("nwipe-zero.log"), name: "good.json")
+        #expect(good.status == 0, "\(good.stderr)")
+        let document = try #require(
+            CanonicalJSON.parse(Array(try Data(contentsOf: folder.appendingPathComponent("good.json")))))
+        #expect(document["sanitization"]?["tool"]?.string == "nwipe 0.33")
+        #expect(document["sanitization"]?["method"]?.string == "Fill With Zeros, 1 round(s), nwipe verify last pass")
+        #expect(document["tool_log"]?["status"]?.string == "Erased")
+        #expect(document["tool_log"]?["verified_by_tool"] == .bool(true))
+        #expect(document["tool_log"]?["log_sha256"]?.string?.count == 64)
+        let bad = try certify(Self.fixture("nwipe-verify-zero.log"), name: "bad.json")
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("only reads the device: it erases nothing"))
+        #expect(!bad.stdout.contains("result:"), "refused before reading the medium")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad.json").path))
+    }
+}

@@ -12,6 +12,7 @@
 #include <openssl/cms.h>
 #include <openssl/ec.h>
 #include <openssl/rand.h>
+#include <openssl/ts.h>
 
 /// ERR_get_error() wrapped so the error queue can be drained and described from Swift.
 static inline unsigned long vigil_err_get_error(void) { return ERR_get_error(); }
@@ -34,5 +35,10 @@ static inline unsigned int vigil_cms_verify_flags(void) { return CMS_BINARY; }
 /// Signature only, the signer certificate's chain not checked (when no CA is at hand).
 static inline unsigned int vigil_cms_verify_signature_only_flags(void) {
     return CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY;
+}
+/// The checks of a timestamp response over its data: version, signature, the TSA's certificate
+/// chain and purpose, and the imprint of the data.
+static inline unsigned int vigil_ts_verify_flags(void) {
+    return TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_SIGNER | TS_VFY_DATA;
 }
 #endif

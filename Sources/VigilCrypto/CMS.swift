@@ -32,15 +32,16 @@ public enum CMS {
     }
 
     /// Checks the detached `signature` (DER) over `content` against the trusted `authorities`
-    /// (none: the signature alone, by the certificate it carries):
+    /// (none: the signature alone, by the certificate it carries), the chain checked `at` a given
+    /// time (seconds since 1970) when one is given, else now:
     /// the signature, the chain to one of them, the signer's purpose (S/MIME signing), and
     /// (stricter than `openssl cms -verify`) the structure's unsigned fields: version numbers,
     /// content type and algorithm identifiers, which OpenSSL reads without checking.
     ///
     /// - Throws: ``OpenSSLError`` with OpenSSL's reason when it does not verify.
-    public static func verify(_ signature: [UInt8], content: [UInt8], authorities: [Certificate])
-        throws(OpenSSLError) -> Verification
-    {
+    public static func verify(
+        _ signature: [UInt8], content: [UInt8], authorities: [Certificate], at time: Int64? = nil
+    ) throws(OpenSSLError) -> Verification {
         if let problem = structureProblem(signature) {
             throw OpenSSLError(function: "CMS structure check", queue: [problem])
         }
@@ -56,9 +57,31 @@ public enum CMS {
         }
         let data = try MemoryBIO(content)
         // Without authorities, only the signature is checked (its certificate's chain is not).
-        let flags = authorities.isEmpty ? vigil_cms_verify_signature_only_flags() : vigil_cms_verify_flags()
+        // At a given time, the signature is checked by CMS_verify and the chain here, at that time.
+        let flags =
+            authorities.isEmpty || time != nil ? vigil_cms_verify_signature_only_flags() : vigil_cms_verify_flags()
         guard CMS_verify(cms, nil, store, data.pointer, nil, flags) == 1 else {
             throw OpenSSLError.drain("CMS_verify")
+        }
+        if let time, !authorities.isEmpty {
+            guard let signers = CMS_get0_signers(cms) else { throw OpenSSLError.drain("CMS_get0_signers") }
+            defer { OPENSSL_sk_free(signers) }
+            for index in 0..<OPENSSL_sk_num(signers) {
+                guard let raw = OPENSSL_sk_value(signers, index) else { continue }
+                guard let context = X509_STORE_CTX_new() else { throw OpenSSLError.drain("X509_STORE_CTX_new") }
+                defer { X509_STORE_CTX_free(context) }
+                guard X509_STORE_CTX_init(context, store, OpaquePointer(raw), nil) == 1 else {
+                    throw OpenSSLError.drain("X509_STORE_CTX_init")
+                }
+                X509_STORE_CTX_set_purpose(context, X509_PURPOSE_SMIME_SIGN)
+                X509_STORE_CTX_set_time(context, 0, time_t(time))
+                guard X509_verify_cert(context) == 1 else {
+                    let code = X509_STORE_CTX_get_error(context)
+                    throw OpenSSLError(
+                        function: "X509_verify_cert",
+                        queue: [String(cString: X509_verify_cert_error_string(Int(code)))])
+                }
+            }
         }
         var result = Verification(signers: [], signerFingerprint: nil)
         if let signers = CMS_get0_signers(cms) {

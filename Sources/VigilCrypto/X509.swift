@@ -92,10 +92,11 @@ public final class Certificate: @unchecked Sendable {
     }
 
     /// A certificate for `key` with the common name and organisation given, valid for `days`,
-    /// signed by `issuer` (its certificate and key), or self-signed when `issuer` is `nil`.
+    /// signed by `issuer` (its certificate and key), or self-signed when `issuer` is `nil`;
+    /// `seconds`, when given, replaces `days` (short-lived certificates for tests of expiry).
     public static func issue(
         commonName: String, organisation: String, key: PrivateKey, role: Role, days: Int,
-        issuer: (certificate: Certificate, key: PrivateKey)? = nil
+        issuer: (certificate: Certificate, key: PrivateKey)? = nil, seconds: Int? = nil
     ) throws(OpenSSLError) -> Certificate {
         guard let x509 = X509_new() else { throw OpenSSLError.drain("X509_new") }
         let certificate = Certificate(owning: x509)
@@ -109,7 +110,7 @@ public final class Certificate: @unchecked Sendable {
             throw OpenSSLError.drain("BN_to_ASN1_INTEGER")
         }
         guard X509_gmtime_adj(X509_getm_notBefore(x509), -300) != nil,
-            X509_gmtime_adj(X509_getm_notAfter(x509), days * 86_400) != nil
+            X509_gmtime_adj(X509_getm_notAfter(x509), seconds ?? days * 86_400) != nil
         else { throw OpenSSLError.drain("X509_gmtime_adj") }
         guard let name = X509_NAME_new() else { throw OpenSSLError.drain("X509_NAME_new") }
         defer { X509_NAME_free(name) }

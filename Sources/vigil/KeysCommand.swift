@@ -95,6 +95,9 @@ struct CertCommand: ParsableCommand {
         @Option(name: .long, help: "The signature, if not CERT.json.p7s.")
         var signature: String?
 
+        @Option(name: .customLong("tsa-ca"), help: "The CA of the time-stamping authority, to check CERT.json.p7s.tsr.")
+        var tsaCA: String?
+
         @Option(
             name: .long,
             help: "The ledger to find the certificate in (default: ~/.local/share/vigil/ledger.sqlite, if present).")
@@ -109,9 +112,30 @@ struct CertCommand: ParsableCommand {
                 throw VigilError(.unreadable, path: signaturePath, reason: "cannot read the signature")
             }
             let authorities = try SanitizationCertificate.certificates(path: ca)
+            // A timestamp token beside the signature: checked first, and the signer's chain is
+            // then checked at the time it vouches for (the signer certificate may have expired since).
+            var stampedAt: Int64?
+            var timestampLine = "timestamp:   none"
+            if let token = FileManager.default.contents(atPath: signaturePath + ".tsr") {
+                if let tsaCA {
+                    do {
+                        stampedAt = try RFC3161.verify(
+                            Array(token), data: Array(signed),
+                            authorities: SanitizationCertificate.certificates(path: tsaCA))
+                        timestampLine =
+                            "timestamp:   \(Timestamp(seconds: stampedAt!).iso8601) (RFC 3161, the TSA's token verifies)"
+                    } catch {
+                        print("INVALID: \(signaturePath).tsr: the timestamp does not verify: \(error)")
+                        throw ExitCode(1)
+                    }
+                } else {
+                    timestampLine = "timestamp:   present, not checked (pass --tsa-ca)"
+                }
+            }
             let verification: CMS.Verification
             do {
-                verification = try CMS.verify(Array(signed), content: Array(content), authorities: authorities)
+                verification = try CMS.verify(
+                    Array(signed), content: Array(content), authorities: authorities, at: stampedAt)
             } catch {
                 print("INVALID: \(certificate): \(error)")
                 throw ExitCode(1)
@@ -143,6 +167,7 @@ struct CertCommand: ParsableCommand {
             print("signed by:   \(verification.signers.joined(separator: "; "))")
             if let fingerprint = verification.signerFingerprint { print("signer SHA-256: \(fingerprint)") }
             print(ledgerLine)
+            print(timestampLine)
             print(CertificateText.render(document))
         }
     }

@@ -106,6 +106,13 @@ struct WipeCommand: ParsableCommand {
             help: "Certificate: nwipe's log of this wipe (--logfile), imported and checked.")
         var nwipeLog: String?
 
+        @Option(
+            name: .customLong("tsa-url"),
+            help:
+                "Certificate: an RFC 3161 time-stamping authority; its token over the signature is written to CERT.json.p7s.tsr."
+        )
+        var tsaURL: String?
+
         func run() throws {
             guard let expectation = ExpectedContent(expect) else {
                 throw ValidationError("--expect: '\(expect)' is none of zero, ones, byte:HH, pattern:HEX, random")
@@ -185,8 +192,13 @@ struct WipeCommand: ParsableCommand {
                 let entry = try ledger.append(kind: "certificate", asset: details.assetTag) { previous in
                     let document = try SanitizationCertificate.document(
                         result: result, details: details, previousEntry: previous)
-                    return try SanitizationCertificate.write(
+                    let written = try SanitizationCertificate.write(
                         document, to: out, certificate: signing.certificate, key: signing.key)
+                    if let tsaURL {
+                        let token = try TimestampClient.stamp(written.signature, url: tsaURL)
+                        try SanitizationCertificate.atomicWrite(token, to: out + ".p7s.tsr")
+                    }
+                    return written
                 }
                 Terminal.note("ledger entry \(entry.id) appended to \(ledger.path)")
                 Terminal.note(

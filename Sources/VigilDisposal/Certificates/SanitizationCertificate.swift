@@ -179,7 +179,8 @@ public enum SanitizationCertificate {
         return (bytes, signature)
     }
 
-    static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
+    /// Writes `bytes` to `path` through a temporary file renamed into place, after fsync.
+    public static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {

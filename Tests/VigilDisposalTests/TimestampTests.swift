@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+@testable import VigilCrypto
+@testable import VigilDisposal
+
+/// RFC 3161 against a local time-stamping authority (`Fixtures/tsa-server.py`, which answers
+/// with `openssl ts -reply`).
+@Suite("RFC 3161 timestamps", .serialized)
+struct TimestampTests {
+    /// Starts the local TSA in `folder`; returns its URL and the process to stop.
+    private func startAuthority(_ folder: URL) throws -> (url: String, process: Process)? {
+        guard let python = Command.find("python3") else {
+            print("skipped: python3 is needed for the local TSA")
+            return nil
+        }
+        let process = Process()
+        process.executableURL = python
+        process.arguments = [TestPaths.fixture("tsa-server.py", target: "VigilDisposalTests"), folder.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5).prefix { $0.isNumber }) else {
+            process.terminate()
+            Issue.record("the local TSA did not start: \(text)")
+            return nil
+        }
+        return ("http://127.0.0.1:\(port)/", process)
+    }
+
+    /// A signature made with a signer certificate that expires six seconds later still
+    /// verifies afterwards, at the time the TSA vouched for; without the timestamp it does not.
+    @Test func signaturesOutliveTheirSignerCertificate() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        guard let (url, tsa) = try startAuthority(folder.appendingPathComponent("tsa")) else { return }
+        defer { tsa.terminate() }
+        let caKey = try PrivateKey.generateP256()
+        let ca = try Certificate.issue(commonName: "CA", organisation: "T", key: caKey, role: .authority, days: 10)
+        let signerKey = try PrivateKey.generateP256()
+        let signer = try Certificate.issue(
+            commonName: "Short-lived", organisation: "T", key: signerKey, role: .signer, days: 0, issuer: (ca, caKey),
+            seconds: 6)
+        let issued = ContinuousClock.now
+        let content = Array("{\"certificate\":\"test\"}".utf8)
+        let signature = try CMS.sign(content, certificate: signer, key: signerKey)
+        _ = try CMS.verify(signature, content: content, authorities: [ca])
+        let token = try TimestampClient.stamp(signature, url: url)
+        let tsaCA = try SanitizationCertificate.certificates(path: folder.appendingPathComponent("tsa/tsa-ca.pem").path)
+        let stamped = try RFC3161.verify(token, data: signature, authorities: tsaCA)
+        #expect(abs(stamped - Timestamp.now().nanoseconds / 1_000_000_000) < 60)
+        // Until the signer certificate has expired.
+        while ContinuousClock.now - issued < .seconds(7) { usleep(100_000) }
+        #expect(throws: OpenSSLError.self, "the signer certificate has expired") {
+            try CMS.verify(signature, content: content, authorities: [ca])
+        }
+        _ = try CMS.verify(signature, content: content, authorities: [ca], at: stamped)
+        // The token is for these bytes, from this TSA, unchanged.
+        var other = signature
+        other[other.count - 1] ^= 1
+        #expect(throws: OpenSSLError.self) { try RFC3161.verify(token, data: other, authorities: tsaCA) }
+        #expect(throws: OpenSSLError.self) { try RFC3161.verify(token, data: signature, authorities: [ca]) }
+        var changed = token
+        changed[changed.count / 2] ^= 1
+        #expect(throws: OpenSSLError.self) { try RFC3161.verify(changed, data: signature, authorities: tsaCA) }
+        // Stock OpenSSL agrees.
+        let tokenPath = folder.appendingPathComponent("t.tsr").path
+        let dataPath = folder.appendingPathComponent("t.p7s").path
+        try Data(token).write(to: URL(fileURLWithPath: tokenPath))
+        try Data(signature).write(to: URL(fileURLWithPath: dataPath))
+        let openssl = try #require(Command.find("openssl"))
+        let checked = try Command.run(
+            openssl,
+            [
+                "ts", "-verify", "-data", dataPath, "-in", tokenPath, "-CAfile",
+                folder.appendingPathComponent("tsa/tsa-ca.pem").path,
+            ])
+        #expect(checked.status == 0, "\(checked.stderr)")
+    }
+
+    @Test func wipeVerifyStampsAndCertVerifyChecksIt() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        guard let (url, tsa) = try startAuthority(folder.appendingPathComponent("tsa")) else { return }
+        defer { tsa.terminate() }
+        let keys = folder.appendingPathComponent("keys").path
+        #expect(try VigilBinary.run(["keys", "init", "--dir", keys]).status == 0)
+        let image = folder.appendingPathComponent("disk.img").path
+        try Data(count: 1 << 20).write(to: URL(fileURLWithPath: image))
+        let json = folder.appendingPathComponent("c.json").path
+        let store = folder.appendingPathComponent("ledger.sqlite").path
+        let made = try VigilBinary.run([
+            "wipe", "verify", image, "--expect", "zero", "--full", "--out", json, "--asset", "A", "--technician", "Sam",
+            "--method", "zeros", "--tool", "nwipe 0.33", "--key", keys + "/signer.key", "--cert", keys + "/signer.pem",
+            "--store", store, "--tsa-url", url,
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(FileManager.default.fileExists(atPath: json + ".p7s.tsr"))
+        let checked = try VigilBinary.run([
+            "cert", "verify", json, "--ca", keys + "/ca.pem", "--store", store, "--tsa-ca",
+            folder.appendingPathComponent("tsa/tsa-ca.pem").path,
+        ])
+        #expect(checked.status == 0, "\(checked.stdout)")
+        #expect(checked.stdout.contains("(RFC 3161, the TSA's token verifies)"))
+        let unreachable = try VigilBinary.run([
+            "wipe", "verify", image, "--expect", "zero", "--out", folder.appendingPathComponent("d.json").path,
+            "--asset",
+            "B", "--technician", "Sam", "--method", "zeros", "--tool", "nwipe", "--key", keys + "/signer.key", "--cert",
+            keys + "/signer.pem", "--store", store, "--tsa-url", "http://127.0.0.1:9/",
+        ])
+        #expect(unreachable.status == 2)
+        #expect(unreachable.stderr.contains("the time-stamping authority did not answer"))
+        #expect(try Ledger(path: store).entries().count == 1, "no entry without its timestamp")
+    }
+}

@@ -8,7 +8,7 @@ import VigilDisposal
 struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger", abstract: "The tamper-evident record of certificates and releases.",
-        subcommands: [List.self, Show.self, Verify.self])
+        subcommands: [List.self, Show.self, Verify.self, AssetCommand.self])
 
     struct StoreOption: ParsableArguments {
         @Option(name: .long, help: "The ledger (default: ~/.local/share/vigil/ledger.sqlite).")
@@ -20,6 +20,27 @@ struct LedgerCommand: ParsableCommand {
                 throw VigilError(.unreadable, path: path, reason: "no ledger here yet")
             }
             return try Ledger(path: path)
+        }
+    }
+
+    struct AssetCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "asset",
+            abstract: "Record an asset that will leave: its drives each need a passing certificate before sign-off.")
+        @Argument(help: "The asset's tag.") var tag: String
+        @Option(name: .long, help: "What it is (\"ThinkPad T14, 2021\").") var description: String
+        @Option(name: .long, help: "Whose it is.") var owner: String
+        @Option(name: .long, help: "A drive's serial number (or device path for media without one); repeat for each.")
+        var drive: [String]
+        @OptionGroup var store: StoreOption
+
+        func run() throws {
+            guard !drive.isEmpty else { throw ValidationError("--drive: at least one drive") }
+            let ledger = try Ledger(path: store.store ?? Ledger.defaultPath)
+            try ledger.register(Ledger.Asset(tag: tag, description: description, owner: owner, drives: drive))
+            print(
+                "recorded \(tag): \(description), owner \(owner), \(drive.count) drive(s): \(drive.joined(separator: ", "))"
+            )
         }
     }
 
@@ -145,6 +166,14 @@ struct SignoffCommand: ParsableCommand {
         if let drives, drivesSeen.count < drives {
             print("REFUSED: \(asset) has \(drives) drive(s), \(drivesSeen.count) certified")
             throw ExitCode(1)
+        }
+        // A recorded asset names its drives: each needs its certificate.
+        if let recorded = try ledger.asset(asset) {
+            let missing = recorded.drives.filter { !drivesSeen.contains($0) }
+            if !missing.isEmpty {
+                print("REFUSED: no passing certificate for drive(s) \(missing.joined(separator: ", ")) of \(asset)")
+                throw ExitCode(1)
+            }
         }
         if technicians.contains(Self.normal(approver)) {
             print("REFUSED: \(approver) sanitized a drive of \(asset); the release needs a second person")

@@ -171,16 +171,33 @@ struct LedgerTests {
         let again = try signoff("LAP-1", "Ann", keys: setup.approver)
         #expect(again.status == 1)
         #expect(again.stdout.contains("already released"))
+        // A recorded asset names its drives; each needs a certificate (the image's path stands
+        // for a drive without a serial number).
+        let recorded = try VigilBinary.run([
+            "ledger", "asset", "LAP-2", "--description", "ThinkPad T14", "--owner", "Bob", "--drive", setup.image,
+            "--drive", "S4EWNX0R123456", "--store", setup.store,
+        ])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let missing = try signoff("LAP-2", "Ann", keys: setup.approver)
+        #expect(missing.status == 1)
+        #expect(missing.stdout.contains("no passing certificate for drive(s) S4EWNX0R123456 of LAP-2"))
+        try Ledger(path: setup.store).register(
+            Ledger.Asset(tag: "LAP-2", description: "ThinkPad T14", owner: "Bob", drives: [setup.image]))
+        #expect(try signoff("LAP-2", "Ann", keys: setup.approver).status == 0)
+        #expect(throws: VigilError.self, "a released asset's record is final") {
+            try Ledger(path: setup.store).register(
+                Ledger.Asset(tag: "LAP-2", description: "x", owner: "y", drives: ["z"]))
+        }
         let ledger = try Ledger(path: setup.store)
         #expect(try ledger.verify().isEmpty)
-        let release = try #require(try ledger.entries().last)
+        let release = try #require(try ledger.entries().filter { $0.asset == "LAP-1" }.last)
         #expect(release.kind == "release")
         let document = try #require(CanonicalJSON.parse(release.document))
         #expect(document["approver"]?.string == "Ann")
         #expect(document["previous_entry_sha256"]?.string == release.previous)
         // A broken chain releases nothing.
         try sqlite(setup.store, "DROP TRIGGER entries_no_update; UPDATE entries SET asset = 'X' WHERE id = 2")
-        let broken = try signoff("LAP-2", "Ann", keys: setup.approver)
+        let broken = try signoff("LAP-3", "Ann", keys: setup.approver)
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("the ledger does not verify"))
     }

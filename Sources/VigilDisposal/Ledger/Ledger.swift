@@ -81,6 +81,12 @@ public final class Ledger: @unchecked Sendable {
                             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
                         CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
                             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+                        CREATE TABLE IF NOT EXISTS assets (
+                            tag TEXT PRIMARY KEY,
+                            description TEXT NOT NULL,
+                            owner TEXT NOT NULL,
+                            drives TEXT NOT NULL
+                        );
                         """)
             }
         } catch let error as DatabaseError {
@@ -140,6 +146,50 @@ public final class Ledger: @unchecked Sendable {
                     id: row["id"], kind: row["kind"], asset: row["asset"], created: row["created"],
                     document: Array(row["document"] as Data), signature: Array(row["signature"] as Data),
                     previous: row["previous"], hash: row["hash"])
+            }
+        }
+    }
+
+    /// An asset leaving the organisation: its tag, what it is, whose it is, and the serial
+    /// numbers (or device paths) of its drives, each of which needs a certificate before sign-off.
+    public struct Asset: Sendable, Equatable {
+        public var tag: String
+        public var description: String
+        public var owner: String
+        public var drives: [String]
+
+        public init(tag: String, description: String, owner: String, drives: [String]) {
+            self.tag = tag
+            self.description = description
+            self.owner = owner
+            self.drives = drives
+        }
+    }
+
+    /// Records an asset (or replaces what is recorded of one not yet released).
+    public func register(_ asset: Asset) throws {
+        try queue.write { db in
+            let released =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM entries WHERE kind = 'release' AND asset = ?", arguments: [asset.tag]
+                ) ?? 0
+            guard released == 0 else {
+                throw VigilError(.usage, reason: "asset \(asset.tag) was already released: its record is final")
+            }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO assets (tag, description, owner, drives) VALUES (?, ?, ?, ?)",
+                arguments: [asset.tag, asset.description, asset.owner, asset.drives.joined(separator: "\n")])
+        }
+    }
+
+    /// The asset recorded under `tag`, if any.
+    public func asset(_ tag: String) throws -> Asset? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM assets WHERE tag = ?", arguments: [tag]).map { row in
+                let drives: String = row["drives"]
+                return Asset(
+                    tag: row["tag"], description: row["description"], owner: row["owner"],
+                    drives: drives.split(separator: "\n").map(String.init))
             }
         }
     }

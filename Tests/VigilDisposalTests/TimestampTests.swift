@@ -11,7 +11,23 @@ import VigilTestSupport
 @Suite("RFC 3161 timestamps", .serialized)
 struct TimestampTests {
     /// Starts the local TSA in `folder`; returns its URL and the process to stop.
-    private func startAuthority(_ folder: URL) throws -> (url: String, process: Process)? {
+    /// The TSA exits when its standard input closes: `stop` closes it (and terminates it).
+    final class Authority {
+        let url: String
+        let process: Process
+        let input: Pipe
+        init(url: String, process: Process, input: Pipe) {
+            self.url = url
+            self.process = process
+            self.input = input
+        }
+        func stop() {
+            try? input.fileHandleForWriting.close()
+            process.terminate()
+        }
+    }
+
+    private func startAuthority(_ folder: URL) throws -> Authority? {
         guard let python = Command.find("python3") else {
             print("skipped: python3 is needed for the local TSA")
             return nil
@@ -20,7 +36,9 @@ struct TimestampTests {
         process.executableURL = python
         process.arguments = [TestPaths.fixture("tsa-server.py", target: "VigilDisposalTests"), folder.path]
         let output = Pipe()
+        let input = Pipe()
         process.standardOutput = output
+        process.standardInput = input
         process.standardError = FileHandle.nullDevice
         try process.run()
         var line = Data()
@@ -31,11 +49,12 @@ struct TimestampTests {
         }
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5).prefix { $0.isNumber }) else {
+            try? input.fileHandleForWriting.close()
             process.terminate()
             Issue.record("the local TSA did not start: \(text)")
             return nil
         }
-        return ("http://127.0.0.1:\(port)/", process)
+        return Authority(url: "http://127.0.0.1:\(port)/", process: process, input: input)
     }
 
     /// A signature made with a signer certificate that expires six seconds later still
@@ -43,8 +62,9 @@ struct TimestampTests {
     @Test func signaturesOutliveTheirSignerCertificate() throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        guard let (url, tsa) = try startAuthority(folder.appendingPathComponent("tsa")) else { return }
-        defer { tsa.terminate() }
+        guard let tsa = try startAuthority(folder.appendingPathComponent("tsa")) else { return }
+        defer { tsa.stop() }
+        let url = tsa.url
         let caKey = try PrivateKey.generateP256()
         let ca = try Certificate.issue(commonName: "CA", organisation: "T", key: caKey, role: .authority, days: 10)
         let signerKey = try PrivateKey.generateP256()
@@ -91,8 +111,9 @@ struct TimestampTests {
     @Test func wipeVerifyStampsAndCertVerifyChecksIt() throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        guard let (url, tsa) = try startAuthority(folder.appendingPathComponent("tsa")) else { return }
-        defer { tsa.terminate() }
+        guard let tsa = try startAuthority(folder.appendingPathComponent("tsa")) else { return }
+        defer { tsa.stop() }
+        let url = tsa.url
         let keys = folder.appendingPathComponent("keys").path
         #expect(try VigilBinary.run(["keys", "init", "--dir", keys]).status == 0)
         let image = folder.appendingPathComponent("disk.img").path

@@ -6,7 +6,8 @@
 Creates in FOLDER a CA (tsa-ca.pem) and a time-stamping certificate signed by it (EKU
 timeStamping, critical), then serves HTTP on 127.0.0.1 at a free port: each POST of a
 TimeStampReq (application/timestamp-query) is answered with `openssl ts -reply`'s
-TimeStampResp. Prints "PORT <n>" on its first line of standard output once it listens.
+TimeStampResp. Prints "PORT <n>" on its first line of standard output once it listens, and
+exits when its standard input closes (so it never outlives the test that started it).
 Standard library and the openssl command only.
 """
 import http.server
@@ -14,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 folder = sys.argv[1]
 os.makedirs(folder, exist_ok=True)
@@ -84,6 +86,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def watch_stdin():
+    sys.stdin.read()
+    os._exit(0)
+
+
+threading.Thread(target=watch_stdin, daemon=True).start()
 setup()
 server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
 print("PORT", server.server_address[1], flush=True)

@@ -110,7 +110,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilReportTests", dependencies: ["VigilTestSupport", "VigilReport", "VigilCore"],
-            swiftSettings: swiftSettings),
+            exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilAuditTests", dependencies: ["VigilTestSupport", "VigilAudit", "VigilCore", "VigilLogs"],
             swiftSettings: swiftSettings),

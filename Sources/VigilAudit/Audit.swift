@@ -127,11 +127,29 @@ public struct Audit: Sendable {
                 errors.append(error)
             }
         }
-        let report = Report(
+        var report = Report(
             toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: inputs,
             findings: try engine().findings(),
             devices: Self.matched(devices.list(), inventory), revealSecrets: revealSecrets)
+        report.rules = Self.descriptors(try rules.value())
         return Result(report: report, errors: errors, skipped: collected.skipped)
+    }
+
+    /// The rules that ran, as reports describe them (silent base rules left out).
+    public static func descriptors(_ set: RuleSet) -> [RuleDescriptor] {
+        let referenced = Set(set.correlations.flatMap(\.rules))
+        let rules = set.rules.filter { !(referenced.contains($0.id) || $0.sigmaID.map(referenced.contains) == true) }
+            .map {
+                RuleDescriptor(
+                    id: $0.id, title: $0.title, description: $0.description, severity: $0.severity,
+                    category: $0.category, remediation: $0.remediation, tags: $0.tags)
+            }
+        let correlations = set.correlations.filter { $0.severity != .info }.map {
+            RuleDescriptor(
+                id: $0.id, title: $0.title, description: nil, severity: $0.severity, category: $0.category,
+                remediation: $0.remediation, tags: [])
+        }
+        return rules + correlations
     }
 
     /// `devices` with `managed` and `assetTag` from the inventory, when there is one.

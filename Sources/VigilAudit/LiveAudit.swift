@@ -35,9 +35,12 @@ public struct LiveAudit {
     public func run(started: (Int32) -> Void, shouldStop: () -> Bool) throws -> Report {
         let capture = try LiveCapture(options)
         started(capture.linkType)
-        let engine = RuleEngine(rules: rules.rules)
+        let engine = RuleEngine(rules: rules.rules, correlations: rules.correlations)
         let devices = DeviceTracker()
+        let context = EventContext()
         let handler: (Event) -> Void = { event in
+            var event = event
+            context.enrich(&event)
             engine.process(event)
             devices.process(event)
         }
@@ -54,8 +57,10 @@ public struct LiveAudit {
             }
         }
         let input = capture.finish(samples: taken, handler: handler)
-        return Report(
+        var report = Report(
             toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: [input],
             findings: try engine.findings(), devices: devices.list(), revealSecrets: revealSecrets)
+        report.rules = Audit.descriptors(rules)
+        return report
     }
 }

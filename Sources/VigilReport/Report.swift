@@ -9,6 +9,8 @@ public struct Report: Sendable {
     public var devices: [Device]
     /// Show clear-text secrets: only when the user passed `--reveal-secrets`.
     public var revealSecrets: Bool
+    /// The rules that ran (SARIF lists each as a reportingDescriptor).
+    public var rules: [RuleDescriptor] = []
 
     public init(
         toolVersion: String, generatedAt: Timestamp, inputs: [InputReport], findings: [Finding], devices: [Device],
@@ -28,16 +30,57 @@ public struct Report: Sendable {
     }
 }
 
+/// A rule as reports describe it.
+public struct RuleDescriptor: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var description: String?
+    public var severity: Severity
+    public var category: Category
+    public var remediation: String
+    public var tags: [String]
+
+    public init(
+        id: String, title: String, description: String?, severity: Severity, category: Category, remediation: String,
+        tags: [String]
+    ) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.severity = severity
+        self.category = category
+        self.remediation = remediation
+        self.tags = tags
+    }
+}
+
 /// The report formats Vigil writes.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case text
     case json
+    case sarif
+    case csv
+    case md
+
+    /// The file name `--output-dir` writes this format to.
+    public var fileName: String {
+        switch self {
+        case .text: "report.txt"
+        case .json: "report.json"
+        case .sarif: "report.sarif"
+        case .csv: "findings.csv"
+        case .md: "report.md"
+        }
+    }
 
     /// Renders `report` in this format. `colour` applies to text only.
     public func render(_ report: Report, colour: Bool = false) -> String {
         switch self {
         case .text: TextReport(colour: colour).render(report)
         case .json: JSONReport.render(report)
+        case .sarif: SARIFReport.render(report)
+        case .csv: CSVReport.render(report)
+        case .md: MarkdownReport.render(report)
         }
     }
 }

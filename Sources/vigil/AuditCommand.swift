@@ -104,11 +104,22 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .long, help: "A rule folder or file; repeat for several (default: the shipped rules/).")
     var rules: [String] = []
 
-    @Option(name: .long, help: "Report format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var format: ReportFormat = .text
+    @Option(
+        name: .long,
+        help:
+            "Report format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")); repeat for several (with --output-dir)."
+    )
+    var format: [ReportFormat] = []
 
     @Option(name: .long, help: "Write the report to this file instead of standard output.")
     var output: String?
+
+    @Option(
+        name: .customLong("output-dir"),
+        help:
+            "Write every format (or those named with --format) to this folder: report.json, report.sarif, findings.csv, report.md, report.txt."
+    )
+    var outputDirectory: String?
 
     @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at least this severe ('none': never).")
     var failOn: FailThreshold = .high
@@ -126,9 +137,27 @@ struct ReportOptions: ParsableArguments {
         return set
     }
 
-    /// Writes `report` in the chosen format and place, then the inputs' warnings unless `--quiet`.
+    /// Writes `report` in the chosen formats and places, then the inputs' warnings unless `--quiet`.
     func write(_ report: Report) throws {
-        try Output.write(format.render(report, colour: output == nil && Terminal.stdoutWantsColour), to: output)
+        if let outputDirectory {
+            if !FileManager.default.fileExists(atPath: outputDirectory) {
+                try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            }
+            let formats = format.isEmpty ? [.json, .sarif, .csv, .md, .text] : format
+            var written: [String] = []
+            for format in formats {
+                let path = (outputDirectory as NSString).appendingPathComponent(format.fileName)
+                try Output.write(format.render(report, colour: false), to: path)
+                written.append(path)
+            }
+            if !quiet { Terminal.note("wrote " + written.joined(separator: ", ")) }
+        } else {
+            guard format.count <= 1 else {
+                throw ValidationError("several --format need --output-dir (one file per format)")
+            }
+            let chosen = format.first ?? .text
+            try Output.write(chosen.render(report, colour: output == nil && Terminal.stdoutWantsColour), to: output)
+        }
         guard !quiet else { return }
         for input in report.inputs {
             for warning in input.warnings { Terminal.warn("\(input.path): \(warning)") }

@@ -115,6 +115,70 @@ struct CLITests {
         #expect(missing.stderr.hasPrefix("vigil: /nonexistent.img: "))
     }
 
+    /// `--output-dir` writes every format; the SARIF validates against the official SARIF 2.1.0
+    /// schema (vendored in Tests/VigilReportTests/Fixtures, checked with Python's jsonschema);
+    /// no format shows a secret.
+    @Test func everyFormatAtOnce() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try VigilBinary.run(["audit", "samples/", "--output-dir", folder.path, "--fail-on", "none"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(names == ["findings.csv", "report.json", "report.md", "report.sarif", "report.txt"])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("report.json")))
+                as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        // CSV: a header and one row per finding (fields with line breaks are quoted, so count records).
+        let csv = try String(contentsOf: folder.appendingPathComponent("findings.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("id,rule,title,severity,category,count,first_seen,last_seen,"))
+        #expect(csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count == findings.count + 1)
+        let markdown = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.hasPrefix("# Vigil audit report"))
+        #expect(markdown.contains("## Critical (5)"))
+        // SARIF: one result per finding, every rule described, valid against the schema.
+        let sarifPath = folder.appendingPathComponent("report.sarif").path
+        let sarif = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sarifPath))) as? [String: Any])
+        let run = try #require((sarif["runs"] as? [[String: Any]])?.first)
+        #expect((run["results"] as? [Any])?.count == findings.count)
+        let rules = try #require(
+            ((run["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]])
+        #expect(rules.count >= 40)
+        #expect(rules.contains { $0["id"] as? String == "net.cleartext-credential.ftp" })
+        let python = try #require(Command.find("python3"))
+        let schema = TestPaths.fixture("sarif-schema-2.1.0.json", target: "VigilReportTests")
+        let check = try Command.run(
+            python,
+            [
+                "-c",
+                "import json,sys,jsonschema; s=json.load(open(sys.argv[1])); d=json.load(open(sys.argv[2])); "
+                    + "e=list(jsonschema.validators.validator_for(s)(s).iter_errors(d)); "
+                    + "[print(x.message, list(x.path)) for x in e[:5]]; sys.exit(1 if e else 0)",
+                schema, sarifPath,
+            ])
+        #expect(check.status == 0, "SARIF invalid: \(check.stdout) \(check.stderr)")
+        for name in names {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            for secret in ["Summer2026!", "Tr0ub4dor&3x", "12345\"", "YWRtaW46MTIzNDU="] {
+                #expect(!text.contains(secret), "\(secret) in \(name)")
+            }
+        }
+        // With --reveal-secrets every format shows them.
+        let revealed = folder.appendingPathComponent("revealed")
+        #expect(
+            try VigilBinary.run([
+                "audit", "samples/", "--output-dir", revealed.path, "--fail-on", "none", "--reveal-secrets",
+            ]).status == 0)
+        for name in names {
+            let text = try String(contentsOf: revealed.appendingPathComponent(name), encoding: .utf8)
+            #expect(text.contains("Summer2026!"), "\(name) does not reveal")
+        }
+        let several = try VigilBinary.run(["audit", "samples/", "--format", "json", "--format", "csv"])
+        #expect(several.status == 2)
+        #expect(several.stderr.contains("several --format need --output-dir"))
+    }
+
     @Test func outputFileReceivesTheReport() throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

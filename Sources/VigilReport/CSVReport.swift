@@ -1,0 +1,92 @@
+internal import VigilCore
+
+/// One row per finding, RFC 4180 (CRLF, quotes doubled), stable columns (new ones only ever
+/// appended), and a leading `'` on cells a spreadsheet would take for a formula.
+public enum CSVReport {
+    public static let columns = [
+        "id", "rule", "title", "severity", "category", "count", "first_seen", "last_seen", "subject_ip",
+        "subject_mac", "subject_host", "subject_user", "credential_protocol", "credential_user", "secret",
+        "secret_sha256", "weak_because", "evidence", "remediation",
+    ]
+
+    public static func render(_ report: Report) -> String {
+        var out = columns.joined(separator: ",") + "\r\n"
+        for finding in report.findings {
+            let credential = finding.credential
+            let row: [String] = [
+                finding.id, finding.rule, finding.title, finding.severity.rawValue, finding.category.rawValue,
+                String(finding.count), finding.firstSeen.iso8601, finding.lastSeen.iso8601, finding.subject.ip ?? "",
+                finding.subject.mac ?? "", finding.subject.host ?? "", finding.subject.user ?? "",
+                credential?.protocolName ?? "", credential?.username ?? "",
+                credential.map { report.revealSecrets ? $0.secret.reveal() : $0.secret.masked } ?? "",
+                credential?.secret.sha256 ?? "",
+                credential?.strength?.weakBecause.joined(separator: "; ") ?? "",
+                finding.evidence.map { "\($0.source) \($0.locator)" }.joined(separator: "; "),
+                finding.remediation,
+            ]
+            out += row.map(DeviceList.csvField).joined(separator: ",") + "\r\n"
+        }
+        return out
+    }
+}
+
+/// The report as Markdown, for a ticket: a summary, the findings by severity with their
+/// evidence and remediation, the devices.
+public enum MarkdownReport {
+    public static func render(_ report: Report) -> String {
+        var out = "# Vigil audit report\n\n"
+        out += "Vigil \(report.toolVersion), \(report.generatedAt.iso8601). "
+        out += "Inputs: " + report.inputs.map { "`\(cell($0.path))` (\($0.kind))" }.joined(separator: ", ") + ".\n\n"
+        out += "| severity | findings |\n|---|---|\n"
+        for (severity, count) in report.countsBySeverity { out += "| \(severity.rawValue) | \(count) |\n" }
+        out += "\n"
+        if report.findings.isEmpty { out += "No findings.\n" }
+        for severity in Severity.descending {
+            let findings = report.findings.filter { $0.severity == severity }
+            guard !findings.isEmpty else { continue }
+            out += "## \(severity.rawValue.capitalized) (\(findings.count))\n\n"
+            for finding in findings {
+                out += "### \(cell(finding.title))\n\n"
+                out += "- rule `\(finding.rule)`, \(finding.category.rawValue), id `\(finding.id)`\n"
+                let subject = [
+                    finding.subject.ip, finding.subject.mac, finding.subject.host,
+                    finding.subject.user.map { "user \($0)" },
+                ].compactMap { $0 }
+                if !subject.isEmpty { out += "- subject: \(cell(subject.joined(separator: ", ")))\n" }
+                out += "- seen \(finding.count) time(s), \(finding.firstSeen.iso8601) to \(finding.lastSeen.iso8601)\n"
+                if let credential = finding.credential {
+                    let secret = report.revealSecrets ? credential.secret.reveal() : credential.secret.masked
+                    out +=
+                        "- credential: \(credential.protocolName) user `\(cell(credential.username))`, secret `\(cell(secret))`"
+                    out += " (SHA-256 `\(credential.secret.sha256.prefix(16))…`)\n"
+                    if let strength = credential.strength, strength.isWeak {
+                        out += "- weak: \(cell(strength.weakBecause.joined(separator: "; ")))\n"
+                    }
+                }
+                for evidence in finding.evidence.prefix(5) {
+                    out += "- evidence: `\(cell(evidence.source))` \(evidence.locator): \(cell(evidence.summary))\n"
+                }
+                if !finding.remediation.isEmpty { out += "\n**Remediation:** \(cell(finding.remediation))\n" }
+                out += "\n"
+            }
+        }
+        if !report.devices.isEmpty {
+            out +=
+                "## Devices (\(report.devices.count))\n\n| MAC | vendor | addresses | names | managed |\n|---|---|---|---|---|\n"
+            for device in report.devices {
+                out += "| \(device.mac) | \(cell(device.vendor ?? "")) | \(device.ips.joined(separator: " ")) | "
+                out +=
+                    "\(cell(device.hostnames.joined(separator: " "))) | \(device.managed ? "yes \(cell(device.assetTag ?? ""))" : "no") |\n"
+            }
+        }
+        return out
+    }
+
+    /// Text safe in a table cell or a line: pipes escaped, line breaks flattened.
+    static func cell(_ text: String) -> String {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(
+            separator: " "
+        )
+        .split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
+    }
+}

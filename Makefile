@@ -7,7 +7,7 @@ APT_PACKAGES ?= libpcap-dev libssl-dev zlib1g-dev libzxcvbn-dev libsqlite3-dev s
 BENCH_PACKAGES ?= tcpdump dsniff time fail2ban
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build audit test lint format samples fixtures check-generated bench clean
+.PHONY: all deps build audit report-screenshot test lint format samples fixtures check-generated bench clean
 
 all: build
 
@@ -23,11 +23,21 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product vigil
 
-## audit: build, then audit samples/ (capture, inventory, logs; exit 1 means findings, as expected here)
+## audit: build, then audit samples/ (capture, inventory, logs): the text report on the terminal,
+## every format in .build/report/ (exit 1 means findings, as expected here)
 audit: build
-	@.build/release/vigil audit samples/; status=$$?; \
+	@.build/release/vigil audit samples/ --output-dir .build/report --quiet; status=$$?; \
+	cat .build/report/report.txt; \
+	echo "(every format written to .build/report/: report.html report.json report.sarif findings.csv report.md report.txt)"; \
 	if [ $$status -eq 1 ]; then echo "(vigil exited 1: the samples hold findings at or above --fail-on high, as they should)"; \
 	elif [ $$status -ne 0 ]; then exit $$status; fi
+
+## report-screenshot: render .build/report/report.html with headless Chromium to .build/report/report.png
+report-screenshot: audit
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,4000 \
+	  --screenshot=.build/report/report.png file://$(CURDIR)/.build/report/report.html
+	@echo "wrote .build/report/report.png"
 
 ## test: the whole test suite (Swift Testing), including the conformance data in ../shared
 test: deps

@@ -61,6 +61,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case sarif
     case csv
     case md
+    case html
 
     /// The file name `--output-dir` writes this format to.
     public var fileName: String {
@@ -70,6 +71,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .sarif: "report.sarif"
         case .csv: "findings.csv"
         case .md: "report.md"
+        case .html: "report.html"
         }
     }
 
@@ -81,6 +83,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .sarif: SARIFReport.render(report)
         case .csv: CSVReport.render(report)
         case .md: MarkdownReport.render(report)
+        case .html: HTMLReport.render(report)
         }
     }
 }

@@ -117,7 +117,7 @@ struct ReportOptions: ParsableArguments {
     @Option(
         name: .customLong("output-dir"),
         help:
-            "Write every format (or those named with --format) to this folder: report.json, report.sarif, findings.csv, report.md, report.txt."
+            "Write every format (or those named with --format) to this folder: report.html, report.json, report.sarif, findings.csv, report.md, report.txt."
     )
     var outputDirectory: String?
 
@@ -143,7 +143,7 @@ struct ReportOptions: ParsableArguments {
             if !FileManager.default.fileExists(atPath: outputDirectory) {
                 try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
             }
-            let formats = format.isEmpty ? [.json, .sarif, .csv, .md, .text] : format
+            let formats = format.isEmpty ? [.html, .json, .sarif, .csv, .md, .text] : format
             var written: [String] = []
             for format in formats {
                 let path = (outputDirectory as NSString).appendingPathComponent(format.fileName)

@@ -124,7 +124,21 @@ struct CLITests {
         let result = try VigilBinary.run(["audit", "samples/", "--output-dir", folder.path, "--fail-on", "none"])
         #expect(result.status == 0, "\(result.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(names == ["findings.csv", "report.json", "report.md", "report.sarif", "report.txt"])
+        #expect(names == ["findings.csv", "report.html", "report.json", "report.md", "report.sarif", "report.txt"])
+        // HTML: self-contained (nothing fetched), every section, severity written out, not colour alone.
+        let html = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        for forbidden in ["<script src", "<link", "<img", "url(", "http://", "https://", "@import"] {
+            #expect(!html.contains(forbidden), "\(forbidden)")
+        }
+        for section in [
+            "id=\"summary\"", "id=\"findings\"", "id=\"credentials\"", "id=\"devices\"", "id=\"inputs\"",
+            "id=\"rules\"", "<svg role=\"img\"", "@media print",
+        ] {
+            #expect(html.contains(section), "\(section)")
+        }
+        #expect(html.contains("◆◆ CRITICAL</span> Login success after a brute force"))
+        #expect(html.contains("Critical: act today."))
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("report.json")))
                 as? [String: Any])

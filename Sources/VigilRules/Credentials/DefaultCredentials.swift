@@ -84,11 +84,17 @@ enum DefaultCredentials {
                 ? "SNMP agents" : nil
         }
         let lowered = user.lowercased()
+        var generic: String?
         for entry in entries where entry.password == password {
             if let protocols = entry.protocols, !protocols.contains(protocolName) { continue }
             if let expected = entry.user, expected.lowercased() != lowered { continue }
+            // A vendor's own default says more than a generic one: "admin/12345" is Hikvision's.
+            if entry.vendor == "generic device" || entry.vendor == "shipped placeholder" {
+                generic = generic ?? entry.vendor
+                continue
+            }
             return entry.vendor
         }
-        return nil
+        return generic
     }
 }

@@ -18,6 +18,9 @@ public struct Audit: Sendable {
     public var inventory: Inventory?
     /// The tz database zone working hours are counted in; `nil` is the machine's.
     public var timeZone: String?
+    /// Called as inputs are done (the input's report, how many are done, how many in all), for
+    /// a progress display; on the thread that runs the audit.
+    public var progress: (@Sendable (InputReport, Int, Int) -> Void)?
 
     public init(
         rules: RuleSet, revealSecrets: Bool, limits: CaptureLimits = CaptureLimits(),
@@ -92,9 +95,14 @@ public struct Audit: Sendable {
         // correlations see several servers' logs interleaved as they happened, and the rules
         // run while the next lines are parsed.
         var merged: [Int: LogMerger.FileResult]?
+        let total = collected.files.count
+        func done(_ input: InputReport) {
+            inputs.append(input)
+            progress?(input, inputs.count, total)
+        }
         for (index, file) in collected.files.enumerated() {
             if let result = parallel[index] {
-                if let input = result.input { inputs.append(input) }
+                if let input = result.input { done(input) }
                 if let error = result.error { errors.append(error) }
                 try engine().merge(result.engine)
                 continue
@@ -109,7 +117,7 @@ public struct Audit: Sendable {
                     }
                 }
                 if let result = merged?[index] {
-                    if let input = result.input { inputs.append(input) }
+                    if let input = result.input { done(input) }
                     if let error = result.error { errors.append(error) }
                 }
                 continue
@@ -121,7 +129,7 @@ public struct Audit: Sendable {
                     try engine().process(event)
                     devices.process(event)
                 }
-                inputs.append(input)
+                done(input)
                 if let error { errors.append(error) }
             } catch let error as VigilError {
                 errors.append(error)

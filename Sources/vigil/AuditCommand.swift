@@ -46,8 +46,22 @@ struct AuditCommand: ParsableCommand {
             logOptions: analysis.logOptions)
         if let inventory { audit.inventory = try Inventory(path: inventory) }
         audit.timeZone = analysis.timezone
+        // Progress on a terminal only: inputs done, findings come at the end.
+        if !report.quiet && isatty(2) == 1 {
+            audit.progress = { input, done, total in
+                let read = input.packets.map { "\($0) packets" } ?? input.lines.map { "\($0) lines" } ?? ""
+                let line = "\r[\(done)/\(total)] \(input.path) (\(read))"
+                FileHandleWriter.standardError.write(
+                    line.padding(toLength: max(line.count, 100), withPad: " ", startingAt: 0))
+                if done == total { FileHandleWriter.standardError.write("\n") }
+            }
+        }
         let result = try audit.run(paths)
         try report.write(result.report)
+        // With the report in files, a short summary on the terminal.
+        if !report.quiet && (report.output != nil || report.outputDirectory != nil) {
+            Terminal.note(Self.summary(result.report, written: report.outputDirectory ?? report.output ?? ""))
+        }
         if !report.quiet && !result.skipped.isEmpty {
             Terminal.warn(
                 "skipped \(result.skipped.count) file(s) of no kind Vigil reads: "
@@ -56,6 +70,27 @@ struct AuditCommand: ParsableCommand {
         for error in result.errors { Terminal.error(error.description) }
         if !result.errors.isEmpty { throw ExitCode(2) }
         try report.exitForFindings(result.report)
+    }
+}
+
+extension AuditCommand {
+    /// One paragraph: inputs and their warnings, findings by severity and category, devices,
+    /// where the report went.
+    static func summary(_ report: Report, written: String) -> String {
+        let warnings = report.inputs.reduce(0) { $0 + $1.warnings.count }
+        var text =
+            "\(report.inputs.count) input(s) read (\(warnings) warning(s)); \(report.findings.count) finding(s): "
+        text += report.countsBySeverity.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
+        let categories = Category.allCases.compactMap { category -> String? in
+            let count = report.findings.filter { $0.category == category }.count
+            return count > 0 ? "\(count) \(category.rawValue)" : nil
+        }
+        if !categories.isEmpty { text += " (" + categories.joined(separator: ", ") + ")" }
+        text += "; \(report.devices.count) device(s)"
+        if report.devices.contains(where: \.managed) {
+            text += ", \(report.devices.filter { !$0.managed }.count) not in the inventory"
+        }
+        return text + "; report: \(written)"
     }
 }
 

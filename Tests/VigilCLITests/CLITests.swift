@@ -121,8 +121,13 @@ struct CLITests {
     @Test func everyFormatAtOnce() throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try VigilBinary.run(["audit", "samples/", "--output-dir", folder.path, "--fail-on", "none"])
+        let result = try VigilBinary.run(
+            ["audit", "samples/", "--output-dir", folder.path, "--fail-on", "none"], environment: ["TZ": "UTC"])
         #expect(result.status == 0, "\(result.stderr)")
+        // The report went to files: a one-paragraph summary on stderr, no progress (not a terminal).
+        #expect(result.stderr.contains("vigil: 3 input(s) read (0 warning(s)); 26 finding(s): 5 critical, 8 high"))
+        #expect(result.stderr.contains("8 device(s), 1 not in the inventory; report: \(folder.path)"))
+        #expect(!result.stderr.contains("[1/3]"))
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         #expect(names == ["findings.csv", "report.html", "report.json", "report.md", "report.sarif", "report.txt"])
         // HTML: self-contained (nothing fetched), every section, severity written out, not colour alone.

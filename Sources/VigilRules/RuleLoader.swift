@@ -52,7 +52,8 @@ public struct RuleSet: Sendable {
     }
 
     /// Loads every `*.yml` and `*.yaml` file under each of `paths` (files or folders,
-    /// recursively, in name order). A missing path is an error in ``errors``.
+    /// recursively, in name order; `checklists/` folders hold checklist templates and are left
+    /// out). A missing path is an error in ``errors``.
     public static func load(from paths: [String]) -> RuleSet {
         var set = RuleSet()
         var seen: [String: String] = [:]
@@ -109,6 +110,10 @@ public struct RuleSet: Sendable {
         guard let walker = FileManager.default.enumerator(atPath: path) else { return [] }
         var files: [String] = []
         while let relative = walker.nextObject() as? String {
+            // Checklist templates live beside the rules as data (`rules/checklists/`).
+            if relative == "checklists" || relative.hasPrefix("checklists/") || relative.contains("/checklists/") {
+                continue
+            }
             if relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") {
                 files.append((path as NSString).appendingPathComponent(relative))
             }

@@ -19,6 +19,7 @@ struct Vigil: ParsableCommand {
         subcommands: [
             AuditCommand.self, EventsCommand.self, DevicesCommand.self, CaptureCommand.self, RulesCommand.self,
             WipeCommand.self, KeysCommand.self, CertCommand.self, LedgerCommand.self, SignoffCommand.self,
+            ChecklistCommand.self,
         ]
     )
 

@@ -274,3 +274,34 @@ struct InventoryTests {
         }
     }
 }
+
+@Suite("Checklist templates")
+struct ChecklistTemplateTests {
+    /// Every shipped template loads, the seven the issue names are there, and every checklist id
+    /// a shipped rule calls for is defined.
+    @Test func shippedTemplatesCoverEveryRule() throws {
+        let library = try ChecklistLibrary.load(folder: TestPaths.rules + "/checklists")
+        #expect(
+            Set(library.templates.map(\.id)) == [
+                "credential-exposure", "brute-force-compromise", "unmanaged-device", "disposed-asset-seen",
+                "malware-ransomware", "lost-stolen-device", "generic-breach",
+            ])
+        let set = RuleSet.load(from: [TestPaths.rules])
+        #expect(set.errors.isEmpty, "the rule loader leaves checklists/ alone")
+        let used = Set(set.rules.flatMap(\.checklist) + set.correlations.flatMap(\.checklist))
+        for id in used { #expect(library.items[id] != nil, "\(id) is in no template") }
+        for template in library.templates {
+            #expect(!template.items.isEmpty)
+            for item in template.items { #expect(!item.role.isEmpty && !item.text.isEmpty) }
+        }
+    }
+
+    @Test func brokenTemplatesNameTheFile() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "checklist: x\ntitle: X\nitems:\n    - id: a\n      phase: panic\n      role: r\n      text: t\n".write(
+            to: folder.appendingPathComponent("x.yml"), atomically: true, encoding: .utf8)
+        let error = try #require(throws: VigilError.self) { try ChecklistLibrary.load(folder: folder.path) }
+        #expect(error.description.contains("x.yml: line 4: item 'a': phase is not one of declare, contain"))
+    }
+}

@@ -18,9 +18,20 @@ public struct Audit: Sendable {
     public var inventory: Inventory?
     /// The tz database zone working hours are counted in; `nil` is the machine's.
     public var timeZone: String?
-    /// Called as inputs are done (the input's report, how many are done, how many in all), for
-    /// a progress display; on the thread that runs the audit.
-    public var progress: (@Sendable (InputReport, Int, Int) -> Void)?
+    /// Called as inputs are done, for a progress display, on the thread that runs the audit.
+    public var progress: (@Sendable (Progress) -> Void)?
+
+    /// Where an audit stands.
+    public struct Progress: Sendable {
+        /// The input just done.
+        public var input: InputReport
+        public var filesDone: Int
+        public var files: Int
+        public var bytesDone: Int64
+        public var bytes: Int64
+        /// Findings so far.
+        public var findings: Int
+    }
 
     public init(
         rules: RuleSet, revealSecrets: Bool, limits: CaptureLimits = CaptureLimits(),
@@ -96,9 +107,23 @@ public struct Audit: Sendable {
         // run while the next lines are parsed.
         var merged: [Int: LogMerger.FileResult]?
         let total = collected.files.count
+        let sizes = collected.files.map { file -> Int64 in
+            ((try? FileManager.default.attributesOfItem(atPath: file.path)[.size]) as? NSNumber)?.int64Value ?? 0
+        }
+        let totalBytes = sizes.reduce(0, +)
+        var bytesDone: Int64 = 0
         func done(_ input: InputReport) {
             inputs.append(input)
-            progress?(input, inputs.count, total)
+            if let index = collected.files.firstIndex(where: {
+                $0.path == input.path || input.path == "(standard input)" && $0.path == "-"
+            }) {
+                bytesDone += sizes[index]
+            }
+            guard let progress else { return }
+            progress(
+                Progress(
+                    input: input, filesDone: inputs.count, files: total, bytesDone: bytesDone, bytes: totalBytes,
+                    findings: started?.findingCount ?? 0))
         }
         for (index, file) in collected.files.enumerated() {
             if let result = parallel[index] {

@@ -27,6 +27,8 @@ public final class RuleEngine {
     private var order: [AggregateKey] = []
     /// Events seen, whether or not any rule matched.
     public private(set) var eventCount = 0
+    /// Findings so far (distinct rule and subject), cheap to ask at any time.
+    public var findingCount: Int { order.count }
 
     private struct AggregateKey: Hashable {
         var rule: Int

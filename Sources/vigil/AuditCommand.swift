@@ -48,12 +48,14 @@ struct AuditCommand: ParsableCommand {
         audit.timeZone = analysis.timezone
         // Progress on a terminal only: inputs done, findings come at the end.
         if !report.quiet && isatty(2) == 1 {
-            audit.progress = { input, done, total in
-                let read = input.packets.map { "\($0) packets" } ?? input.lines.map { "\($0) lines" } ?? ""
-                let line = "\r[\(done)/\(total)] \(input.path) (\(read))"
+            audit.progress = { step in
+                let read = step.input.packets.map { "\($0) packets" } ?? step.input.lines.map { "\($0) lines" } ?? ""
+                let line =
+                    "\r[\(step.filesDone)/\(step.files) files, \(WipeReport.bytes(step.bytesDone)) of \(WipeReport.bytes(step.bytes)), "
+                    + "\(step.findings) findings so far] \(step.input.path) (\(read))"
                 FileHandleWriter.standardError.write(
-                    line.padding(toLength: max(line.count, 100), withPad: " ", startingAt: 0))
-                if done == total { FileHandleWriter.standardError.write("\n") }
+                    line.padding(toLength: max(line.count, 110), withPad: " ", startingAt: 0))
+                if step.filesDone == step.files { FileHandleWriter.standardError.write("\n") }
             }
         }
         let result = try audit.run(paths)

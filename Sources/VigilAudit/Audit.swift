@@ -67,15 +67,7 @@ public struct Audit: Sendable {
         var errors = collected.errors
         var inputs: [InputReport] = []
         // Inventories found among the inputs join the one given with --inventory.
-        var inventory = self.inventory
-        for path in collected.inventories {
-            do {
-                let found = try Inventory(path: path)
-                if inventory == nil { inventory = found } else { inventory?.add(found) }
-            } catch {
-                errors.append(error)
-            }
-        }
+        let inventory = Self.inventory(self.inventory, adding: collected.inventories, errors: &errors)
         var started: RuleEngine?
         func engine() throws -> RuleEngine {
             if let started { return started }
@@ -166,6 +158,20 @@ public struct Audit: Sendable {
             devices: Self.matched(devices.list(), inventory), revealSecrets: revealSecrets)
         report.rules = Self.descriptors(try rules.value())
         return Result(report: report, errors: errors, skipped: collected.skipped)
+    }
+
+    /// `given` with the inventories at `paths` added; one that does not read is an error in `errors`.
+    static func inventory(_ given: Inventory?, adding paths: [String], errors: inout [VigilError]) -> Inventory? {
+        var inventory = given
+        for path in paths {
+            do {
+                let found = try Inventory(path: path)
+                if inventory == nil { inventory = found } else { inventory?.add(found) }
+            } catch {
+                errors.append(error)
+            }
+        }
+        return inventory
     }
 
     /// The rules that ran, as reports describe them (silent base rules left out).
@@ -277,15 +283,7 @@ public struct Audit: Sendable {
     ) throws -> (devices: [Device], hasInventory: Bool, inputs: [InputReport], errors: [VigilError]) {
         let collected = InputCollector().collect(paths)
         var errors = collected.errors
-        var inventory = inventory
-        for path in collected.inventories {
-            do {
-                let found = try Inventory(path: path)
-                if inventory == nil { inventory = found } else { inventory?.add(found) }
-            } catch {
-                errors.append(error)
-            }
-        }
+        let inventory = Self.inventory(inventory, adding: collected.inventories, errors: &errors)
         let tracker = DeviceTracker()
         var inputs: [InputReport] = []
         for file in collected.files {

@@ -266,7 +266,8 @@ public enum HTMLReport {
 
         """
 
-    static func escape(_ text: String) -> String {
+    /// `text` safe in HTML element content and attribute values.
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text {

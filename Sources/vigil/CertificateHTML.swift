@@ -1,20 +1,12 @@
 import VigilDisposal
+import VigilReport
 
 /// A certificate of sanitization as one self-contained HTML page: no scripts, fonts or images,
 /// a print stylesheet for A4 and Letter, the verification summary, and the signature's SHA-256
 /// written out (no QR code) so a person can compare it by eye.
 enum CertificateHTML {
     static func render(_ document: CanonicalJSON, status: String, signer: String?, signatureSHA256: String?) -> String {
-        func value(_ path: String...) -> String {
-            var node: CanonicalJSON? = document
-            for key in path { node = node?[key] }
-            switch node {
-            case .string(let text)?: return text
-            case .int(let number)?: return String(number)
-            case .bool(let flag)?: return flag ? "yes" : "no"
-            default: return "—"
-            }
-        }
+        func value(_ path: String...) -> String { document.text(at: path, missing: "—") }
         func row(_ label: String, _ text: String) -> String {
             "<tr><th scope=\"row\">\(escape(label))</th><td>\(escape(text))</td></tr>\n"
         }
@@ -75,17 +67,5 @@ enum CertificateHTML {
             """
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLReport.escape(text) }
 }

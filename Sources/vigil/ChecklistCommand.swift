@@ -218,10 +218,7 @@ enum ChecklistText {
     }
 
     static func html(_ checklist: ChecklistStore.Checklist, history: [ChecklistStore.Change]) -> String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        func escape(_ text: String) -> String { HTMLReport.escape(text) }
         let done = checklist.items.filter(\.done).count
         var out = """
             <!DOCTYPE html>

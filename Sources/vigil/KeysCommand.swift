@@ -224,16 +224,7 @@ struct CertCommand: ParsableCommand {
 /// A certificate of sanitization as text.
 enum CertificateText {
     static func render(_ document: CanonicalJSON) -> String {
-        func value(_ path: String...) -> String {
-            var node: CanonicalJSON? = document
-            for key in path { node = node?[key] }
-            switch node {
-            case .string(let text)?: return text
-            case .int(let number)?: return String(number)
-            case .bool(let flag)?: return String(flag)
-            default: return "-"
-            }
-        }
+        func value(_ path: String...) -> String { document.text(at: path, missing: "-") }
         var lines = [
             "Certificate of sanitization \(value("id")), issued \(value("issued"))",
             "organisation:  \(value("organisation"))",

@@ -105,6 +105,19 @@ public indirect enum CanonicalJSON: Sendable, Equatable {
         return nil
     }
 
+    /// The scalar at `path` (keys of nested objects) as text for people: strings as they are,
+    /// numbers and booleans written out, `missing` for anything else.
+    public func text(at path: [String], missing: String) -> String {
+        var node: CanonicalJSON? = self
+        for key in path { node = node?[key] }
+        switch node {
+        case .string(let text)?: return text
+        case .int(let number)?: return String(number)
+        case .bool(let flag)?: return flag ? "yes" : "no"
+        default: return missing
+        }
+    }
+
     public var string: String? { if case .string(let text) = self { text } else { nil } }
     public var int: Int64? { if case .int(let number) = self { number } else { nil } }
 }

@@ -45,17 +45,7 @@ public final class ChecklistStore: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
-            try FileManager.default.createDirectory(
-                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
-        queue = try DatabaseQueue(path: path, configuration: configuration)
-        try queue.writeWithoutTransaction { db in
-            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-        }
+        queue = try Store.open(path)
         try queue.write { db in
             try db.execute(
                 sql: """

@@ -51,19 +51,8 @@ public final class Ledger: @unchecked Sendable {
     /// Opens (creating it and its folder, 0700, if need be) the ledger at `path`.
     public init(path: String) throws {
         self.path = path
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
-            try FileManager.default.createDirectory(
-                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.writeWithoutTransaction { db in
-                _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
+            queue = try Store.open(path, synchronousFull: true)
             try queue.write { db in
                 try db.execute(
                     sql: """

@@ -17,7 +17,9 @@ public final class EventContext {
     private let scorer = StrengthScorer()
     private var owners: [String: String] = [:]
     private var sources: [String: [String]] = [:]
-    private let timeZone: TimeZone
+    private let timeZoneName: String?
+    /// Made when the first login needs it (loading the tz data costs time a capture never needs).
+    private lazy var timeZone: TimeZone = timeZoneName.flatMap(Self.zone) ?? .current
     private var offsetHour: Int64 = .min
     private var offset: Int64 = 0
     private let limit = 100_000
@@ -29,7 +31,7 @@ public final class EventContext {
     ///     machine's, as `TZ` sets it).
     public init(inventory: Inventory? = nil, timeZone: String? = nil) {
         self.inventory = inventory
-        self.timeZone = timeZone.flatMap(Self.zone) ?? .current
+        self.timeZoneName = timeZone
     }
 
     /// A tz database name, `UTC`, or a fixed offset `+02:00` / `-0500`.

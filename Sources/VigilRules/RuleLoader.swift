@@ -57,26 +57,54 @@ public struct RuleSet: Sendable {
     public static func load(from paths: [String]) -> RuleSet {
         var set = RuleSet()
         var seen: [String: String] = [:]
-        for path in paths {
-            for file in ruleFiles(under: path, errors: &set.errors) {
-                do {
-                    let loaded = try RuleLoader.load(file: file)
-                    for rule in loaded.rules {
-                        if let other = seen[rule.id] {
-                            set.errors.append(
-                                VigilError(
-                                    .invalidRule, path: file, position: .line(rule.line),
-                                    reason: "rule id '\(rule.id)' is already used by \(other)"))
-                            continue
-                        }
-                        seen[rule.id] = file
-                        set.rules.append(rule)
-                        set.notes += rule.notes.map { "\(file): \($0)" }
+        var files: [String] = []
+        for path in paths { files += ruleFiles(under: path, errors: &set.errors) }
+        // Files are parsed on all cores (YAML is the slow part), then taken in order. Each
+        // worker writes its own slot of a buffer allocated beforehand.
+        final class Results: @unchecked Sendable {
+            let slots: UnsafeMutablePointer<Result<RuleLoader.Loaded, VigilError>?>
+            let count: Int
+            init(_ count: Int) {
+                self.count = count
+                slots = .allocate(capacity: max(1, count))
+                slots.initialize(repeating: nil, count: max(1, count))
+            }
+            deinit {
+                slots.deinitialize(count: max(1, count))
+                slots.deallocate()
+            }
+        }
+        let results = Results(files.count)
+        let fileList = files
+        DispatchQueue.concurrentPerform(iterations: fileList.count) { index in
+            let outcome: Result<RuleLoader.Loaded, VigilError>
+            do {
+                outcome = .success(try RuleLoader.load(file: fileList[index]))
+            } catch let error as VigilError {
+                outcome = .failure(error)
+            } catch {
+                outcome = .failure(VigilError(.invalidRule, path: fileList[index], reason: "\(error)"))
+            }
+            results.slots[index] = outcome
+        }
+        for (index, file) in files.enumerated() {
+            do {
+                let loaded = try results.slots[index]!.get()
+                for rule in loaded.rules {
+                    if let other = seen[rule.id] {
+                        set.errors.append(
+                            VigilError(
+                                .invalidRule, path: file, position: .line(rule.line),
+                                reason: "rule id '\(rule.id)' is already used by \(other)"))
+                        continue
                     }
-                    set.correlations += loaded.correlations
-                } catch {
-                    set.errors.append(error)
+                    seen[rule.id] = file
+                    set.rules.append(rule)
+                    set.notes += rule.notes.map { "\(file): \($0)" }
                 }
+                set.correlations += loaded.correlations
+            } catch {
+                set.errors.append(error)
             }
         }
         // Every correlation must refer to rules (or correlations) that exist.

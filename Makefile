@@ -7,7 +7,8 @@ APT_PACKAGES ?= libpcap-dev libssl-dev zlib1g-dev libzxcvbn-dev libsqlite3-dev s
 BENCH_PACKAGES ?= tcpdump dsniff time fail2ban
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build audit report-screenshot test lint format samples fixtures check-generated bench clean
+.PHONY: all deps build audit report-screenshot test test-asan test-tsan fuzz lint format samples fixtures \
+	check-generated bench clean
 
 all: build
 
@@ -43,13 +44,31 @@ report-screenshot: audit
 test: deps
 	$(SWIFT) test --disable-xctest
 
-## lint: swift-format in strict mode over Sources and Tests
+## test-asan: the whole suite under AddressSanitizer, the vigil it runs too (CI, every submission).
+## Leaks are checked, minus the suppressions in .ci/lsan.supp (each says why it is not ours).
+test-asan: deps
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp \
+	SWIFT_BACKTRACE=enable=no $(SWIFT) test --disable-xctest --sanitize=address --scratch-path .build-asan
+
+## test-tsan: the whole suite under ThreadSanitizer (a separate target: it takes longer)
+test-tsan: deps
+	TSAN_OPTIONS=halt_on_error=1 SWIFT_BACKTRACE=enable=no \
+	$(SWIFT) test --disable-xctest --sanitize=thread --scratch-path .build-tsan
+
+## fuzz: build the libFuzzer targets in Fuzz/ and run each for FUZZ_SECONDS (default 30) after
+## replaying its regression inputs; FUZZ_TARGETS picks some (see Fuzz/README.md)
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?=
+fuzz: deps
+	bash Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+## lint: swift-format in strict mode over Sources, Tests and the fuzz targets
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Fuzz/Sources Fuzz/Package.swift Package.swift
 
 ## format: rewrite Sources and Tests in the house style
 format:
-	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+	$(SWIFT) format --in-place --recursive Sources Tests Fuzz/Sources Fuzz/Package.swift Package.swift
 
 ## samples / fixtures: regenerate the committed captures from their scripts
 samples:
@@ -69,6 +88,7 @@ bench: build
 	bash bench/capture.sh
 	bash bench/logs.sh
 	bash bench/wipe.sh
+	bash bench/memory.sh
 
 clean:
-	rm -rf .build bench/.data
+	rm -rf .build .build-asan .build-tsan .build-fuzz bench/.data

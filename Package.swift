@@ -11,7 +11,12 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "Vigil",
     products: [
-        .executable(name: "vigil", targets: ["vigil"])
+        .executable(name: "vigil", targets: ["vigil"]),
+        // For the fuzz targets in Fuzz/ only: no stable API is promised.
+        .library(
+            name: "VigilKit",
+            targets: ["VigilCore", "VigilCrypto", "VigilCapture", "VigilLogs", "VigilRules", "VigilDisposal"]
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

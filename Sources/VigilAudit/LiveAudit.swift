@@ -30,11 +30,12 @@ public struct LiveAudit {
         self.every = every
     }
 
-    /// Captures and analyses. `started` is called once the interface is open (for a message);
-    /// `shouldStop` is polled several times a second (for Ctrl-C).
-    public func run(started: (Int32) -> Void, shouldStop: () -> Bool) throws -> Report {
+    /// Captures and analyses. `started` is called once the interface is open, before any
+    /// packet is read (for a message, and to drop root); `shouldStop` is polled several times a
+    /// second (for Ctrl-C).
+    public func run(started: (Int32) throws -> Void, shouldStop: () -> Bool) throws -> Report {
         let capture = try LiveCapture(options)
-        started(capture.linkType)
+        try started(capture.linkType)
         let engine = RuleEngine(rules: rules.rules, correlations: rules.correlations)
         let devices = DeviceTracker()
         let context = EventContext()

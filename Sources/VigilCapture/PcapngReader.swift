@@ -127,10 +127,13 @@ final class PcapngReader {
                 packetCount += 1
                 let seconds = stamp / interface.unitsPerSecond
                 let fraction = stamp % interface.unitsPerSecond
-                let nanos = fraction * 1_000_000_000 / interface.unitsPerSecond
+                // fraction < unitsPerSecond ≤ 10^18: the product needs 128 bits, the quotient
+                // (< 10^9) does not.
+                let product = fraction.multipliedFullWidth(by: 1_000_000_000)
+                let nanos = interface.unitsPerSecond.dividingFullWidth(product).quotient
                 return Packet(
                     number: packetCount, linkType: interface.linkType,
-                    time: Timestamp(seconds: Int64(seconds), nanoseconds: Int64(nanos)),
+                    time: Timestamp(seconds: Int64(clamping: seconds), nanoseconds: Int64(nanos)),
                     bytes: Array(content[20..<(20 + captured)]))
             case 3:  // simple packet: interface 0, no timestamp
                 guard content.count >= 4, let interface = interfaces.first else {

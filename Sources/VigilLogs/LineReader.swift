@@ -15,7 +15,8 @@ enum ByteSource {
 }
 
 /// Streams the lines of a log, plain or gzip, in fixed memory: a 256 KiB read buffer, and a
-/// line at most ``maxLine`` long (the rest of a longer line is skipped, with a warning).
+/// line at most ``maxLine`` long (``LogLimits/maxLineBytes``; the rest of a longer line is
+/// skipped, with a warning).
 ///
 /// Lines end with LF; a CR before it is dropped. The last line needs no LF.
 final class LineReader {
@@ -25,9 +26,11 @@ final class LineReader {
         case gzip(String)
         /// The gzip stream ends in the middle of a member.
         case truncatedGzip
+        /// A ``LogLimits`` bound was reached.
+        case limit(String)
     }
 
-    static let maxLine = 64 * 1024
+    let maxLine: Int
     private static let chunk = 256 * 1024
 
     private let fill: ByteSource.Fill
@@ -43,10 +46,11 @@ final class LineReader {
     /// Whether the content was gzip.
     private(set) var isGzip = false
 
-    private init(fill: @escaping ByteSource.Fill, close: @escaping () -> Void) {
+    private init(fill: @escaping ByteSource.Fill, close: @escaping () -> Void, maxLine: Int) {
         self.fill = fill
         self.close = close
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunk + Self.maxLine, alignment: 16)
+        self.maxLine = maxLine
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunk + maxLine, alignment: 16)
     }
 
     deinit {
@@ -56,7 +60,7 @@ final class LineReader {
 
     /// A reader for `path` (`-` for standard input), decompressing when the content starts
     /// with the gzip magic, whatever the name.
-    static func open(path: String) throws(VigilError) -> LineReader {
+    static func open(path: String, limits: LogLimits = LogLimits()) throws(VigilError) -> LineReader {
         let descriptor: Int32 = path == "-" ? 0 : Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw VigilError(.unreadable, path: path, reason: String(cString: strerror(errno)))
@@ -69,16 +73,20 @@ final class LineReader {
         let prefix = got > 0 ? Array(head.prefix(got)) : []
         let plain = PlainSource(descriptor: descriptor, prefix: prefix, owned: owned)
         if prefix == [0x1F, 0x8B] {
-            let gzip = try GzipSource(input: plain, path: path)
-            let reader = LineReader(fill: { buffer throws(Failure) in try gzip.fill(buffer) }, close: { gzip.end() })
+            let gzip = try GzipSource(input: plain, path: path, limits: limits)
+            let reader = LineReader(
+                fill: { buffer throws(Failure) in try gzip.fill(buffer) }, close: { gzip.end() },
+                maxLine: limits.maxLineBytes)
             reader.isGzip = true
             return reader
         }
-        return LineReader(fill: { buffer throws(Failure) in try plain.fill(buffer) }, close: { plain.close() })
+        return LineReader(
+            fill: { buffer throws(Failure) in try plain.fill(buffer) }, close: { plain.close() },
+            maxLine: limits.maxLineBytes)
     }
 
     /// A reader over bytes in memory (tests, and the journald reader's nested messages).
-    static func memory(_ bytes: [UInt8]) -> LineReader {
+    static func memory(_ bytes: [UInt8], maxLine: Int = LogLimits().maxLineBytes) -> LineReader {
         var offset = 0
         return LineReader(
             fill: { buffer in
@@ -88,7 +96,7 @@ final class LineReader {
                 }
                 offset += count
                 return count
-            }, close: {})
+            }, close: {}, maxLine: maxLine)
     }
 
     /// Calls `body` with each line (without its end) and its 1-based number, until the end of
@@ -112,12 +120,12 @@ final class LineReader {
                 continue
             }
             // No line end in what is buffered.
-            if end - start >= Self.maxLine {
+            if end - start >= maxLine {
                 if !skipping {
                     lineNumber += 1
                     overlong += 1
                     if firstOverlong == nil { firstOverlong = lineNumber }
-                    let line = UnsafeRawBufferPointer(rebasing: buffer[start..<start + Self.maxLine])
+                    let line = UnsafeRawBufferPointer(rebasing: buffer[start..<start + maxLine])
                     if try !body(line, lineNumber) { return }
                     skipping = true
                     lineNumber -= 1  // counted again at its real end
@@ -205,9 +213,13 @@ final class GzipSource {
     private var inputEnded = false
     private var memberEnded = false
     private var active = false
+    private let limits: LogLimits
+    private var compressedIn: Int64 = 0
+    private var expandedOut: Int64 = 0
 
-    init(input: PlainSource, path: String) throws(VigilError) {
+    init(input: PlainSource, path: String, limits: LogLimits) throws(VigilError) {
         self.input = input
+        self.limits = limits
         compressed = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         guard vigil_inflate_init_gzip(&stream) == Z_OK else {
             compressed.deallocate()
@@ -217,6 +229,21 @@ final class GzipSource {
     }
 
     func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(LineReader.Failure) -> Int {
+        let produced = try inflateSome(into: buffer)
+        expandedOut += Int64(produced)
+        if expandedOut > limits.maxDecompressedBytes {
+            throw .limit(
+                "the gzip stream expands past \(limits.maxDecompressedBytes) bytes (LogLimits.maxDecompressedBytes)")
+        }
+        if expandedOut > limits.ratioGrace && expandedOut > compressedIn * Int64(limits.maxCompressionRatio) {
+            throw .limit(
+                "the gzip stream expands more than \(limits.maxCompressionRatio) times (\(compressedIn) bytes "
+                    + "to \(expandedOut) so far): a decompression bomb, not a log")
+        }
+        return produced
+    }
+
+    private func inflateSome(into buffer: UnsafeMutableRawBufferPointer) throws(LineReader.Failure) -> Int {
         stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
         stream.avail_out = UInt32(buffer.count)
         while stream.avail_out > 0 {
@@ -225,6 +252,7 @@ final class GzipSource {
                 if count == 0 {
                     inputEnded = true
                 } else {
+                    compressedIn += Int64(count)
                     stream.next_in = compressed.baseAddress!.assumingMemoryBound(to: Bytef.self)
                     stream.avail_in = UInt32(count)
                     if memberEnded {

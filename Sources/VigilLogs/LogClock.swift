@@ -193,6 +193,7 @@ struct PosixZone: Sendable {
             while parts.count < 3 {
                 let digits = scanner.prefix { $0 >= 0x30 && $0 <= 0x39 }
                 guard !digits.isEmpty else { break }
+                guard digits.count <= 4 else { return nil }
                 parts.append(digits.reduce(0) { $0 * 10 + Int($1 - 0x30) })
                 scanner = scanner.dropFirst(digits.count)
                 guard scanner.first == 0x3A else { break }
@@ -203,7 +204,7 @@ struct PosixZone: Sendable {
         }
         func number() -> Int? {
             let digits = scanner.prefix { $0 >= 0x30 && $0 <= 0x39 }
-            guard !digits.isEmpty else { return nil }
+            guard !digits.isEmpty, digits.count <= 6 else { return nil }
             scanner = scanner.dropFirst(digits.count)
             return digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
         }

@@ -12,11 +12,39 @@ public struct LogOptions: Sendable {
     /// Each event keeps its line's message as `log.message`, for rules whose `keywords` search
     /// the raw text (off by default: it costs a string per event).
     public var keepMessages = false
+    /// Bounds on line length and on how far a gzip log may expand.
+    public var limits = LogLimits()
 
     public init(zone: LogTimeZone = .local, year: Int? = nil, reference: Timestamp? = nil) {
         self.zone = zone
         self.year = year
         self.reference = reference
+    }
+}
+
+/// Bounds on what one log may cost to read, whatever its content: an intruder writes into logs,
+/// and a gzip bomb is a few kilobytes.
+public struct LogLimits: Sendable, Equatable {
+    /// The longest line read (default 64 KiB); the rest of a longer line is skipped, with a warning.
+    public var maxLineBytes: Int
+    /// The most bytes a gzip log may expand to (default 64 GiB); past it the reading stops
+    /// with a `limit` error, keeping what was read.
+    public var maxDecompressedBytes: Int64
+    /// The largest expansion ratio of a gzip log (default 250: text logs compress 5-30 times,
+    /// even repetitive ones rarely 100; deflate's maximum is 1032), checked once
+    /// ``ratioGrace`` bytes have come out, so that a small file of repeated lines passes.
+    public var maxCompressionRatio: Int
+    /// Bytes decompressed before the ratio is checked (default 64 MiB).
+    public var ratioGrace: Int64
+
+    public init(
+        maxLineBytes: Int = 64 * 1024, maxDecompressedBytes: Int64 = 64 << 30, maxCompressionRatio: Int = 250,
+        ratioGrace: Int64 = 64 << 20
+    ) {
+        self.maxLineBytes = max(256, maxLineBytes)
+        self.maxDecompressedBytes = maxDecompressedBytes
+        self.maxCompressionRatio = maxCompressionRatio
+        self.ratioGrace = ratioGrace
     }
 }
 
@@ -41,7 +69,7 @@ public struct LogReader: Sendable {
     ///   truncated gzip, a read error) is reported in ``Outcome``, with what came before it.
     public func read(path: String, displayPath: String? = nil, handler: (Event) throws -> Void) throws -> Outcome {
         let name = displayPath ?? path
-        let reader = try LineReader.open(path: path)
+        let reader = try LineReader.open(path: path, limits: options.limits)
         let reference = options.reference ?? Self.modificationTime(path) ?? Timestamp.now()
         let clock = LogClock(zone: options.zone, reference: reference, year: options.year)
         let analyzer = LogAnalyzer(path: name, clock: clock)
@@ -89,11 +117,17 @@ public struct LogReader: Sendable {
                 stop = VigilError(
                     .unreadable, path: name, position: .line(at + 1), reason: "read error: \(message)",
                     hint: "the lines before it were analysed")
+            case .limit(let message):
+                stop = VigilError(
+                    .limit, path: name, position: .line(at + 1), reason: message,
+                    hint:
+                        "the lines before it were analysed; for a genuine log, raise --max-gunzip-ratio or --max-gunzip-bytes"
+                )
             }
         }
         if reader.overlong > 0 {
             input.warnings.append(
-                "line \(reader.firstOverlong ?? 0): longer than \(LineReader.maxLine / 1024) KiB; read up to there "
+                "line \(reader.firstOverlong ?? 0): longer than \(size(reader.maxLine)); read up to there "
                     + "(\(reader.overlong) such line(s))")
         }
         if reader.isGzip { input.kind += ".gz" }
@@ -136,7 +170,7 @@ public struct LogReader: Sendable {
             if line.first == 0x7B, let entry = JournalEntry(line),
                 let micros = entry["__REALTIME_TIMESTAMP"].flatMap({ Int64(String(decoding: $0, as: UTF8.self)) })
             {
-                found = Timestamp(nanoseconds: micros * 1000)
+                found = Timestamp(nanoseconds: micros &* 1000)
             } else if let parsed = parser.parse(line) {
                 found = parsed.time
             }
@@ -153,13 +187,16 @@ public struct LogReader: Sendable {
     }
 }
 
+/// `64 KiB` for whole kibibytes, else `1000 bytes`.
+private func size(_ bytes: Int) -> String { bytes % 1024 == 0 ? "\(bytes / 1024) KiB" : "\(bytes) bytes" }
+
 extension LogAnalyzer {
     /// Analyses one journald entry: its fields stand for the syslog header.
     func analyse(journal entry: JournalEntry, number: Int, into events: inout [Event]) {
         guard let message = entry["MESSAGE"] else { return }
         var time: Timestamp?
         if let micros = entry["__REALTIME_TIMESTAMP"].flatMap({ Int64(String(decoding: $0, as: UTF8.self)) }) {
-            time = Timestamp(nanoseconds: micros * 1000)
+            time = Timestamp(nanoseconds: micros &* 1000)
         }
         let identifier = entry["SYSLOG_IDENTIFIER"] ?? entry["_COMM"] ?? []
         let host = entry["_HOSTNAME"] ?? []

@@ -208,15 +208,14 @@ struct DetectionCompiler {
             return .compare(comparison, number)
         }
         if modifiers.contains("re") {
-            var flags = ""
-            if modifiers.contains("i") { flags += "i" }
-            if modifiers.contains("m") { flags += "m" }
-            if modifiers.contains("s") { flags += "s" }
-            let pattern = flags.isEmpty ? text : "(?\(flags))\(text)"
-            do {
-                return .regex(try Regex(pattern))
+            do throws(PosixRegex.Problem) {
+                return .regex(
+                    try PosixRegex(text, caseInsensitive: modifiers.contains("i"), multiline: modifiers.contains("m")))
             } catch {
-                throw reader.error(node, "'\(field)|re': invalid regular expression: \(error)")
+                throw reader.error(
+                    node, "'\(field)|re': invalid regular expression: \(error)",
+                    hint: "Vigil runs regular expressions in linear time (POSIX ERE with \\d \\w \\s): "
+                        + "no backreferences, lookaround or possessive quantifiers")
             }
         }
         let tokens = Self.wildcardTokens(text, cased: cased)

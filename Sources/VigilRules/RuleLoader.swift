@@ -54,6 +54,9 @@ public struct RuleSet: Sendable {
     /// Loads every `*.yml` and `*.yaml` file under each of `paths` (files or folders,
     /// recursively, in name order; `checklists/` folders hold checklist templates and are left
     /// out). A missing path is an error in ``errors``.
+    /// The most rules (and correlations) one run loads: every rule costs time on every event.
+    public static let maxRules = 10_000
+
     public static func load(from paths: [String]) -> RuleSet {
         var set = RuleSet()
         var seen: [String: String] = [:]
@@ -107,6 +110,15 @@ public struct RuleSet: Sendable {
                 set.errors.append(error)
             }
         }
+        if set.rules.count + set.correlations.count > maxRules {
+            set.errors.append(
+                VigilError(
+                    .limit, path: paths.joined(separator: ", "),
+                    reason: "\(set.rules.count + set.correlations.count) rules, more than the \(maxRules) Vigil loads; "
+                        + "only the first \(maxRules) (in file order) were kept"))
+            set.rules = Array(set.rules.prefix(maxRules))
+            set.correlations = Array(set.correlations.prefix(max(0, maxRules - set.rules.count)))
+        }
         // Every correlation must refer to rules (or correlations) that exist.
         let names = Set(set.rules.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
             .union(set.correlations.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
@@ -157,7 +169,20 @@ enum RuleLoader {
         var correlations: [CorrelationRule] = []
     }
 
+    /// The largest rule file read (1 MiB: the biggest Sigma rule files are a few kilobytes).
+    static let maxFileBytes = 1 << 20
+    /// The most YAML nodes a rule document may expand to, aliases followed: a "billion laughs"
+    /// file of a few lines expands past any memory.
+    static let maxNodes = 100_000
+
     static func load(file: String) throws(VigilError) -> Loaded {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int,
+            size > maxFileBytes
+        {
+            throw VigilError(
+                .limit, path: file,
+                reason: "the rule file is \(size) bytes, more than the \(maxFileBytes) a rule file may be")
+        }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw VigilError(.unreadable, path: file, reason: "cannot read the rule file")
         }
@@ -176,7 +201,11 @@ enum RuleLoader {
         var documents: [Node] = []
         do {
             let parser = try Parser(yaml: text, resolver: Self.resolver)
-            while let document = try parser.nextRoot() { documents.append(document) }
+            while let document = try parser.nextRoot() {
+                // An empty document (a trailing `---`) holds nothing to load.
+                if case .scalar(let scalar) = document, scalar.string.isEmpty || scalar.string == "~" { continue }
+                documents.append(document)
+            }
         } catch let error as YamlError {
             throw VigilError(
                 .invalidRule, path: file, position: position(of: error), reason: "not valid YAML: \(summary(error))")
@@ -184,6 +213,12 @@ enum RuleLoader {
             throw VigilError(.invalidRule, path: file, reason: "not valid YAML: \(error)")
         }
         guard !documents.isEmpty else { throw VigilError(.invalidRule, path: file, reason: "the file holds no rule") }
+        var budget = maxNodes
+        for document in documents where !Self.fits(document, budget: &budget) {
+            throw VigilError(
+                .limit, path: file, position: document.mark.map { .lineColumn($0.line, $0.column) },
+                reason: "the YAML expands to more than \(maxNodes) nodes (aliases repeating aliases?)")
+        }
         var loaded = Loaded()
         for document in documents {
             let reader = NodeReader(file: file)
@@ -197,6 +232,22 @@ enum RuleLoader {
             }
         }
         return loaded
+    }
+
+    /// Counts `node` and what it holds against `budget`, stopping as soon as it runs out.
+    private static func fits(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping where !fits(key, budget: &budget) || !fits(value, budget: &budget) {
+                return false
+            }
+        case .sequence(let sequence):
+            for item in sequence where !fits(item, budget: &budget) { return false }
+        default: break
+        }
+        return true
     }
 
     private static func position(of error: YamlError) -> VigilError.Position? {
@@ -441,7 +492,8 @@ struct NodeReader {
         guard !rules.isEmpty else { throw error(body, "a correlation needs 'rules' to correlate") }
         let span = try string(body["timespan"], "timespan", in: body)
         guard let seconds = Self.seconds(span) else {
-            throw error(body["timespan"], "timespan '\(span)' is not a duration such as 30s, 5m, 1h, 1d")
+            throw error(
+                body["timespan"], "timespan '\(span)' is not a duration such as 30s, 5m, 1h, 1d, of at most ten years")
         }
         var condition = CountCondition(bounds: [])
         var field: String?
@@ -562,13 +614,18 @@ struct NodeReader {
 
     static func seconds(_ text: String) -> Int64? {
         guard let unit = text.last, let number = Int64(text.dropLast()), number > 0 else { return nil }
+        let scale: Int64
         switch unit {
-        case "s": return number
-        case "m": return number * 60
-        case "h": return number * 3600
-        case "d": return number * 86400
-        case "w": return number * 604_800
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86400
+        case "w": scale = 604_800
         default: return nil
         }
+        // At most ten years: windows are held in nanoseconds, and no log spans more.
+        let (seconds, overflow) = number.multipliedReportingOverflow(by: scale)
+        guard !overflow, seconds <= 315_360_000 else { return nil }
+        return seconds
     }
 }

@@ -7,16 +7,14 @@ internal import VigilCore
 /// One value test of a Sigma field selection, compiled from a value and its modifiers.
 ///
 /// Comparisons are ASCII case-insensitive unless the rule says `|cased`, and never allocate.
-enum ValueMatcher: @unchecked Sendable {
-    // @unchecked: `Regex` is not declared Sendable, but a compiled Regex is immutable and
-    // matching it has no shared state.
+enum ValueMatcher: Sendable {
     case equals([UInt8], cased: Bool)
     case contains([UInt8], cased: Bool)
     case startsWith([UInt8], cased: Bool)
     case endsWith([UInt8], cased: Bool)
     /// Sigma's `*` and `?` wildcards.
     case wildcard([WildcardToken], cased: Bool)
-    case regex(Regex<AnyRegexOutput>)
+    case regex(PosixRegex)
     /// `null` in a rule: the field is absent or empty.
     case absent
     case exists(Bool)
@@ -75,7 +73,7 @@ enum ValueMatcher: @unchecked Sendable {
                 && Self.equal(
                     UnsafeBufferPointer(rebasing: bytes[(bytes.count - pattern.count)...]), pattern, cased: cased)
         case .wildcard(let tokens, let cased): return Self.glob(tokens[...], bytes[...], cased: cased)
-        case .regex(let regex): return (try? regex.firstMatch(in: value.description)) != nil
+        case .regex(let regex): return regex.matches(bytes)
         default: return false
         }
     }

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Foundation
+import Synchronization
 import VigilAudit
 import VigilCapture
 import VigilCore
@@ -113,7 +114,31 @@ struct AnalysisOptions: ParsableArguments {
     )
     var timezone: String?
 
+    @Option(name: .customLong("max-line-bytes"), help: "Longest log line read; the rest is skipped (default 65536).")
+    var maxLineBytes: Int?
+
+    @Option(name: .customLong("max-gunzip-bytes"), help: "Most bytes a gzip log may expand to (default 64 GiB).")
+    var maxGunzipBytes: Int64?
+
+    @Option(
+        name: .customLong("max-gunzip-ratio"),
+        help: "Largest expansion ratio of a gzip log past its first 64 MiB (default 250).")
+    var maxGunzipRatio: Int?
+
+    @Option(name: .customLong("max-flows"), help: "TCP connections followed at once in a capture (default 200000).")
+    var maxFlows: Int?
+
     func validate() throws {
+        if let maxLineBytes, !(256...(16 << 20)).contains(maxLineBytes) {
+            throw ValidationError("--max-line-bytes takes 256 to 16777216")
+        }
+        if let maxGunzipBytes, maxGunzipBytes < 1 << 20 {
+            throw ValidationError("--max-gunzip-bytes takes at least 1 MiB")
+        }
+        if let maxGunzipRatio, maxGunzipRatio < 2 { throw ValidationError("--max-gunzip-ratio takes at least 2") }
+        if let maxFlows, !(1...10_000_000).contains(maxFlows) {
+            throw ValidationError("--max-flows takes 1 to 10000000")
+        }
         if let threads, !(1...8).contains(threads) {
             throw ValidationError("--threads takes a number from 1 to 8")
         }
@@ -126,11 +151,16 @@ struct AnalysisOptions: ParsableArguments {
     }
 
     var logOptions: LogOptions {
-        LogOptions(zone: timezone.flatMap { LogTimeZone($0) } ?? .local, year: year)
+        var options = LogOptions(zone: timezone.flatMap { LogTimeZone($0) } ?? .local, year: year)
+        if let maxLineBytes { options.limits.maxLineBytes = maxLineBytes }
+        if let maxGunzipBytes { options.limits.maxDecompressedBytes = maxGunzipBytes }
+        if let maxGunzipRatio { options.limits.maxCompressionRatio = maxGunzipRatio }
+        return options
     }
 
     var limits: CaptureLimits {
         var limits = CaptureLimits()
+        if let maxFlows { limits.maxFlows = maxFlows }
         if let threads { limits.analysisThreads = threads }
         return limits
     }
@@ -174,15 +204,33 @@ struct ReportOptions: ParsableArguments {
         return set
     }
 
-    /// Writes `report` in the chosen formats and places, then the inputs' warnings unless `--quiet`.
-    func write(_ report: Report) throws {
+    /// The formats `--output-dir` writes.
+    private var directoryFormats: [ReportFormat] { format.isEmpty ? [.html, .json, .sarif, .csv, .md, .text] : format }
+
+    /// Creates the report's files now (the folder too), kept open for ``write(_:)``: a live
+    /// capture drops root before its report is written, and may no longer reach them then.
+    func openDestinations() throws {
         if let outputDirectory {
             if !FileManager.default.fileExists(atPath: outputDirectory) {
                 try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
             }
-            let formats = format.isEmpty ? [.html, .json, .sarif, .csv, .md, .text] : format
+            for format in directoryFormats {
+                try Output.open((outputDirectory as NSString).appendingPathComponent(format.fileName))
+            }
+        } else if let output {
+            try Output.open(output)
+        }
+    }
+
+    /// Writes `report` in the chosen formats and places, then the inputs' warnings unless `--quiet`.
+    func write(_ report: Report) throws {
+        if let outputDirectory {
+            let paths = directoryFormats.map { (outputDirectory as NSString).appendingPathComponent($0.fileName) }
+            if !paths.allSatisfy(Output.isOpen) && !FileManager.default.fileExists(atPath: outputDirectory) {
+                try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            }
             var written: [String] = []
-            for format in formats {
+            for format in directoryFormats {
                 let path = (outputDirectory as NSString).appendingPathComponent(format.fileName)
                 try Output.write(format.render(report, colour: false), to: path)
                 written.append(path)
@@ -229,10 +277,38 @@ enum RuleOptions {
 
 /// Writing a command's main output.
 enum Output {
-    /// Writes `text` to `path` (atomically, replacing it) or to standard output when `nil`.
+    /// Files opened ahead by ``open(_:)``, by path.
+    private static let opened = Mutex<[String: FileHandle]>([:])
+
+    /// Creates (or empties) `path` now and keeps it open, for a later ``write(_:to:)`` that may
+    /// run without the rights to reach it.
+    static func open(_ path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
+            throw VigilError(.output, path: path, reason: "cannot create the report file")
+        }
+        opened.withLock { $0[path] = handle }
+    }
+
+    /// Whether `path` was opened ahead.
+    static func isOpen(_ path: String) -> Bool { opened.withLock { $0[path] != nil } }
+
+    /// Writes `text` to `path` (atomically, replacing it, unless opened ahead) or to standard
+    /// output when `nil`.
     static func write(_ text: String, to path: String?) throws {
         guard let path else {
             FileHandleWriter.standardOutput.write(text)
+            return
+        }
+        if let handle = opened.withLock({ $0.removeValue(forKey: path) }) {
+            defer { try? handle.close() }
+            do {
+                try handle.truncate(atOffset: 0)
+                try handle.write(contentsOf: Data(text.utf8))
+            } catch {
+                throw VigilError(.output, path: path, reason: "cannot write the report: \(error.localizedDescription)")
+            }
             return
         }
         do {

@@ -43,6 +43,11 @@ struct CaptureCommand: ParsableCommand {
     @Option(name: .long, help: "How many samples to take.")
     var samples: Int = 1
 
+    @Option(
+        name: .long,
+        help: "When started as root: the user to run as once the interface is open (packets are parsed unprivileged).")
+    var user = "nobody"
+
     @Flag(name: .customLong("no-promiscuous"), help: "Do not put the interface in promiscuous mode.")
     var noPromiscuous = false
 
@@ -76,6 +81,13 @@ struct CaptureCommand: ParsableCommand {
             every: every)
         let result = try audit.run(
             started: { linkType in
+                if Privileges.isRoot {
+                    // The report is written after the drop: open its files while still root.
+                    try report.openDestinations()
+                    if let dropped = try Privileges.drop(to: user), !report.quiet {
+                        Terminal.note("capture on \(interface) is open; \(dropped)")
+                    }
+                }
                 guard !report.quiet else { return }
                 let what = filter.map { " (filter '\($0)')" } ?? ""
                 Terminal.note("listening on \(interface)\(what), link type \(linkType); Ctrl-C to stop")

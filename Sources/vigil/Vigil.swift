@@ -26,6 +26,10 @@ struct Vigil: ParsableCommand {
     /// Runs the command with the contract's exit codes: usage errors exit 2, not
     /// ArgumentParser's 64, and errors print as one line on stderr without a stack trace.
     static func main() {
+        // Vigil's memory holds the clear-text secrets it finds: a crash must not write them to
+        // a core file.
+        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -54,6 +54,39 @@ struct CaptureCommandTests {
         #expect(result.stdout.contains("sample 1:"))
     }
 
+    /// Started as root, the capture becomes `nobody` once the interface is open (checked in the
+    /// kernel's view of the running process), and still writes its report into a folder only
+    /// root may enter: the files were opened before the drop.
+    @Test(.enabled(if: isRoot, "dropping root needs root"))
+    func rootIsDroppedOnceTheInterfaceIsOpen() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let closed = folder.appendingPathComponent("root-only")
+        try FileManager.default.createDirectory(at: closed, withIntermediateDirectories: false)
+        chmod(closed.path, 0o700)
+        let reports = closed.appendingPathComponent("reports").path
+        let vigil = try RunningVigil([
+            "capture", "--interface", "lo", "--duration", "3", "--output-dir", reports, "--fail-on", "none",
+        ])
+        #expect(vigil.waitForStderr("running as nobody (uid 65534, gid 65534) from here on", seconds: 10))
+        let status = try String(contentsOfFile: "/proc/\(vigil.pid)/status", encoding: .utf8)
+        #expect(status.contains("Uid:\t65534\t65534\t65534\t65534"), "\(status)")
+        #expect(status.contains("Gid:\t65534\t65534\t65534\t65534"), "\(status)")
+        #expect(status.contains("Groups:\t65534 "), "\(status)")
+        let result = vigil.finish()
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try String(contentsOfFile: reports + "/report.json", encoding: .utf8)
+        #expect(json.contains("\"lo (live)\""))
+    }
+
+    @Test(.enabled(if: isRoot, "dropping root needs root"))
+    func anUnknownUserStopsTheCaptureBeforeAnyPacket() throws {
+        let result = try VigilBinary.run(["capture", "--interface", "lo", "--duration", "1", "--user", "nosuchuser"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("no user named 'nosuchuser' to run as"))
+        #expect(!result.stdout.contains("sample 1:"))
+    }
+
     @Test(.enabled(if: !isRoot, "running as root: the privilege error cannot happen"))
     func withoutPrivilegeTheMissingCapabilityIsNamed() throws {
         let result = try VigilBinary.run(["capture", "--interface", "lo", "--duration", "1"])

@@ -179,4 +179,68 @@ struct CertificateTests {
         #expect(readable.status == 2)
         #expect(readable.stderr.contains("the signing key can be read by others (mode 644)"))
     }
+
+    /// The private keys never reach an output, an error message or the ledger: every command
+    /// that reads them is run (with a key that does not match its certificate too), and their
+    /// output and the ledger's files (database, WAL) are searched for the key's PEM text, for
+    /// any 16-character piece of it and for its DER bytes. A key readable by its group is refused.
+    @Test func signingKeysAreNeverLoggedNorStored() throws {
+        let (folder, json, keys) = try signedCertificate()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = folder.appendingPathComponent("ledger.sqlite").path
+        var secrets: [[UInt8]] = []
+        for name in ["signer.key", "ca.key"] {
+            let pem = try String(contentsOfFile: keys + "/" + name, encoding: .utf8)
+            let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+            let der = try #require(Data(base64Encoded: body))
+            secrets.append(Array(der))
+            for start in stride(from: 0, to: body.count - 16, by: 16) {
+                let piece = body.dropFirst(start).prefix(16)
+                secrets.append(Array(piece.utf8))
+            }
+        }
+        let other = folder.appendingPathComponent("other").path
+        #expect(try VigilBinary.run(["keys", "init", "--dir", other]).status == 0)
+        var outputs: [ProcessResult] = []
+        outputs.append(try VigilBinary.run(["cert", "show", json]))
+        outputs.append(try VigilBinary.run(["cert", "verify", json, "--ca", keys + "/ca.pem", "--store", store]))
+        outputs.append(try VigilBinary.run(["ledger", "list", "--store", store]))
+        outputs.append(try VigilBinary.run(["ledger", "show", "1", "--store", store]))
+        // A key that is not the certificate's: refused, without quoting either.
+        let image = folder.appendingPathComponent("disk.img").path
+        let mismatched = try VigilBinary.run([
+            "wipe", "verify", image, "--expect", "zero", "--full", "--out",
+            folder.appendingPathComponent("x.json").path,
+            "--asset", "LAP-8", "--technician", "Sam", "--method", "zeros", "--tool", "nwipe 0.33", "--key",
+            keys + "/signer.key", "--cert", other + "/signer.pem", "--store", store,
+        ])
+        #expect(mismatched.status == 2, "\(mismatched.stderr)")
+        outputs.append(mismatched)
+        outputs.append(
+            try VigilBinary.run([
+                "signoff", "LAP-7", "--approver", "Ann", "--key", other + "/signer.key", "--cert",
+                other + "/signer.pem",
+                "--store", store,
+            ]))
+        for result in outputs {
+            let text = Array((result.stdout + result.stderr).utf8)
+            #expect(!(result.stdout + result.stderr).contains("PRIVATE KEY"))
+            for secret in secrets {
+                #expect(!text.contains(secret), "key material in \(result.stdout + result.stderr)")
+            }
+        }
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: store + suffix) {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: store + suffix)))
+            #expect(!bytes.contains(Array("PRIVATE KEY".utf8)), "a key in ledger\(suffix)")
+            for secret in secrets { #expect(!bytes.contains(secret), "key material in ledger\(suffix)") }
+        }
+        // Readable by the group only: refused too.
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: keys + "/signer.key")
+        let readable = try VigilBinary.run([
+            "signoff", "LAP-7", "--approver", "Ann", "--key", keys + "/signer.key", "--cert", keys + "/signer.pem",
+            "--store", store,
+        ])
+        #expect(readable.status == 2)
+        #expect(readable.stderr.contains("the signing key can be read by others (mode 640)"), "\(readable.stderr)")
+    }
 }

@@ -53,6 +53,16 @@ struct NwipeLogTests {
                 == "nwipe's method 'Verify Zeros (0x00)' only reads the device: it erases nothing")
     }
 
+    /// Found by FuzzNwipe (Fuzz/Regressions/FuzzNwipe/): brackets the wrong way round in the
+    /// verify line trapped; the value is now kept as written.
+    @Test func aVerifyLineWithReversedBracketsIsKeptAsWritten() throws {
+        let text = String(
+            decoding: try Data(contentsOf: URL(fileURLWithPath: Self.fixture("nwipe-zero.log"))), as: UTF8.self)
+        let edited = text.replacingOccurrences(of: "verify   = 1 (last pass)", with: "verify   = ) last pass (")
+        let log = try NwipeLog(bytes: Array(edited.utf8), path: "edited.log")
+        #expect(log.verify == ") last pass (")
+    }
+
     /// Logs cut or edited from the real one: an unfinished wipe, a verification that never ran,
     /// errors in the summary.
     @Test func unfinishedUnverifiedOrFailedWipesAreRefused() throws {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -88,13 +88,26 @@ public final class RunningVigil: @unchecked Sendable {
     private let lock = NSLock()
     private var stderrText = ""
 
-    public init(_ arguments: [String]) throws {
-        process.executableURL = VigilBinary.url
-        process.arguments = arguments
+    /// Starts `vigil arguments`, with `input` (when given) as its standard input. With
+    /// `crashSignals`, through a launcher that unblocks the signals the test runner blocks, so
+    /// that a signal sent to the process acts as a crash would.
+    public init(_ arguments: [String], input: Pipe? = nil, crashSignals: Bool = false) throws {
+        if crashSignals {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments =
+                [
+                    "-c",
+                    "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+                        + "os.execv(sys.argv[1], sys.argv[1:])", VigilBinary.url.path,
+                ] + arguments
+        } else {
+            process.executableURL = VigilBinary.url
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = TestPaths.root
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input ?? FileHandle.nullDevice
         err.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             guard let self, !data.isEmpty else { return }
@@ -122,6 +135,9 @@ public final class RunningVigil: @unchecked Sendable {
         }
         return false
     }
+
+    /// The process's ID.
+    public var pid: Int32 { process.processIdentifier }
 
     /// Sends `signal` to the process.
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }

@@ -286,7 +286,9 @@ private struct HTTPStream {
                     if line.isEmpty { state = .head }
                     continue
                 }
-                guard let size = Int(line.split(separator: ";").first.map(String.init) ?? "", radix: 16) else {
+                guard let size = Int(line.split(separator: ";").first.map(String.init) ?? "", radix: 16),
+                    size >= 0, size < 1 << 48
+                else {
                     state = .lost
                     return
                 }
@@ -373,7 +375,7 @@ final class HTTPSession: TCPSession {
             case .authorization, .proxyAuthorization:
                 credentials += authorization(
                     value, path: head.methodAndTarget.target, packet: packet, time: time)
-            case .contentLength: length = length ?? Int(value.trimmingSpaces)
+            case .contentLength: length = length ?? Self.contentLength(value)
             case .transferEncoding: chunked = chunked || value.lowercased().contains("chunked")
             case .contentType:
                 let type = value.lowercased()
@@ -537,11 +539,20 @@ final class HTTPSession: TCPSession {
             }
         }
         let chunked = head.header(.transferEncoding)?.lowercased().contains("chunked") ?? false
-        let length = head.header(.contentLength).flatMap { Int($0.trimmingSpaces) }
+        let length = head.header(.contentLength).flatMap(Self.contentLength)
         let bodiless = status.map { $0 < 200 || $0 == 204 || $0 == 304 } ?? false
         if bodiless { return (0, false, false) }
         // No length and not chunked: the body runs to the end of the connection.
         return (length, chunked, length == nil && !chunked)
+    }
+
+    /// A `Content-Length` value: digits only (RFC 9110), so never negative; `nil` otherwise.
+    static func contentLength(_ value: String) -> Int? {
+        let digits = value.trimmingSpaces
+        guard !digits.isEmpty, digits.utf8.count <= 15, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
+        return Int(digits)
     }
 
     /// HTTP authentication seen on the wire, by its scheme.

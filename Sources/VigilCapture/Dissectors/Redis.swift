@@ -96,7 +96,8 @@ struct RESPStream {
         let number = Int(String(decoding: rest, as: UTF8.self))
         switch kind {
         case 0x2A, 0x3E, 0x7E, 0x25:  // array, push, set, map (maps count pairs)
-            guard var count = number else { return desync() }
+            // Redis refuses multi-bulk counts past 1024*1024 (and bulk strings past 512 MB).
+            guard var count = number, count <= 1 << 20 else { return desync() }
             if kind == 0x25 { count *= 2 }
             if arrays.isEmpty { topIsError = false }
             if count <= 0 {
@@ -105,7 +106,7 @@ struct RESPStream {
                 arrays.append(count)
             }
         case 0x24, 0x21, 0x3D:  // bulk string, bulk error, verbatim
-            guard let length = number else { return desync() }
+            guard let length = number, length <= 512 << 20 else { return desync() }
             if arrays.isEmpty { topIsError = kind == 0x21 }
             if length < 0 {
                 element(nil, body)

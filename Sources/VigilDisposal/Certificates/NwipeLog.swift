@@ -85,7 +85,7 @@ public struct NwipeLog: Sendable, Equatable {
                 prng = value
             } else if let value = option("verify") {
                 // `1 (last pass)`: the words in brackets.
-                if let open = value.firstIndex(of: "("), let close = value.lastIndex(of: ")") {
+                if let open = value.firstIndex(of: "("), let close = value.lastIndex(of: ")"), close > open {
                     verify = String(value[value.index(after: open)..<close])
                 } else {
                     verify = value

@@ -14,7 +14,8 @@ enum AuditLog {
         let seconds = message.cut(at + stamp.count, colon)
         let dot = seconds.index(of: 0x2E) ?? seconds.count
         guard let whole = seconds.cut(0, dot).integer else { return }
-        let millis = seconds.from(dot + 1).integer ?? 0
+        let fraction = seconds.from(dot + 1)
+        let millis = fraction.count == 3 ? fraction.integer ?? 0 : 0
         let failed = message.contains(Array("res=failed".utf8))
         guard (type != "USER_LOGIN") == failed || (type == "USER_LOGIN" && !failed) else { return }
         let address = message.value(of: Array("addr=".utf8)).flatMap { LogAddress($0) }

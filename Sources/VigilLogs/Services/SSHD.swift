@@ -230,9 +230,8 @@ enum SSHD {
             guard isPreauth || message.contains(authFail) || message.contains(noAuthMethods) else { return }
             var portNumber: Int?
             if rest.starts(with: Self.port, at: end) {
-                portNumber = rest.from(end + 6).prefix(while: { $0 >= 0x30 && $0 <= 0x39 }).reduce(0) {
-                    $0 * 10 + Int($1 - 0x30)
-                }
+                let digits = rest.from(end + 6).prefix(while: { $0 >= 0x30 && $0 <= 0x39 })
+                if digits.count <= 5 { portNumber = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) } }
             }
             fail(LogAddress(rest.cut(0, end)), port: portNumber, reason: "disconnected before authentication")
         case 0x44 where message.starts(with: noIdentification):
@@ -331,10 +330,10 @@ enum SSHD {
             var digits = end + Self.port.count
             var value = 0
             while digits < bytes.count, bytes[digits] >= 0x30, bytes[digits] <= 0x39 {
-                value = value * 10 + Int(bytes[digits] - 0x30)
+                if value <= 65_535 { value = value * 10 + Int(bytes[digits] - 0x30) }
                 digits += 1
             }
-            if digits > end + Self.port.count { port = value }
+            if digits > end + Self.port.count && value <= 65_535 { port = value }
         }
         return (address, port)
     }

@@ -1,0 +1,6 @@
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerTestOneInput") public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    Harness.run(FuzzBytes(data, size))
+    return 0
+}

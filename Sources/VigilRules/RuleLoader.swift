@@ -213,8 +213,9 @@ enum RuleLoader {
             throw VigilError(.invalidRule, path: file, reason: "not valid YAML: \(error)")
         }
         guard !documents.isEmpty else { throw VigilError(.invalidRule, path: file, reason: "the file holds no rule") }
-        var budget = maxNodes
-        for document in documents where !Self.fits(document, budget: &budget) {
+        for document in documents {
+            var budget = maxNodes
+            guard !Self.fits(document, budget: &budget) else { continue }
             throw VigilError(
                 .limit, path: file, position: document.mark.map { .lineColumn($0.line, $0.column) },
                 reason: "the YAML expands to more than \(maxNodes) nodes (aliases repeating aliases?)")

@@ -53,6 +53,18 @@ struct NwipeLogTests {
                 == "nwipe's method 'Verify Zeros (0x00)' only reads the device: it erases nothing")
     }
 
+    /// Every input FuzzNwipe found crashing (Fuzz/Regressions/FuzzNwipe/: reversed brackets, a
+    /// status table naming a device in invalid UTF-8) is now read or refused, never a trap.
+    @Test func fuzzRegressionsAreReadOrRefused() throws {
+        let folder = TestPaths.root.appendingPathComponent("Fuzz/Regressions/FuzzNwipe")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(names.count >= 2)
+        for name in names {
+            let bytes = Array(try Data(contentsOf: folder.appendingPathComponent(name)))
+            _ = try? NwipeLog(bytes: bytes, path: name)
+        }
+    }
+
     /// Found by FuzzNwipe (Fuzz/Regressions/FuzzNwipe/): brackets the wrong way round in the
     /// verify line trapped; the value is now kept as written.
     @Test func aVerifyLineWithReversedBracketsIsKeptAsWritten() throws {

@@ -117,7 +117,8 @@ public struct NwipeLog: Sendable, Equatable {
                     $0.trimmingCharacters(in: .whitespaces)
                 }
                 guard let name = cells.first, !name.isEmpty else { continue }
-                let path = order.first { ($0 as NSString).lastPathComponent == name } ?? "/dev/" + name
+                // The device's last path component, in Swift: NSString's traps on some byte soup.
+                let path = order.first { $0.split(separator: "/").last.map(String.init) == name } ?? "/dev/" + name
                 var entry = device(path)
                 if section == "errors", cells.count >= 4 {
                     entry.passErrors = Int(cells[1]) ?? 0

@@ -9,13 +9,20 @@
 /// Captures carry micro- or nanosecond stamps and logs carry fractions; `Date`'s floating point
 /// would blur the ordering of events a few nanoseconds apart, so Vigil keeps integers.
 public struct Timestamp: Sendable, Hashable, Comparable {
-    /// Nanoseconds since 1970-01-01T00:00:00Z.
-    public var nanoseconds: Int64
+    /// Nanoseconds since 1970-01-01T00:00:00Z, within ±``limit``.
+    public private(set) var nanoseconds: Int64
 
-    public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
+    /// The largest distance from the epoch a time may have: 2⁶² − 1 ns, about 146 years (1824 to
+    /// 2116). Inputs carry any time at all (a pcapng stamp, a log's year 2999); every time Vigil
+    /// holds is clamped into this range, so that the difference of any two never overflows.
+    public static let limit: Int64 = (1 << 62) - 1
+
+    public init(nanoseconds: Int64) { self.nanoseconds = min(max(nanoseconds, -Self.limit), Self.limit) }
 
     public init(seconds: Int64, nanoseconds: Int64 = 0) {
-        self.nanoseconds = seconds &* 1_000_000_000 &+ nanoseconds
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, carry) = scaled.addingReportingOverflow(nanoseconds)
+        self.init(nanoseconds: overflow || carry ? (seconds < 0 ? -Self.limit : Self.limit) : sum)
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.nanoseconds < rhs.nanoseconds }

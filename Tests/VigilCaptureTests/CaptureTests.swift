@@ -34,6 +34,19 @@ private func read(_ path: String, limits: CaptureLimits = CaptureLimits()) throw
     return (outcome, events)
 }
 
+/// Every capture FuzzCaptureFile found crashing (Fuzz/Regressions/FuzzCaptureFile/) is now read
+/// or refused with an error, never a trap.
+@Test func fuzzRegressionCapturesAreReadOrRefused() throws {
+    let folder = TestPaths.root.appendingPathComponent("Fuzz/Regressions/FuzzCaptureFile")
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    #expect(!names.isEmpty)
+    for name in names {
+        var limits = CaptureLimits(maxFlows: 64, maxHeldBytesPerDirection: 4096, probeBytes: 512)
+        limits.analysisThreads = 2
+        _ = try? CaptureReader(limits: limits).read(path: folder.appendingPathComponent(name).path) { _ in }
+    }
+}
+
 @Suite("FTP logins from real capture files")
 struct FTPCaptureTests {
     static let cases: [CaptureCase] = [

@@ -46,6 +46,19 @@ struct TimestampTests {
         #expect(Timestamp(nanoseconds: 1_500_000_000).wholeSeconds == Timestamp(seconds: 1))
         #expect(Timestamp(nanoseconds: -500_000_000).wholeSeconds == Timestamp(seconds: -1))
     }
+
+    /// Times from inputs can be anything; held times stay within ±2⁶² ns so that no
+    /// difference of two overflows (FuzzCaptureFile found one in the flow table's sweep).
+    @Test func timesAreClampedSoThatDifferencesCannotOverflow() {
+        let far = Timestamp(seconds: Int64.max)
+        let early = Timestamp(seconds: Int64.min)
+        #expect(far.nanoseconds == Timestamp.limit)
+        #expect(early.nanoseconds == -Timestamp.limit)
+        #expect(Timestamp(nanoseconds: .max) == far)
+        #expect(Timestamp(seconds: 9_223_372_036, nanoseconds: 999_999_999) == far)
+        #expect(far.nanoseconds - early.nanoseconds == Int64.max - 1)
+        #expect(Timestamp(seconds: 4_102_444_800).iso8601 == "2100-01-01T00:00:00Z")
+    }
 }
 
 @Suite("Vocabulary")

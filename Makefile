@@ -47,7 +47,7 @@ test: deps
 ## test-asan: the whole suite under AddressSanitizer, the vigil it runs too (CI, every submission).
 ## Leaks are checked, minus the suppressions in .ci/lsan.supp (each says why it is not ours).
 test-asan: deps
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp:print_suppressions=0 \
 	SWIFT_BACKTRACE=enable=no $(SWIFT) test --disable-xctest --sanitize=address --scratch-path .build-asan
 
 ## test-tsan: the whole suite under ThreadSanitizer (a separate target: it takes longer)

@@ -119,16 +119,22 @@ public struct RuleSet: Sendable {
             set.rules = Array(set.rules.prefix(maxRules))
             set.correlations = Array(set.correlations.prefix(max(0, maxRules - set.rules.count)))
         }
-        // Every correlation must refer to rules (or correlations) that exist.
-        let names = Set(set.rules.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
-            .union(set.correlations.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
+        set.dropUnresolvedCorrelations()
+        return set
+    }
+
+    /// Keeps only the correlations whose every rule reference names a loaded rule or
+    /// correlation; each other one becomes an error naming what it refers to.
+    mutating func dropUnresolvedCorrelations() {
+        let names = Set(rules.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
+            .union(correlations.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
         var valid: [CorrelationRule] = []
-        for correlation in set.correlations {
+        for correlation in correlations {
             let missing = correlation.rules.filter { !names.contains($0) }
             if missing.isEmpty {
                 valid.append(correlation)
             } else {
-                set.errors.append(
+                errors.append(
                     VigilError(
                         .invalidRule, path: correlation.file, position: .line(correlation.line),
                         reason:
@@ -136,8 +142,7 @@ public struct RuleSet: Sendable {
                     ))
             }
         }
-        set.correlations = valid
-        return set
+        correlations = valid
     }
 
     private static func ruleFiles(under path: String, errors: inout [VigilError]) -> [String] {

@@ -29,10 +29,9 @@ enum Harness {
         let text = String(decoding: input.bytes, as: UTF8.self)
         guard let loaded = try? RuleLoader.load(yaml: text, file: "fuzz.yml") else { return }
         // As the rule set does: correlations that name a rule not loaded are refused.
-        let names = Set(loaded.rules.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
-            .union(loaded.correlations.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
-        let correlations = loaded.correlations.filter { $0.rules.allSatisfy(names.contains) }
-        let engine = RuleEngine(rules: loaded.rules, correlations: correlations)
+        var set = RuleSet(rules: loaded.rules, correlations: loaded.correlations)
+        set.dropUnresolvedCorrelations()
+        let engine = RuleEngine(rules: set.rules, correlations: set.correlations)
         for event in events { engine.process(event) }
         _ = try? engine.findings()
     }

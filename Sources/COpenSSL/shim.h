@@ -41,4 +41,6 @@ static inline unsigned int vigil_cms_verify_signature_only_flags(void) {
 static inline unsigned int vigil_ts_verify_flags(void) {
     return TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_SIGNER | TS_VFY_DATA;
 }
+/// EXTENDED_KEY_USAGE (a stack of ASN1_OBJECT) from X509_get_ext_d2i, freed with its objects.
+static inline void vigil_eku_free(void *usages) { EXTENDED_KEY_USAGE_free((EXTENDED_KEY_USAGE *)usages); }
 #endif

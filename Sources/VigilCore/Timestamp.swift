@@ -73,3 +73,63 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }
+
+extension Timestamp {
+    /// Reads RFC 3339 as Vigil writes it (``iso8601``): `2026-11-23T10:00:00Z`, with an optional
+    /// fraction of up to nine digits and `Z` or a `±HH:MM` offset; `nil` for anything else.
+    public init?(iso8601 text: String) {
+        let bytes = Array(text.utf8)
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[start..<(start + count)] {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard bytes.count >= 20, let year = number(0, 4), bytes[4] == 0x2D, let month = number(5, 2),
+            bytes[7] == 0x2D, let day = number(8, 2), bytes[10] == 0x54 || bytes[10] == 0x20,
+            let hour = number(11, 2), bytes[13] == 0x3A, let minute = number(14, 2), bytes[16] == 0x3A,
+            let second = number(17, 2), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60,
+            second < 61
+        else { return nil }
+        var index = 19
+        var fraction: Int64 = 0
+        if index < bytes.count && bytes[index] == 0x2E {
+            index += 1
+            var digits = 0
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                guard digits < 9 else { return nil }
+                fraction = fraction * 10 + Int64(bytes[index] - 0x30)
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<9 { fraction *= 10 }
+        }
+        var offset = 0
+        if index == bytes.count - 1 && bytes[index] == 0x5A {
+            offset = 0
+        } else if index == bytes.count - 6, bytes[index] == 0x2B || bytes[index] == 0x2D,
+            let hours = number(index + 1, 2), bytes[index + 3] == 0x3A, let minutes = number(index + 4, 2),
+            hours <= 14, minutes < 60
+        {
+            offset = (hours * 3600 + minutes * 60) * (bytes[index] == 0x2B ? 1 : -1)
+        } else {
+            return nil
+        }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let seconds = Int64(timegm(&parts)) - Int64(offset)
+        self.init(seconds: seconds, nanoseconds: fraction)
+    }
+
+    /// Whole seconds since the epoch (towards the past).
+    public var seconds: Int64 { wholeSeconds.nanoseconds / 1_000_000_000 }
+}

@@ -23,6 +23,9 @@ public struct VigilError: Error, Sendable, CustomStringConvertible {
         public static let output = Code("output")
         /// A library Vigil relies on (OpenSSL, libpcap) failed.
         public static let library = Code("library")
+        /// A signer may not sign this: a certificate outside the organisation's CA, expired, or
+        /// without the role the step needs.
+        public static let notAllowed = Code("not-allowed")
         /// An input went past one of Vigil's resource limits (a gzip that expands too far, too
         /// many rules, a rule file too large); what came before it was kept.
         public static let limit = Code("limit")

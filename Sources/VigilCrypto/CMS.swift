@@ -29,6 +29,8 @@ public enum CMS {
         public var signers: [String]
         /// The signer certificate's SHA-256 fingerprint.
         public var signerFingerprint: String?
+        /// The signer certificates, as the signature carries them.
+        public var signerCertificates: [Certificate]
     }
 
     /// Checks the detached `signature` (DER) over `content` against the trusted `authorities`
@@ -63,27 +65,7 @@ public enum CMS {
         guard CMS_verify(cms, nil, store, data.pointer, nil, flags) == 1 else {
             throw OpenSSLError.drain("CMS_verify")
         }
-        if let time, !authorities.isEmpty {
-            guard let signers = CMS_get0_signers(cms) else { throw OpenSSLError.drain("CMS_get0_signers") }
-            defer { OPENSSL_sk_free(signers) }
-            for index in 0..<OPENSSL_sk_num(signers) {
-                guard let raw = OPENSSL_sk_value(signers, index) else { continue }
-                guard let context = X509_STORE_CTX_new() else { throw OpenSSLError.drain("X509_STORE_CTX_new") }
-                defer { X509_STORE_CTX_free(context) }
-                guard X509_STORE_CTX_init(context, store, OpaquePointer(raw), nil) == 1 else {
-                    throw OpenSSLError.drain("X509_STORE_CTX_init")
-                }
-                X509_STORE_CTX_set_purpose(context, X509_PURPOSE_SMIME_SIGN)
-                X509_STORE_CTX_set_time(context, 0, time_t(time))
-                guard X509_verify_cert(context) == 1 else {
-                    let code = X509_STORE_CTX_get_error(context)
-                    throw OpenSSLError(
-                        function: "X509_verify_cert",
-                        queue: [String(cString: X509_verify_cert_error_string(Int(code)))])
-                }
-            }
-        }
-        var result = Verification(signers: [], signerFingerprint: nil)
+        var result = Verification(signers: [], signerFingerprint: nil, signerCertificates: [])
         if let signers = CMS_get0_signers(cms) {
             defer { OPENSSL_sk_free(signers) }
             for index in 0..<OPENSSL_sk_num(signers) {
@@ -91,9 +73,13 @@ public enum CMS {
                 let x509 = OpaquePointer(raw)
                 X509_up_ref(x509)
                 let certificate = Certificate(owning: x509)
+                result.signerCertificates.append(certificate)
                 result.signers.append(certificate.subject)
                 if result.signerFingerprint == nil { result.signerFingerprint = try? certificate.fingerprint() }
             }
+        }
+        if let time, !authorities.isEmpty {
+            for certificate in result.signerCertificates { try certificate.verifyChain(to: authorities, at: time) }
         }
         return result
     }

@@ -94,9 +94,12 @@ public final class Certificate: @unchecked Sendable {
     /// A certificate for `key` with the common name and organisation given, valid for `days`,
     /// signed by `issuer` (its certificate and key), or self-signed when `issuer` is `nil`;
     /// `seconds`, when given, replaces `days` (short-lived certificates for tests of expiry).
+    /// A signer certificate carries `extendedKeyUsages` (dotted object identifiers) beside
+    /// emailProtection: Vigil writes a person's roles there.
     public static func issue(
         commonName: String, organisation: String, key: PrivateKey, role: Role, days: Int,
-        issuer: (certificate: Certificate, key: PrivateKey)? = nil, seconds: Int? = nil
+        issuer: (certificate: Certificate, key: PrivateKey)? = nil, seconds: Int? = nil,
+        extendedKeyUsages: [String] = []
     ) throws(OpenSSLError) -> Certificate {
         guard let x509 = X509_new() else { throw OpenSSLError.drain("X509_new") }
         let certificate = Certificate(owning: x509)
@@ -137,7 +140,7 @@ public final class Certificate: @unchecked Sendable {
                 [
                     (NID_basic_constraints, "critical,CA:FALSE"),
                     (NID_key_usage, "critical,digitalSignature,nonRepudiation"),
-                    (NID_ext_key_usage, "emailProtection"),
+                    (NID_ext_key_usage, (["emailProtection"] + extendedKeyUsages).joined(separator: ",")),
                     (NID_subject_key_identifier, "hash"),
                     (NID_authority_key_identifier, "keyid:always"),
                 ]

@@ -5,7 +5,18 @@ internal import VigilCore
 /// Opening Vigil's SQLite store (the ledger and the checklists share one file): its folder made
 /// 0700 if missing, WAL mode, a busy timeout so concurrent writers wait for each other.
 enum Store {
-    static func open(_ path: String, synchronousFull: Bool = false) throws -> DatabaseQueue {
+    static func open(_ path: String, synchronousFull: Bool = false, readOnly: Bool = false) throws -> DatabaseQueue {
+        if readOnly {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(30)
+            do {
+                return try DatabaseQueue(path: path, configuration: configuration)
+            } catch let error as DatabaseError {
+                throw VigilError(
+                    .unreadable, path: path, reason: "the store cannot be opened: \(error.message ?? "\(error)")")
+            }
+        }
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
             try FileManager.default.createDirectory(

@@ -4,22 +4,16 @@ import VigilCore
 import VigilCrypto
 import VigilDisposal
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// `vigil keys init`: a local certificate authority and a signer for certificates of sanitization.
+/// `vigil keys init|issue`: the organisation's CA, and each person's key and certificate.
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Create the keys that sign certificates of sanitization.",
-        subcommands: [Initialise.self])
+        commandName: "keys", abstract: "The organisation's CA, and the keys of the people who sign.",
+        subcommands: [Initialise.self, Issue.self])
 
     struct Initialise: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "init",
-            abstract:
-                "Write ca.pem and ca.key (a local CA) and signer.pem and signer.key (ECDSA P-256, for CMS signatures); keys are 0600."
-        )
+            abstract: "Create the organisation's CA: ca.pem and ca.key (ECDSA P-256, 0600). Keep the folder offline.")
 
         @Option(name: .long, help: "The folder to write them to (created 0700 if missing).")
         var dir = "."
@@ -27,49 +21,70 @@ struct KeysCommand: ParsableCommand {
         @Option(name: .long, help: "The organisation named in the certificates.")
         var organisation = "Vigil"
 
-        @Option(name: .long, help: "The signer's name (a person or a role).")
-        var signer = "Disposal signer"
+        @Option(
+            name: .long,
+            help:
+                "Validity of the CA in days (\(OrganisationCA.caDays.lowerBound) to \(OrganisationCA.caDays.upperBound))."
+        )
+        var days = 3650
 
-        @Option(name: .long, help: "Validity of the signer certificate in days (the CA gets ten times as long).")
+        func run() throws {
+            let ca = try OrganisationCA.create(folder: dir, organisation: organisation, days: days)
+            print("wrote \(dir)/ca.pem and \(dir)/ca.key (0600): the CA of \(organisation)")
+            print("CA certificate SHA-256 fingerprint: \(try ca.certificate.fingerprint())")
+            print(
+                "issue each person their key: vigil keys issue --ca-dir \(dir) --name NAME --role technician|approver --out FOLDER"
+            )
+            print("keep ca.key offline; give ca.pem to whoever must check certificates")
+        }
+    }
+
+    struct Issue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a person a key and a certificate from the organisation's CA, with their roles.",
+            discussion: """
+                Writes signer.key (0600), signer.pem and a copy of ca.pem into --out. The roles are in \
+                the certificate (extended key usages): a technician signs certificates of sanitization, \
+                an approver releases assets; one person may hold both.
+                """)
+
+        @Option(name: .customLong("ca-dir"), help: "The CA's folder (ca.pem, ca.key), from vigil keys init.")
+        var caDir: String
+
+        @Option(name: .long, help: "The person's name, as their certificate will show it.")
+        var name: String
+
+        @Option(name: .long, help: "technician or approver; repeat for both.")
+        var role: [String]
+
+        @Option(name: .long, help: "The folder to write the person's key and certificate to (created 0700).")
+        var out: String
+
+        @Option(
+            name: .long,
+            help:
+                "Validity in days (\(OrganisationCA.personDays.lowerBound) to \(OrganisationCA.personDays.upperBound), and not past the CA's)."
+        )
         var days = 825
 
         func run() throws {
-            if !FileManager.default.fileExists(atPath: dir) {
-                try FileManager.default.createDirectory(
-                    atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let roles = try role.map { text in
+                guard let role = PersonRole(rawValue: text.lowercased()) else {
+                    throw ValidationError("--role takes technician or approver, not '\(text)'")
+                }
+                return role
             }
-            let names = ["ca.pem", "ca.key", "signer.pem", "signer.key"]
-            for name in names where FileManager.default.fileExists(atPath: dir + "/" + name) {
-                throw VigilError(
-                    .usage, path: dir + "/" + name, reason: "already exists: keys are never overwritten",
-                    hint: "choose another --dir or move the old keys away")
-            }
-            let caKey = try PrivateKey.generateP256()
-            let ca = try Certificate.issue(
-                commonName: "\(organisation) disposal CA", organisation: organisation, key: caKey, role: .authority,
-                days: days * 10)
-            let signerKey = try PrivateKey.generateP256()
-            let signerCertificate = try Certificate.issue(
-                commonName: signer, organisation: organisation, key: signerKey, role: .signer, days: days,
-                issuer: (ca, caKey))
-            try write(caKey.pem(), to: dir + "/ca.key", mode: 0o600)
-            try write(signerKey.pem(), to: dir + "/signer.key", mode: 0o600)
-            try write(ca.pem(), to: dir + "/ca.pem", mode: 0o644)
-            try write(signerCertificate.pem(), to: dir + "/signer.pem", mode: 0o644)
-            print("wrote \(dir)/ca.pem, \(dir)/ca.key, \(dir)/signer.pem, \(dir)/signer.key (keys 0600)")
-            print("signer certificate SHA-256 fingerprint: \(try signerCertificate.fingerprint())")
-            print("keep ca.key offline; give ca.pem to whoever must check certificates")
-        }
-
-        /// Creates `path` with `mode` from the start (never readable by others, even briefly).
-        private func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-            guard fd >= 0 else { throw VigilError(.output, path: path, reason: String(cString: strerror(errno))) }
-            defer { close(fd) }
-            _ = fchmod(fd, mode)
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            guard written == bytes.count, fsync(fd) == 0 else {
-                throw VigilError(.output, path: path, reason: String(cString: strerror(errno)))
+            guard !roles.isEmpty else { throw ValidationError("--role: technician, approver, or both") }
+            let issued = try OrganisationCA(folder: caDir).issue(name: name, roles: roles, days: days, output: out)
+            let identity = issued.identity
+            print(
+                "wrote \(out)/signer.key (0600) and \(out)/signer.pem: \(identity.displayName), \(identity.roles.map(\.rawValue).joined(separator: " and ")), valid until \(Timestamp(seconds: issued.certificate.notAfter).iso8601)"
+            )
+            print("key SHA-256: \(identity.keySHA256)")
+            for other in issued.lookalikes {
+                Terminal.warn(
+                    "\(identity.displayName) looks like \(other.label), issued earlier with another key: make sure they are two people"
+                )
             }
         }
     }
@@ -89,8 +104,8 @@ struct CertCommand: ParsableCommand {
         @Argument(help: "The certificate (CERT.json); its signature is CERT.json.p7s.")
         var certificate: String
 
-        @Option(name: .long, help: "The CA certificate(s) to trust (PEM).")
-        var ca: String
+        @Option(name: .long, help: "The CA certificate(s) to trust (PEM); default: the CA the ledger pins.")
+        var ca: String?
 
         @Option(name: .long, help: "The signature, if not CERT.json.p7s.")
         var signature: String?
@@ -111,7 +126,26 @@ struct CertCommand: ParsableCommand {
             guard let signed = FileManager.default.contents(atPath: signaturePath) else {
                 throw VigilError(.unreadable, path: signaturePath, reason: "cannot read the signature")
             }
-            let authorities = try SanitizationCertificate.certificates(path: ca)
+            // The ledger: the certificate must be one of its entries, on an intact chain; its
+            // pinned CA is the one to trust when none is named.
+            let ledgerPath = store ?? Ledger.defaultPath
+            var history: LedgerHistory?
+            var entry: Ledger.Entry?
+            let named = try ca.map { try PEMFile.certificates(path: $0) } ?? []
+            if FileManager.default.fileExists(atPath: ledgerPath) {
+                let walked = LedgerHistory(
+                    entries: try Ledger(path: ledgerPath, access: .read).entries(), trusted: named)
+                history = walked
+                entry = walked.entries.first { $0.document == Array(content) }
+            } else if store != nil {
+                throw VigilError(.unreadable, path: ledgerPath, reason: "no ledger here")
+            }
+            let authorities = named.isEmpty ? entry.flatMap { history?.authorityOf[$0.id] }.map { [$0] } ?? [] : named
+            guard !authorities.isEmpty else {
+                throw VigilError(
+                    .usage, path: certificate, reason: "no CA to check it against",
+                    hint: "pass --ca CA.pem, or --store with the ledger that holds it")
+            }
             // A timestamp token beside the signature: checked first, and the signer's chain is
             // then checked at the time it vouches for (the signer certificate may have expired since).
             var stampedAt: Int64?
@@ -120,8 +154,7 @@ struct CertCommand: ParsableCommand {
                 if let tsaCA {
                     do {
                         stampedAt = try RFC3161.verify(
-                            Array(token), data: Array(signed),
-                            authorities: SanitizationCertificate.certificates(path: tsaCA))
+                            Array(token), data: Array(signed), authorities: PEMFile.certificates(path: tsaCA))
                         timestampLine =
                             "timestamp:   \(Timestamp(seconds: stampedAt!).iso8601) (RFC 3161, the TSA's token verifies)"
                     } catch {
@@ -135,7 +168,8 @@ struct CertCommand: ParsableCommand {
             let verification: CMS.Verification
             do {
                 verification = try CMS.verify(
-                    Array(signed), content: Array(content), authorities: authorities, at: stampedAt)
+                    Array(signed), content: Array(content), authorities: authorities,
+                    at: stampedAt ?? entry.flatMap { Timestamp(iso8601: $0.created)?.seconds })
             } catch {
                 print("INVALID: \(certificate): \(error)")
                 throw ExitCode(1)
@@ -144,27 +178,22 @@ struct CertCommand: ParsableCommand {
                 print("INVALID: \(certificate): signed, but not a canonical certificate document")
                 throw ExitCode(1)
             }
-            // The ledger: the certificate must be one of its entries, on an intact chain.
-            let ledgerPath = store ?? Ledger.defaultPath
             var ledgerLine = "ledger:      not checked (no ledger at \(ledgerPath))"
-            if FileManager.default.fileExists(atPath: ledgerPath) {
-                let ledger = try Ledger(path: ledgerPath)
-                guard let entry = try ledger.entries().first(where: { $0.document == Array(content) }) else {
+            if let history {
+                guard let entry else {
                     print("INVALID: \(certificate): signed, but not in the ledger \(ledgerPath)")
                     throw ExitCode(1)
                 }
-                let problems = try ledger.verify(authorities: authorities)
-                guard problems.isEmpty else {
+                guard history.problems.isEmpty else {
                     print(
-                        "INVALID: \(certificate): ledger entry \(entry.id), but the ledger is tampered: \(problems[0])")
+                        "INVALID: \(certificate): ledger entry \(entry.id), but the ledger is tampered: \(history.problems[0])"
+                    )
                     throw ExitCode(1)
                 }
                 ledgerLine = "ledger:      entry \(entry.id) of \(ledgerPath), chain intact"
-            } else if store != nil {
-                throw VigilError(.unreadable, path: ledgerPath, reason: "no ledger here")
             }
             print("VALID: \(certificate)")
-            print("signed by:   \(verification.signers.joined(separator: "; "))")
+            print("signed by:   \(PersonName.display(verification.signers.joined(separator: "; ")))")
             if let fingerprint = verification.signerFingerprint { print("signer SHA-256: \(fingerprint)") }
             print(ledgerLine)
             print(timestampLine)
@@ -202,7 +231,7 @@ struct CertCommand: ParsableCommand {
                 var status = "no signature file beside it (\(certificate).p7s)"
                 var signer: String?
                 if let signature {
-                    let authorities = try ca.map { try SanitizationCertificate.certificates(path: $0) } ?? []
+                    let authorities = try ca.map { try PEMFile.certificates(path: $0) } ?? []
                     if let verified = try? CMS.verify(signature, content: Array(content), authorities: authorities) {
                         signer = verified.signers.joined(separator: "; ")
                         status =
@@ -218,27 +247,5 @@ struct CertCommand: ParsableCommand {
                         signatureSHA256: signature.flatMap { try? SHA256.hex($0) }), to: output)
             }
         }
-    }
-}
-
-/// A certificate of sanitization as text.
-enum CertificateText {
-    static func render(_ document: CanonicalJSON) -> String {
-        func value(_ path: String...) -> String { document.text(at: path, missing: "-") }
-        var lines = [
-            "Certificate of sanitization \(value("id")), issued \(value("issued"))",
-            "organisation:  \(value("organisation"))",
-            "technician:    \(value("person", "name"))",
-            "media:         \(value("media", "property_number")) — \(value("media", "type")), \(value("media", "manufacturer")) \(value("media", "model")), serial \(value("media", "serial")), \(value("media", "size_bytes")) bytes",
-            "sanitization:  \(value("sanitization", "category")): \(value("sanitization", "method")) with \(value("sanitization", "tool"))",
-            "verification:  \(value("verification", "method")) read by \(value("verification", "tool")), expected \(value("verification", "expected")): \(value("verification", "result")), \(value("verification", "bytes_verified")) bytes (\(value("verification", "coverage_ppm")) ppm of the medium), \(value("verification", "finished"))",
-        ]
-        if value("verification", "method") == "sample" {
-            lines.append(
-                "sample:        seed \(value("verification", "seed")), \(value("verification", "percent_per_subsection"))% of \(value("verification", "subsections")) subsections"
-            )
-        }
-        lines.append("destination:   \(value("destination"))")
-        return lines.joined(separator: "\n")
     }
 }

@@ -65,7 +65,9 @@ struct WipeCommand: ParsableCommand {
         @Option(name: .long, help: "Certificate: the asset's tag (NIST's media property number).")
         var asset: String?
 
-        @Option(name: .long, help: "Certificate: who sanitized the medium.")
+        @Option(
+            name: .long,
+            help: "Certificate: your name as your certificate states it (checked; the certificate's name is written).")
         var technician: String?
 
         @Option(name: .long, help: "Certificate: the organisation.")
@@ -90,11 +92,14 @@ struct WipeCommand: ParsableCommand {
         @Option(name: .long, help: "Certificate: the computer or system it came from.")
         var source: String?
 
-        @Option(name: .long, help: "Certificate: the signer's private key (PEM, mode 0600).")
+        @Option(name: .long, help: "Certificate: your private key (PEM, mode 0600, yours).")
         var key: String?
 
-        @Option(name: .long, help: "Certificate: the signer's certificate (PEM).")
+        @Option(name: .long, help: "Certificate: your certificate, with the technician role (vigil keys issue).")
         var cert: String?
+
+        @Option(name: .long, help: "Certificate: the organisation's CA, needed once to pin it in a new ledger.")
+        var ca: String?
 
         @Option(
             name: .long,
@@ -105,6 +110,11 @@ struct WipeCommand: ParsableCommand {
             name: .customLong("nwipe-log"),
             help: "Certificate: nwipe's log of this wipe (--logfile), imported and checked.")
         var nwipeLog: String?
+
+        @Option(
+            name: .customLong("nwipe-max-age"),
+            help: "Certificate: how many hours before the verification the nwipe run may have ended (default 72).")
+        var nwipeMaxAge: Int = 72
 
         @Option(
             name: .customLong("tsa-url"),
@@ -123,45 +133,59 @@ struct WipeCommand: ParsableCommand {
             }
             let scope: VerificationScope =
                 full ? .full : .sample(percent: sample ?? 10, seed: seed ?? UInt64.random(in: 1...UInt64.max))
-            // A certificate's signing material is checked before the medium is read for minutes.
-            var signing: (key: PrivateKey, certificate: Certificate)?
+            // Everything that would stop the certificate is checked before the medium is read
+            // for minutes: the signer and the ledger's CA, the files, nwipe's log of this target.
+            var certifying: (signer: Signer, ledger: Ledger, authority: Certificate?)?
             var toolLog: NwipeLog?
             if let out {
                 guard let key, let cert else {
                     throw ValidationError("--out needs --key and --cert to sign the certificate")
                 }
-                guard asset != nil, technician != nil, (method != nil && tool != nil) || nwipeLog != nil else {
-                    throw ValidationError("--out needs --asset, --technician, and --method and --tool (or --nwipe-log)")
+                guard asset != nil, (method != nil && tool != nil) || nwipeLog != nil else {
+                    throw ValidationError("--out needs --asset, and --method and --tool (or --nwipe-log)")
                 }
                 guard SanitizationCertificate.categories.contains(category) else {
                     throw ValidationError("--category takes clear, purge or destroy")
                 }
-                let signingKey = try SanitizationCertificate.signingKey(path: key)
-                guard let certificate = try SanitizationCertificate.certificates(path: cert).first else {
-                    throw ValidationError("--cert holds no certificate")
+                guard (1...8760).contains(nwipeMaxAge) else {
+                    throw ValidationError("--nwipe-max-age takes 1 to 8760 hours")
                 }
-                guard certificate.matches(signingKey) else {
-                    throw VigilError(.usage, path: key, reason: "this key is not the key of \(cert)")
+                let signer = try Signer(key: key, certificate: cert)
+                if let technician, PersonName.skeleton(technician) != PersonName.skeleton(signer.identity.name) {
+                    throw VigilError(
+                        .usage,
+                        reason:
+                            "--technician names \(PersonName.display(technician)), but the certificate is \(signer.identity.displayName)'s"
+                    )
                 }
-                signing = (signingKey, certificate)
+                let ledger = try Ledger(path: store ?? Ledger.defaultPath)
+                let given = try ca.flatMap { try PEMFile.certificates(path: $0).first }
+                guard let authority = LedgerHistory(entries: try ledger.entries()).authority ?? given else {
+                    throw VigilError(
+                        .usage, path: ledger.path, reason: "the ledger pins no CA yet",
+                        hint: "name the organisation's CA once with --ca ca.pem")
+                }
+                try signer.check(role: .technician, authority: authority)
+                certifying = (signer, ledger, given)
                 if let nwipeLog { toolLog = try NwipeLog(path: nwipeLog) }
-                if FileManager.default.fileExists(atPath: out) {
-                    throw VigilError(.usage, path: out, reason: "already exists: certificates are never overwritten")
+                for path in [out, out + ".p7s"] where FileManager.default.fileExists(atPath: path) {
+                    throw VigilError(.usage, path: path, reason: "already exists: certificates are never overwritten")
                 }
             }
             let medium = try WipeTarget(path: target)
-            // What would stop the certificate is said before the medium is read for minutes.
             if out != nil {
                 if let method, let problem = MethodCheck.problem(method: method, category: category) {
                     throw VigilError(.usage, reason: "--method '\(method)': \(problem)")
                 }
-                if let toolLog,
-                    let problem = toolLog.problem(
-                        device: medium.identity.kind == "block-device" ? medium.identity.path : nil,
-                        expected: expectation)
-                {
-                    throw VigilError(
-                        .usage, path: nwipeLog, reason: "the nwipe log cannot back this certificate: \(problem)")
+                if let toolLog {
+                    let problems = toolLog.problems(
+                        for: medium.identity, expected: expectation, verificationStart: Timestamp.now(),
+                        maxAge: Int64(nwipeMaxAge) * 3600)
+                    if !problems.isEmpty {
+                        throw VigilError(
+                            .usage, path: nwipeLog,
+                            reason: "the nwipe log cannot back this certificate: " + problems.joined(separator: "; "))
+                    }
                 }
             }
             let showProgress = !quiet && isatty(2) == 1
@@ -177,30 +201,33 @@ struct WipeCommand: ParsableCommand {
                 if out != nil { Terminal.error("no certificate written: the verification failed") }
                 throw ExitCode(1)
             }
-            if let out, let signing {
+            if let out, let certifying {
                 let logMethod = toolLog.map { log in
                     [log.method, log.rounds.map { "\($0) round(s)" }, log.verify.map { "nwipe verify \($0)" }]
                         .compactMap { $0 }.joined(separator: ", ")
                 }
+                let signer = certifying.signer
                 var details = SanitizationDetails(
-                    assetTag: asset ?? "", technician: technician ?? "",
-                    organisation: organisation ?? signing.certificate.organisation ?? signing.certificate.subject,
+                    assetTag: asset ?? "", technician: signer.identity,
+                    organisation: organisation ?? signer.certificate.organisation ?? signer.certificate.subject,
                     category: category, method: method ?? logMethod ?? "", tool: tool ?? toolLog?.version ?? "",
                     mediaType: mediaType, destination: destination, source: source)
                 details.toolLog = toolLog
-                let ledger = try Ledger(path: store ?? Ledger.defaultPath)
-                let entry = try ledger.append(kind: "certificate", asset: details.assetTag) { previous in
+                details.toolLogMaxAge = Int64(nwipeMaxAge) * 3600
+                let entry = try certifying.ledger.appendCertificate(
+                    asset: details.assetTag, signer: signer, authority: certifying.authority
+                ) { previous in
                     let document = try SanitizationCertificate.document(
-                        result: result, details: details, previousEntry: previous)
-                    let written = try SanitizationCertificate.write(
-                        document, to: out, certificate: signing.certificate, key: signing.key)
-                    if let tsaURL {
-                        let token = try TimestampClient.stamp(written.signature, url: tsaURL)
-                        try SanitizationCertificate.atomicWrite(token, to: out + ".p7s.tsr")
-                    }
-                    return written
+                        result: result, details: details, previousEntry: previous
+                    ).bytes
+                    let signature = try CMS.sign(document, certificate: signer.certificate, key: signer.key)
+                    let signed = LedgerTransaction.Signed(
+                        document: document, signature: signature,
+                        timestamp: try tsaURL.map { try TimestampClient.stamp(signature, url: $0) })
+                    try SanitizationCertificate.write(signed, to: out)
+                    return signed
                 }
-                Terminal.note("ledger entry \(entry.id) appended to \(ledger.path)")
+                Terminal.note("ledger entry \(entry.id) appended to \(certifying.ledger.path)")
                 Terminal.note(
                     "certificate written: \(out) and \(out).p7s (check: openssl cms -verify -binary -inform DER -content \(out) -in \(out).p7s -CAfile CA.pem)"
                 )

@@ -24,25 +24,23 @@ struct CanonicalJSONTests {
 /// certificate Vigil signed and rejects it after a one-byte change to either file.
 @Suite("Certificates of sanitization", .serialized)
 struct CertificateTests {
-    /// A folder with keys from `vigil keys init`, a clean 8 MiB image and a signed certificate.
-    private func signedCertificate() throws -> (folder: URL, json: String, keys: String) {
+    /// A folder with the organisation's CA, Dana's technician key, a clean 8 MiB image and a
+    /// signed certificate.
+    private func signedCertificate() throws -> (folder: URL, json: String, keys: String, ca: String) {
         let folder = try TestPaths.temporaryFolder()
-        let keys = folder.appendingPathComponent("keys").path
-        let made = try VigilBinary.run([
-            "keys", "init", "--dir", keys, "--organisation", "Example Ltd", "--signer", "Dana",
-        ])
-        #expect(made.status == 0, "\(made.stderr)")
+        let organisation = try TestOrganisation(in: folder)
+        let dana = try organisation.person("Dana", roles: ["technician"], folderName: "keys")
         let image = folder.appendingPathComponent("disk.img").path
         try Data(count: 8 << 20).write(to: URL(fileURLWithPath: image))
         let json = folder.appendingPathComponent("LAP-7.json").path
         let verified = try VigilBinary.run([
             "wipe", "verify", image, "--expect", "zero", "--sample", "10", "--seed", "99", "--out", json, "--asset",
-            "LAP-7", "--technician", "Sam", "--method", "1 pass of zeros", "--tool", "nwipe 0.33", "--key",
-            keys + "/signer.key", "--cert", keys + "/signer.pem", "--destination", "recycling", "--store",
-            folder.appendingPathComponent("ledger.sqlite").path,
+            "LAP-7", "--technician", "Dana", "--method", "1 pass of zeros", "--tool", "nwipe 0.33", "--key",
+            dana.key, "--cert", dana.cert, "--destination", "recycling", "--store",
+            folder.appendingPathComponent("ledger.sqlite").path, "--ca", organisation.ca,
         ])
         #expect(verified.status == 0, "\(verified.stderr)")
-        return (folder, json, keys)
+        return (folder, json, dana.dir, organisation.ca)
     }
 
     private func opensslVerify(_ json: String, _ signature: String, ca: String) throws -> Int32 {
@@ -57,27 +55,34 @@ struct CertificateTests {
     }
 
     @Test func keysInitWritesPrivateKeys0600AndNeverOverwrites() throws {
-        let (folder, _, keys) = try signedCertificate()
+        let (folder, _, keys, ca) = try signedCertificate()
         defer { try? FileManager.default.removeItem(at: folder) }
-        for name in ["ca.key", "signer.key"] {
-            let mode = try FileManager.default.attributesOfItem(atPath: keys + "/" + name)[.posixPermissions] as? Int
-            #expect(mode == 0o600, "\(name)")
+        let caDir = (ca as NSString).deletingLastPathComponent
+        for path in [caDir + "/ca.key", keys + "/signer.key"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(path)")
         }
-        let again = try VigilBinary.run(["keys", "init", "--dir", keys])
+        let again = try VigilBinary.run(["keys", "init", "--dir", caDir])
         #expect(again.status == 2)
         #expect(again.stderr.contains("already exists"))
-        // The signer certificate is for S/MIME signing, issued by the CA.
+        let reissued = try VigilBinary.run([
+            "keys", "issue", "--ca-dir", caDir, "--name", "Dana", "--role", "technician", "--out", keys,
+        ])
+        #expect(reissued.status == 2)
+        #expect(reissued.stderr.contains("already exists"))
+        // The signer certificate is for S/MIME signing, issued by the CA, with the role.
         let openssl = try #require(Command.find("openssl"))
         let text = try Command.run(openssl, ["x509", "-in", keys + "/signer.pem", "-noout", "-text"]).stdout
         #expect(text.contains("Digital Signature, Non Repudiation"))
-        #expect(text.contains("E-mail Protection"))
+        #expect(text.contains("E-mail Protection, \(PersonRole.technician.objectIdentifier)"))
+        #expect(!text.contains(PersonRole.approver.objectIdentifier))
         #expect(text.contains("ASN1 OID: prime256v1"))
+        #expect(text.contains("Issuer: O = Example Ltd, CN = Example Ltd disposal CA"))
     }
 
     @Test func opensslAcceptsTheCertificateAndRejectsAnyOneByteChange() throws {
-        let (folder, json, keys) = try signedCertificate()
+        let (folder, json, _, ca) = try signedCertificate()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let ca = keys + "/ca.pem"
         let signature = json + ".p7s"
         #expect(try opensslVerify(json, signature, ca: ca) == 0)
         let document = try #require(CanonicalJSON.parse(Array(try Data(contentsOf: URL(fileURLWithPath: json)))))
@@ -89,7 +94,7 @@ struct CertificateTests {
 
         let original = Array(try Data(contentsOf: URL(fileURLWithPath: json)))
         let signed = Array(try Data(contentsOf: URL(fileURLWithPath: signature)))
-        let authority = try SanitizationCertificate.certificates(path: ca)
+        let authority = try PEMFile.certificates(path: ca)
         // In process, every single byte of both files.
         _ = try CMS.verify(signed, content: original, authorities: authority)
         for index in original.indices {
@@ -130,7 +135,7 @@ struct CertificateTests {
         let store = (json as NSString).deletingLastPathComponent + "/ledger.sqlite"
         let valid = try VigilBinary.run(["cert", "verify", json, "--ca", ca, "--store", store])
         #expect(valid.status == 0)
-        #expect(valid.stdout.contains("ledger:      entry 1 of \(store), chain intact"))
+        #expect(valid.stdout.contains("ledger:      entry 2 of \(store), chain intact"), "after the CA's pin")
         let html = try VigilBinary.run(["cert", "show", json, "--format", "html", "--ca", ca])
         #expect(html.status == 0)
         #expect(html.stdout.hasPrefix("<!DOCTYPE html>"))
@@ -147,17 +152,21 @@ struct CertificateTests {
     }
 
     @Test func anotherCAIsNotTrusted() throws {
-        let (folder, json, _) = try signedCertificate()
+        let (folder, json, _, ca) = try signedCertificate()
         defer { try? FileManager.default.removeItem(at: folder) }
         let other = folder.appendingPathComponent("other").path
         #expect(try VigilBinary.run(["keys", "init", "--dir", other]).status == 0)
         #expect(try opensslVerify(json, json + ".p7s", ca: other + "/ca.pem") != 0)
         let store = folder.appendingPathComponent("ledger.sqlite").path
         #expect(try VigilBinary.run(["cert", "verify", json, "--ca", other + "/ca.pem", "--store", store]).status == 1)
+        // Without --ca, the CA the ledger pins is the one trusted.
+        let pinned = try VigilBinary.run(["cert", "verify", json, "--store", store])
+        #expect(pinned.status == 0, "\(pinned.stdout)\(pinned.stderr)")
+        #expect(try opensslVerify(json, json + ".p7s", ca: ca) == 0)
     }
 
     @Test func readableKeysAndFailedVerificationsGiveNoCertificate() throws {
-        let (folder, _, keys) = try signedCertificate()
+        let (folder, _, keys, _) = try signedCertificate()
         defer { try? FileManager.default.removeItem(at: folder) }
         let image = folder.appendingPathComponent("dirty.img").path
         var bytes = Data(count: 4 << 20)
@@ -165,9 +174,9 @@ struct CertificateTests {
         try bytes.write(to: URL(fileURLWithPath: image))
         let json = folder.appendingPathComponent("dirty.json").path
         let arguments = [
-            "wipe", "verify", image, "--expect", "zero", "--full", "--out", json, "--asset", "X", "--technician", "Sam",
-            "--method", "zeros", "--tool", "nwipe 0.33", "--key", keys + "/signer.key", "--cert", keys + "/signer.pem",
-            "--store", folder.appendingPathComponent("ledger.sqlite").path,
+            "wipe", "verify", image, "--expect", "zero", "--full", "--out", json, "--asset", "X", "--method", "zeros",
+            "--tool", "nwipe 0.33", "--key", keys + "/signer.key", "--cert", keys + "/signer.pem", "--store",
+            folder.appendingPathComponent("ledger.sqlite").path,
         ]
         let failed = try VigilBinary.run(arguments)
         #expect(failed.status == 1)
@@ -185,25 +194,49 @@ struct CertificateTests {
     /// output and the ledger's files (database, WAL) are searched for the key's PEM text, for
     /// any 16-character piece of it and for its DER bytes. A key readable by its group is refused.
     @Test func signingKeysAreNeverLoggedNorStored() throws {
-        let (folder, json, keys) = try signedCertificate()
+        let (folder, json, keys, ca) = try signedCertificate()
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = folder.appendingPathComponent("ledger.sqlite").path
+        let caDir = (ca as NSString).deletingLastPathComponent
         var secrets: [[UInt8]] = []
-        for name in ["signer.key", "ca.key"] {
-            let pem = try String(contentsOfFile: keys + "/" + name, encoding: .utf8)
+        // An EC private key's PEM also holds its public point, which certificates (and the CA
+        // the ledger pins) carry in the open: the pieces searched for are those of the key that
+        // its public certificate does not hold, plus the private scalar itself in every spelling.
+        for (keyPath, certificatePath) in [(keys + "/signer.key", keys + "/signer.pem"), (caDir + "/ca.key", ca)] {
+            let pem = try String(contentsOfFile: keyPath, encoding: .utf8)
             let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
             let der = try #require(Data(base64Encoded: body))
             secrets.append(Array(der))
+            let certificate = try String(contentsOfFile: certificatePath, encoding: .utf8)
+                .split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
             for start in stride(from: 0, to: body.count - 16, by: 16) {
-                let piece = body.dropFirst(start).prefix(16)
-                secrets.append(Array(piece.utf8))
+                let piece = String(body.dropFirst(start).prefix(16))
+                if !certificate.contains(piece) { secrets.append(Array(piece.utf8)) }
+            }
+            let openssl = try #require(Command.find("openssl"))
+            let text = try Command.run(openssl, ["ec", "-in", keyPath, "-text", "-noout"]).stdout
+            let hex = text.components(separatedBy: "priv:").last!.components(separatedBy: "pub:").first!
+                .filter(\.isHexDigit)
+            var scalar: [UInt8] = []
+            var index = hex.startIndex
+            while index < hex.endIndex {
+                let next = hex.index(index, offsetBy: 2)
+                scalar.append(UInt8(hex[index..<next], radix: 16)!)
+                index = next
+            }
+            #expect(scalar.count >= 31)
+            secrets.append(scalar)
+            secrets.append(Array(hex.lowercased().utf8))
+            for shift in 0..<3 {
+                let encoded = Data([0, 0].prefix(shift) + scalar).base64EncodedString()
+                secrets.append(Array(encoded.dropFirst(4).prefix(24).utf8))
             }
         }
-        let other = folder.appendingPathComponent("other").path
-        #expect(try VigilBinary.run(["keys", "init", "--dir", other]).status == 0)
+        let outsiders = try TestOrganisation(in: folder.appendingPathComponent("other"))
+        let other = try outsiders.person("Other", roles: ["technician", "approver"]).dir
         var outputs: [ProcessResult] = []
         outputs.append(try VigilBinary.run(["cert", "show", json]))
-        outputs.append(try VigilBinary.run(["cert", "verify", json, "--ca", keys + "/ca.pem", "--store", store]))
+        outputs.append(try VigilBinary.run(["cert", "verify", json, "--ca", ca, "--store", store]))
         outputs.append(try VigilBinary.run(["ledger", "list", "--store", store]))
         outputs.append(try VigilBinary.run(["ledger", "show", "1", "--store", store]))
         // A key that is not the certificate's: refused, without quoting either.
@@ -211,16 +244,15 @@ struct CertificateTests {
         let mismatched = try VigilBinary.run([
             "wipe", "verify", image, "--expect", "zero", "--full", "--out",
             folder.appendingPathComponent("x.json").path,
-            "--asset", "LAP-8", "--technician", "Sam", "--method", "zeros", "--tool", "nwipe 0.33", "--key",
-            keys + "/signer.key", "--cert", other + "/signer.pem", "--store", store,
+            "--asset", "LAP-8", "--method", "zeros", "--tool", "nwipe 0.33", "--key", keys + "/signer.key", "--cert",
+            other + "/signer.pem", "--store", store,
         ])
         #expect(mismatched.status == 2, "\(mismatched.stderr)")
         outputs.append(mismatched)
         outputs.append(
             try VigilBinary.run([
-                "signoff", "LAP-7", "--approver", "Ann", "--key", other + "/signer.key", "--cert",
-                other + "/signer.pem",
-                "--store", store,
+                "signoff", "LAP-7", "--key", other + "/signer.key", "--cert", other + "/signer.pem", "--store", store,
+                "--receipt", folder.appendingPathComponent("r.json").path,
             ]))
         for result in outputs {
             let text = Array((result.stdout + result.stderr).utf8)
@@ -237,8 +269,7 @@ struct CertificateTests {
         // Readable by the group only: refused too.
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: keys + "/signer.key")
         let readable = try VigilBinary.run([
-            "signoff", "LAP-7", "--approver", "Ann", "--key", keys + "/signer.key", "--cert", keys + "/signer.pem",
-            "--store", store,
+            "signoff", "LAP-7", "--key", keys + "/signer.key", "--cert", keys + "/signer.pem", "--store", store,
         ])
         #expect(readable.status == 2)
         #expect(readable.stderr.contains("the signing key can be read by others (mode 640)"), "\(readable.stderr)")

@@ -9,6 +9,33 @@ import VigilTestSupport
 struct NwipeLogTests {
     static func fixture(_ name: String) -> String { TestPaths.fixture(name, target: "VigilDisposalTests") }
 
+    /// What stops `log` from backing a certificate of the loop device nwipe wiped (or of
+    /// `device`; `nil`: an image file of that size), verified a minute after the wipe ended.
+    static func problems(_ log: NwipeLog, device: String? = "/dev/loop0", expected: ExpectedContent) -> [String] {
+        let identity = WipeTarget.Identity(
+            path: device ?? "/srv/disk.img", kind: device == nil ? "image-file" : "block-device",
+            size: log.devices.first?.size ?? 33_554_432, logicalBlockSize: 512)
+        let start = log.endedAt.map { Timestamp(seconds: $0.seconds + 60) } ?? Timestamp.now()
+        return log.problems(for: identity, expected: expected, verificationStart: start)
+    }
+
+    /// nwipe's real log with its times moved to two minutes ago (in this machine's zone, as
+    /// nwipe writes them), for tests of the command, which compares them with now.
+    static func freshLog(_ name: String, in folder: URL) throws -> String {
+        var text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: fixture(name))), as: UTF8.self)
+        var now = time(nil) - 120
+        var parts = tm()
+        localtime_r(&now, &parts)
+        let stamp = String(
+            format: "[%04d/%02d/%02d %02d:%02d:%02d]", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        text = text.replacingOccurrences(
+            of: #"\[\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\]"#, with: stamp, options: .regularExpression)
+        let path = folder.appendingPathComponent(name).path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     @Test func zeroWipeWithVerification() throws {
         let log = try NwipeLog(path: Self.fixture("nwipe-zero.log"))
         #expect(log.version == "nwipe 0.33")
@@ -25,12 +52,13 @@ struct NwipeLogTests {
         #expect(device.verified && device.blanked && device.finished)
         #expect(device.passErrors + device.verificationErrors + device.syncErrors == 0)
         #expect(log.leaves == .zero)
-        #expect(log.problem(device: "/dev/loop0", expected: .zero) == nil)
-        #expect(log.problem(device: nil, expected: .zero) == nil)
-        #expect(log.problem(device: "/dev/sdb", expected: .zero) == "the nwipe log is of /dev/loop0, not /dev/sdb")
+        #expect(Self.problems(log, expected: .zero) == [])
+        #expect(Self.problems(log, device: nil, expected: .zero) == [])
+        #expect(Self.problems(log, device: "/dev/sdb", expected: .zero) == ["the log is of /dev/loop0, not /dev/sdb"])
         #expect(
-            log.problem(device: "/dev/loop0", expected: .ones)
-                == "nwipe's method 'Fill With Zeros' leaves zero on the medium, not ones")
+            Self.problems(log, expected: .ones) == [
+                "nwipe's method 'Fill With Zeros' leaves zero on the medium, not ones"
+            ])
     }
 
     /// DoD short writes random data, then nwipe's blanking pass zeros the device.
@@ -39,7 +67,7 @@ struct NwipeLogTests {
         #expect(log.method == "DoD Short")
         #expect(log.devices.first?.blanked == true)
         #expect(log.leaves == .zero)
-        #expect(log.problem(device: "/dev/loop0", expected: .zero) == nil)
+        #expect(Self.problems(log, expected: .zero) == [])
     }
 
     @Test func verifyOnlyMethodsEraseNothing() throws {
@@ -49,8 +77,9 @@ struct NwipeLogTests {
         #expect(log.devices.first?.status == "FAILED")
         #expect(log.devices.first?.verificationErrors == 16384)
         #expect(
-            log.problem(device: "/dev/loop0", expected: .zero)
-                == "nwipe's method 'Verify Zeros (0x00)' only reads the device: it erases nothing")
+            Self.problems(log, expected: .zero) == [
+                "nwipe's method 'Verify Zeros (0x00)' only reads the device: it erases nothing"
+            ])
     }
 
     /// Every input FuzzNwipe found crashing (Fuzz/Regressions/FuzzNwipe/: reversed brackets, a
@@ -84,19 +113,21 @@ struct NwipeLogTests {
         let unfinished = text.components(separatedBy: "\n").prefix { !$0.contains("Finished pass 1/1") }.joined(
             separator: "\n")
         #expect(
-            try parsed(unfinished).problem(device: "/dev/loop0", expected: .zero)
-                == "nwipe did not finish its last round on /dev/loop0")
+            Self.problems(try parsed(unfinished), expected: .zero).contains(
+                "nwipe did not finish its last round on /dev/loop0"))
         let unverified = text.components(separatedBy: "\n").filter { !$0.contains("[SUCCESS] Verified") }.joined(
             separator: "\n")
         #expect(
-            try parsed(unverified).problem(device: "/dev/loop0", expected: .zero)
-                == "nwipe was set to verify (last pass) and its log shows no verification of /dev/loop0")
+            Self.problems(try parsed(unverified), expected: .zero) == [
+                "nwipe was set to verify (last pass) and its log shows no verification of /dev/loop0"
+            ])
         let errors = text.replacingOccurrences(
             of: "     loop0 |           0 |                    0 |",
             with: "     loop0 |           2 |                    0 |")
         #expect(
-            try parsed(errors).problem(device: "/dev/loop0", expected: .zero)
-                == "nwipe reports errors on /dev/loop0: 2 pass, 0 verification, 0 sync")
+            Self.problems(try parsed(errors), expected: .zero) == [
+                "nwipe reports errors on /dev/loop0: 2 pass, 0 verification, 0 sync"
+            ])
         #expect(throws: VigilError.self) { try parsed("hello\nworld\n") }
     }
 
@@ -113,19 +144,20 @@ struct NwipeLogTests {
     @Test func certificateImportsTheLog() throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let keys = folder.appendingPathComponent("keys").path
-        #expect(try VigilBinary.run(["keys", "init", "--dir", keys]).status == 0)
+        let organisation = try TestOrganisation(in: folder)
+        let sam = try organisation.person("Sam", roles: ["technician"])
+        // The size of the device in nwipe's log: an image is compared by size.
         let image = folder.appendingPathComponent("disk.img").path
-        try Data(count: 2 << 20).write(to: URL(fileURLWithPath: image))
+        try Data(count: 32 << 20).write(to: URL(fileURLWithPath: image))
         func certify(_ log: String, name: String) throws -> ProcessResult {
             try VigilBinary.run([
                 "wipe", "verify", image, "--expect", "zero", "--full", "--out",
-                folder.appendingPathComponent(name).path,
-                "--asset", "LAP-1", "--technician", "Sam", "--nwipe-log", log, "--key", keys + "/signer.key", "--cert",
-                keys + "/signer.pem", "--store", folder.appendingPathComponent("ledger.sqlite").path,
+                folder.appendingPathComponent(name).path, "--asset", "LAP-1", "--nwipe-log", log, "--key", sam.key,
+                "--cert", sam.cert, "--store", folder.appendingPathComponent("ledger.sqlite").path, "--ca",
+                organisation.ca,
             ])
         }
-        let good = try certify(Self.fixture("nwipe-zero.log"), name: "good.json")
+        let good = try certify(try Self.freshLog("nwipe-zero.log", in: folder), name: "good.json")
         #expect(good.status == 0, "\(good.stderr)")
         let document = try #require(
             CanonicalJSON.parse(Array(try Data(contentsOf: folder.appendingPathComponent("good.json")))))
@@ -134,7 +166,9 @@ struct NwipeLogTests {
         #expect(document["tool_log"]?["status"]?.string == "Erased")
         #expect(document["tool_log"]?["verified_by_tool"] == .bool(true))
         #expect(document["tool_log"]?["log_sha256"]?.string?.count == 64)
-        let bad = try certify(Self.fixture("nwipe-verify-zero.log"), name: "bad.json")
+        #expect(document["tool_log"]?["size_bytes"]?.int == 33_554_432)
+        #expect(document["person"]?["name"]?.string == "Sam")
+        let bad = try certify(try Self.freshLog("nwipe-verify-zero.log", in: folder), name: "bad.json")
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("only reads the device: it erases nothing"))
         #expect(!bad.stdout.contains("result:"), "refused before reading the medium")

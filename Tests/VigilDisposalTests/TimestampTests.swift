@@ -76,7 +76,7 @@ struct TimestampTests {
         let signature = try CMS.sign(content, certificate: signer, key: signerKey)
         _ = try CMS.verify(signature, content: content, authorities: [ca])
         let token = try TimestampClient.stamp(signature, url: url)
-        let tsaCA = try SanitizationCertificate.certificates(path: folder.appendingPathComponent("tsa/tsa-ca.pem").path)
+        let tsaCA = try PEMFile.certificates(path: folder.appendingPathComponent("tsa/tsa-ca.pem").path)
         let stamped = try RFC3161.verify(token, data: signature, authorities: tsaCA)
         #expect(abs(stamped - Timestamp.now().nanoseconds / 1_000_000_000) < 60)
         // Until the signer certificate has expired.
@@ -114,33 +114,66 @@ struct TimestampTests {
         guard let tsa = try startAuthority(folder.appendingPathComponent("tsa")) else { return }
         defer { tsa.stop() }
         let url = tsa.url
-        let keys = folder.appendingPathComponent("keys").path
-        #expect(try VigilBinary.run(["keys", "init", "--dir", keys]).status == 0)
+        let organisation = try TestOrganisation(in: folder)
+        let sam = try organisation.person("Sam", roles: ["technician"])
         let image = folder.appendingPathComponent("disk.img").path
         try Data(count: 1 << 20).write(to: URL(fileURLWithPath: image))
         let json = folder.appendingPathComponent("c.json").path
         let store = folder.appendingPathComponent("ledger.sqlite").path
         let made = try VigilBinary.run([
-            "wipe", "verify", image, "--expect", "zero", "--full", "--out", json, "--asset", "A", "--technician", "Sam",
-            "--method", "zeros", "--tool", "nwipe 0.33", "--key", keys + "/signer.key", "--cert", keys + "/signer.pem",
-            "--store", store, "--tsa-url", url,
+            "wipe", "verify", image, "--expect", "zero", "--full", "--out", json, "--asset", "A", "--method", "zeros",
+            "--tool", "nwipe 0.33", "--key", sam.key, "--cert", sam.cert, "--store", store, "--tsa-url", url, "--ca",
+            organisation.ca,
         ])
         #expect(made.status == 0, "\(made.stderr)")
         #expect(FileManager.default.fileExists(atPath: json + ".p7s.tsr"))
         let checked = try VigilBinary.run([
-            "cert", "verify", json, "--ca", keys + "/ca.pem", "--store", store, "--tsa-ca",
+            "cert", "verify", json, "--ca", organisation.ca, "--store", store, "--tsa-ca",
             folder.appendingPathComponent("tsa/tsa-ca.pem").path,
         ])
         #expect(checked.status == 0, "\(checked.stdout)")
         #expect(checked.stdout.contains("(RFC 3161, the TSA's token verifies)"))
         let unreachable = try VigilBinary.run([
             "wipe", "verify", image, "--expect", "zero", "--out", folder.appendingPathComponent("d.json").path,
-            "--asset",
-            "B", "--technician", "Sam", "--method", "zeros", "--tool", "nwipe", "--key", keys + "/signer.key", "--cert",
-            keys + "/signer.pem", "--store", store, "--tsa-url", "http://127.0.0.1:9/",
+            "--asset", "B", "--method", "zeros", "--tool", "nwipe", "--key", sam.key, "--cert", sam.cert, "--store",
+            store, "--tsa-url", "http://127.0.0.1:9/",
         ])
         #expect(unreachable.status == 2)
         #expect(unreachable.stderr.contains("the time-stamping authority did not answer"))
-        #expect(try Ledger(path: store).entries().count == 1, "no entry without its timestamp")
+        #expect(try Ledger(path: store).entries().count == 2, "no entry without its timestamp")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("d.json").path))
+        // The token is in the ledger too, covered by the entry's hash, and checked with the TSA's CA.
+        let entry = try #require(try Ledger(path: store).entries().last)
+        #expect(entry.timestamp == Array(try Data(contentsOf: URL(fileURLWithPath: json + ".p7s.tsr"))))
+        let verified = try VigilBinary.run([
+            "ledger", "verify", "--store", store, "--tsa-ca", folder.appendingPathComponent("tsa/tsa-ca.pem").path,
+        ])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        let unchecked = try VigilBinary.run(["ledger", "verify", "--store", store])
+        #expect(unchecked.stdout.contains("1 timestamp token(s) not checked (pass --tsa-ca)"))
+        // A release with --tsa-url is timestamped too.
+        let ann = try organisation.person("Ann", roles: ["approver"])
+        #expect(
+            try VigilBinary.run(
+                ["ledger", "asset", "A", "--description", "d", "--owner", "o", "--drive", image, "--store", store]
+                    + sam.signing
+            ).status == 0)
+        let released = try VigilBinary.run(
+            [
+                "signoff", "A", "--store", store, "--tsa-url", url, "--receipt",
+                folder.appendingPathComponent("r.json").path,
+            ]
+                + ann.signing)
+        #expect(released.status == 0, "\(released.stdout)\(released.stderr)")
+        let release = try #require(try Ledger(path: store).entries().last)
+        #expect(release.kind == .release && release.timestamp != nil)
+        let stamped = try RFC3161.verify(
+            try #require(release.timestamp), data: release.signature,
+            authorities: PEMFile.certificates(path: folder.appendingPathComponent("tsa/tsa-ca.pem").path))
+        #expect(abs(stamped - Timestamp.now().seconds) < 60)
+        #expect(
+            try VigilBinary.run([
+                "ledger", "verify", "--store", store, "--tsa-ca", folder.appendingPathComponent("tsa/tsa-ca.pem").path,
+            ]).status == 0)
     }
 }

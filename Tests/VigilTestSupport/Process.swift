@@ -18,9 +18,12 @@ public enum VigilBinary {
         return TestPaths.root.appendingPathComponent(".build/debug/vigil")
     }
 
-    /// Runs `vigil arguments…` in the package root with `environment` added, and waits for it.
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
-        try Command.run(url, arguments, environment: environment)
+    /// Runs `vigil arguments…` in the package root (or `folder`) with `environment` added, and
+    /// waits for it.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil) throws
+        -> ProcessResult
+    {
+        try Command.run(url, arguments, environment: environment, in: folder)
     }
 }
 
@@ -36,14 +39,14 @@ public enum Command {
         return nil
     }
 
-    /// Runs `executable arguments…` in the package root and waits for it.
-    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws
-        -> ProcessResult
-    {
+    /// Runs `executable arguments…` in the package root (or `folder`) and waits for it.
+    public static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil
+    ) throws -> ProcessResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = TestPaths.root
+        process.currentDirectoryURL = folder ?? TestPaths.root
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         process.environment = env

@@ -100,10 +100,20 @@ public indirect enum CanonicalJSON: Sendable, Equatable {
         }
     }
 
+    /// The member `key` of an object; `nil` for a missing key or another kind of value.
     public subscript(key: String) -> CanonicalJSON? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
+
+    /// The item at `index` of an array; `nil` out of range or for another kind of value.
+    public subscript(index: Int) -> CanonicalJSON? {
+        if case .array(let items) = self, items.indices.contains(index) { return items[index] }
+        return nil
+    }
+
+    /// The items of an array; `nil` for another kind of value.
+    public var array: [CanonicalJSON]? { if case .array(let items) = self { items } else { nil } }
 
     /// The scalar at `path` (keys of nested objects) as text for people: strings as they are,
     /// numbers and booleans written out, `missing` for anything else.
@@ -118,6 +128,8 @@ public indirect enum CanonicalJSON: Sendable, Equatable {
         }
     }
 
+    /// The text of a string; `nil` for another kind of value.
     public var string: String? { if case .string(let text) = self { text } else { nil } }
+    /// The number of an integer; `nil` for another kind of value.
     public var int: Int64? { if case .int(let number) = self { number } else { nil } }
 }

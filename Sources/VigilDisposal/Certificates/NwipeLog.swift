@@ -1,6 +1,10 @@
 internal import Foundation
-internal import VigilCore
+public import VigilCore
 internal import VigilCrypto
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What nwipe's log (`--logfile`) says of a wipe: version, method, rounds, verification, the
 /// devices it wiped with their status and errors, and when.
@@ -19,6 +23,11 @@ public struct NwipeLog: Sendable, Equatable {
         public var blanked: Bool
         /// The last round finished.
         public var finished: Bool
+        /// The size in bytes nwipe found (`sect/blk/dev` line).
+        public var size: Int64?
+        /// Model and serial number, as nwipe read them (`Found …` line, `has serial number`).
+        public var model: String?
+        public var serial: String?
     }
 
     public var version: String?
@@ -53,7 +62,7 @@ public struct NwipeLog: Sendable, Equatable {
             order.append(path)
             return Device(
                 path: path, status: nil, passErrors: 0, verificationErrors: 0, syncErrors: 0, verified: false,
-                blanked: false, finished: false)
+                blanked: false, finished: false, size: nil, model: nil, serial: nil)
         }
         var sawBanner = false
         var section = ""
@@ -90,6 +99,35 @@ public struct NwipeLog: Sendable, Equatable {
                 } else {
                     verify = value
                 }
+            } else if message.hasPrefix("Found /dev/"), let path = Self.device(in: message) {
+                // `Found /dev/sdb, ATA, Samsung SSD 860, 500 GB, S/N=S3Z9NB0K123456`
+                var entry = device(path)
+                let cells = message.split(separator: ",", omittingEmptySubsequences: false).map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
+                if cells.count >= 5 { entry.model = cells[2].isEmpty ? nil : cells[2] }
+                if let last = cells.last, last.hasPrefix("S/N=") {
+                    let serial = last.dropFirst(4).trimmingCharacters(in: .whitespaces)
+                    entry.serial = serial.isEmpty ? nil : serial
+                }
+                byPath[path] = entry
+            } else if message.hasPrefix("/dev/"), message.contains(" has serial number "),
+                let path = Self.device(in: message)
+            {
+                var entry = device(path)
+                let serial = message.components(separatedBy: " has serial number ").last?
+                    .trimmingCharacters(in: .whitespaces)
+                if let serial, !serial.isEmpty { entry.serial = serial }
+                byPath[path] = entry
+            } else if message.hasPrefix("/dev/"), let range = message.range(of: ", sect/blk/dev "),
+                let path = Self.device(in: message)
+            {
+                // `/dev/sdb, sect/blk/dev 512/4096/500107862016`: the last number is the size.
+                var entry = device(path)
+                entry.size = message[range.upperBound...].split(separator: "/").last.flatMap {
+                    Int64($0.trimmingCharacters(in: .whitespaces))
+                }
+                byPath[path] = entry
             } else if message.hasPrefix("Starting round"), let path = Self.device(in: message) {
                 if started == nil { started = time }
                 byPath[path] = device(path)
@@ -156,39 +194,141 @@ public struct NwipeLog: Sendable, Equatable {
         return .random
     }
 
-    /// Why this log cannot stand behind a certificate for `device` verified against `expected`;
-    /// `nil` when it can.
-    public func problem(device path: String?, expected: ExpectedContent) -> String? {
+    /// How long before a verification the wipe it relies on may have ended, by default: 72 hours.
+    public static let defaultMaxAge: Int64 = 72 * 3600
+    /// How far the wiping machine's clock may be ahead of this one's: 60 seconds.
+    public static let clockTolerance: Int64 = 60
+
+    /// Every reason this log cannot stand behind a certificate for `target` verified against
+    /// `expected` from `verificationStart`; empty when it can.
+    ///
+    /// The log must be of this device: the same serial number and model where the log and the
+    /// device both give them, else the same path (an image file is not compared by path); the
+    /// same size in bytes; and a wipe that ended before the verification started, at most
+    /// `maxAge` seconds before. Then nwipe's own outcome: a method that erases, a last round that
+    /// finished, the status `Erased`, no errors, its verification where it was asked for, and
+    /// what the method leaves being what is expected.
+    public func problems(
+        for target: WipeTarget.Identity, expected: ExpectedContent, verificationStart: Timestamp,
+        maxAge: Int64 = NwipeLog.defaultMaxAge
+    ) -> [String] {
         if let method, method.lowercased().hasPrefix("verify") {
-            return "nwipe's method '\(method)' only reads the device: it erases nothing"
+            return ["nwipe's method '\(method)' only reads the device: it erases nothing"]
         }
-        let entry: Device?
-        if let path {
-            let name = (path as NSString).lastPathComponent
-            entry = devices.first { ($0.path as NSString).lastPathComponent == name }
-            guard entry != nil else {
-                return "the nwipe log is of \(devices.map(\.path).joined(separator: ", ")), not \(path)"
+        let isDevice = target.kind == "block-device"
+        let chosen: Device?
+        if devices.count == 1 {
+            chosen = devices.first
+        } else {
+            chosen = devices.first { device in
+                (isDevice && device.path == target.path)
+                    || (Self.usable(device.serial) != nil && Self.usable(device.serial) == Self.usable(target.serial))
+            }
+        }
+        guard let device = chosen else {
+            return devices.isEmpty
+                ? ["the nwipe log names no device"]
+                : [
+                    "the nwipe log covers \(devices.map(\.path).joined(separator: ", ")), none of which is \(target.path)"
+                ]
+        }
+        var problems: [String] = []
+        // Which device: serial and model where both sides give them, else the path.
+        let logSerial = Self.usable(device.serial)
+        let targetSerial = Self.usable(target.serial)
+        if let logSerial, let targetSerial {
+            if logSerial != targetSerial {
+                problems.append("the log's serial number is \(logSerial), the device's \(targetSerial)")
+            }
+        }
+        if let logModel = Self.usable(device.model), let targetModel = Self.usable(target.model),
+            logModel != targetModel
+        {
+            problems.append("the log's model is \(logModel), the device's \(targetModel)")
+        }
+        if (logSerial == nil || targetSerial == nil) && isDevice && device.path != target.path {
+            problems.append("the log is of \(device.path), not \(target.path)")
+        }
+        if let size = device.size {
+            if size != target.size {
+                problems.append("the log's device holds \(size) bytes, the target \(target.size)")
             }
         } else {
-            entry = devices.count == 1 ? devices.first : nil
-            guard entry != nil else { return "the nwipe log covers \(devices.count) devices: verify the device itself" }
+            problems.append("the log does not give the size of \(device.path) (no 'sect/blk/dev' line)")
         }
-        guard let device = entry else { return nil }
-        guard device.finished else { return "nwipe did not finish its last round on \(device.path)" }
+        if let ended = endedAt {
+            let start = verificationStart.seconds
+            if ended.seconds > start + Self.clockTolerance {
+                problems.append(
+                    "the wipe ended at \(ended.iso8601), after the verification started (\(verificationStart.wholeSeconds.iso8601))"
+                )
+            } else if start - ended.seconds > maxAge {
+                let hours = (start - ended.seconds) / 3600
+                problems.append(
+                    "the wipe ended at \(ended.iso8601), \(hours) hours before the verification: more than the \(maxAge / 3600) hours allowed"
+                )
+            }
+        } else {
+            problems.append("the log does not say when the wipe ended")
+        }
+        if !device.finished { problems.append("nwipe did not finish its last round on \(device.path)") }
         if let status = device.status, status.lowercased() != "erased" {
-            return "nwipe reports \(device.path) as \(status)"
+            problems.append("nwipe reports \(device.path) as \(status)")
         }
         if device.passErrors + device.verificationErrors + device.syncErrors > 0 {
-            return
+            problems.append(
                 "nwipe reports errors on \(device.path): \(device.passErrors) pass, \(device.verificationErrors) verification, \(device.syncErrors) sync"
+            )
         }
         if let verify, verify != "off", !device.verified {
-            return "nwipe was set to verify (\(verify)) and its log shows no verification of \(device.path)"
+            problems.append("nwipe was set to verify (\(verify)) and its log shows no verification of \(device.path)")
         }
         if let leaves, leaves != expected {
-            return "nwipe's method '\(method ?? "?")' leaves \(leaves) on the medium, not \(expected)"
+            problems.append("nwipe's method '\(method ?? "?")' leaves \(leaves) on the medium, not \(expected)")
         }
-        return nil
+        return problems
+    }
+
+    /// The log's device a certificate of `target` relies on (the only one, or the one of its path
+    /// or serial number).
+    public func device(for target: WipeTarget.Identity) -> Device? {
+        if devices.count == 1 { return devices.first }
+        return devices.first {
+            $0.path == target.path
+                || (Self.usable($0.serial) != nil && Self.usable($0.serial) == Self.usable(target.serial))
+        }
+    }
+
+    /// When the wipe ended: the log's last time of a finished round, verification or blanking,
+    /// read in this machine's time zone (nwipe writes local time).
+    public var endedAt: Timestamp? { ended.flatMap(Self.localTime) }
+
+    /// `2026/11/24 00:03:43` in the local time zone.
+    static func localTime(_ text: String) -> Timestamp? {
+        let parts = text.split(whereSeparator: { $0 == "/" || $0 == " " || $0 == ":" }).compactMap { Int($0) }
+        guard parts.count == 6 else { return nil }
+        var moment = tm()
+        moment.tm_year = Int32(parts[0] - 1900)
+        moment.tm_mon = Int32(parts[1] - 1)
+        moment.tm_mday = Int32(parts[2])
+        moment.tm_hour = Int32(parts[3])
+        moment.tm_min = Int32(parts[4])
+        moment.tm_sec = Int32(parts[5])
+        moment.tm_isdst = -1
+        let seconds = mktime(&moment)
+        return seconds == -1 ? nil : Timestamp(seconds: Int64(seconds))
+    }
+
+    /// A serial number or model worth comparing: printable ASCII (loop devices report bytes of
+    /// garbage), upper-cased, spaces folded.
+    static func usable(_ text: String?) -> String? {
+        guard let text else { return nil }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        let joined = words.joined(separator: " ")
+        guard joined.count >= 3, joined.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else {
+            return nil
+        }
+        return joined.uppercased()
     }
 }
 

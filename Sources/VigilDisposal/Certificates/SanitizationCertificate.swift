@@ -1,16 +1,13 @@
 internal import Foundation
 public import VigilCore
-public import VigilCrypto
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+internal import VigilCrypto
 
 /// What the person certifying a sanitization states, beside what Vigil measured.
 public struct SanitizationDetails: Sendable {
     /// The asset's tag (NIST's "media property number").
     public var assetTag: String
-    public var technician: String
+    /// The person who certifies, as their certificate names them.
+    public var technician: SignerIdentity
     public var organisation: String
     /// NIST SP 800-88's category: `clear`, `purge` or `destroy`.
     public var category: String
@@ -26,9 +23,12 @@ public struct SanitizationDetails: Sendable {
     public var source: String?
     /// What the wiping tool's own log said (nwipe), imported.
     public var toolLog: NwipeLog?
+    /// How long before the verification the wipe the tool's log records may have ended.
+    public var toolLogMaxAge: Int64 = NwipeLog.defaultMaxAge
 
     public init(
-        assetTag: String, technician: String, organisation: String, category: String, method: String, tool: String,
+        assetTag: String, technician: SignerIdentity, organisation: String, category: String, method: String,
+        tool: String,
         mediaType: String? = nil, destination: String? = nil, source: String? = nil
     ) {
         self.assetTag = assetTag
@@ -65,23 +65,25 @@ public enum SanitizationCertificate {
                 hint: "wipe the medium again, then verify it")
         }
         guard categories.contains(details.category) else {
-            throw VigilError(.usage, reason: "--category '\(details.category)' is not one of clear, purge, destroy")
+            throw VigilError(.usage, reason: "the category '\(details.category)' is not one of clear, purge, destroy")
         }
         for (name, value) in [
-            ("--asset", details.assetTag), ("--technician", details.technician), ("--method", details.method),
-            ("--tool", details.tool), ("--organisation", details.organisation),
+            ("the asset's tag", details.assetTag), ("the sanitization method", details.method),
+            ("the sanitization tool", details.tool), ("the organisation", details.organisation),
         ] where value.trimmingCharacters(in: .whitespaces).isEmpty {
             throw VigilError(.usage, reason: "\(name) is needed for a certificate")
         }
         if let problem = MethodCheck.problem(method: details.method, category: details.category) {
-            throw VigilError(.usage, reason: "--method '\(details.method)': \(problem)")
+            throw VigilError(.usage, reason: "the method '\(details.method)': \(problem)")
         }
-        if let log = details.toolLog,
-            let problem = log.problem(
-                device: result.identity.kind == "block-device" ? result.identity.path : nil,
-                expected: result.expectation)
-        {
-            throw VigilError(.usage, reason: "the nwipe log cannot back this certificate: \(problem)")
+        if let log = details.toolLog {
+            let problems = log.problems(
+                for: result.identity, expected: result.expectation, verificationStart: result.started,
+                maxAge: details.toolLogMaxAge)
+            if !problems.isEmpty {
+                throw VigilError(
+                    .usage, reason: "the nwipe log cannot back this certificate: " + problems.joined(separator: "; "))
+            }
         }
         let identity = result.identity
         func text(_ value: String?) -> CanonicalJSON { value.map(CanonicalJSON.string) ?? .null }
@@ -120,11 +122,15 @@ public enum SanitizationCertificate {
                 ? "image" : identity.removable == true ? "removable" : identity.rotational == false ? "ssd" : "hdd")
         var document: [String: CanonicalJSON] = [
             "certificate": .string("certificate of sanitization (NIST SP 800-88 Rev. 1, Appendix G)"),
-            "format_version": .int(1),
+            "format_version": .int(2),
             "id": .string(id),
             "issued": .string(issued.wholeSeconds.iso8601),
             "organisation": .string(details.organisation),
-            "person": .object(["name": .string(details.technician), "role": .string("technician")]),
+            "person": .object([
+                "name": .string(details.technician.name), "role": .string("technician"),
+                "certificate_sha256": .string(details.technician.certificateSHA256),
+                "key_sha256": .string(details.technician.keySHA256),
+            ]),
             "media": .object([
                 "property_number": .string(details.assetTag),
                 "type": .string(mediaType),
@@ -148,11 +154,10 @@ public enum SanitizationCertificate {
             "previous_entry_sha256": text(previousEntry),
         ]
         if let log = details.toolLog {
-            let device =
-                log.devices.first {
-                    ($0.path as NSString).lastPathComponent == (identity.path as NSString).lastPathComponent
-                } ?? log.devices.first
+            let device = log.device(for: identity)
             document["tool_log"] = .object([
+                "size_bytes": device?.size.map(CanonicalJSON.int) ?? .null,
+                "model": text(device?.model), "serial": text(device?.serial),
                 "tool": text(log.version), "method": text(log.method),
                 "rounds": log.rounds.map { .int(Int64($0)) } ?? .null,
                 "verify": text(log.verify), "prng": text(log.prng), "started": text(log.started),
@@ -167,82 +172,24 @@ public enum SanitizationCertificate {
         return .object(document)
     }
 
-    /// Writes `document` to `path` and its detached CMS signature (DER) to `path.p7s`, each
-    /// through a temporary file renamed into place, so a crash leaves either nothing or both.
-    public static func write(
-        _ document: CanonicalJSON, to path: String, certificate: Certificate, key: PrivateKey
-    ) throws -> (document: [UInt8], signature: [UInt8]) {
-        let bytes = document.bytes
-        let signature = try CMS.sign(bytes, certificate: certificate, key: key)
-        try atomicWrite(signature, to: path + ".p7s")
-        try atomicWrite(bytes, to: path)
-        return (bytes, signature)
-    }
-
-    /// Writes `bytes` to `path` through a temporary file renamed into place, after fsync.
-    public static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw VigilError(.output, path: path, reason: String(cString: strerror(errno)))
-        }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if count < 0 {
-                close(fd)
-                throw VigilError(.output, path: path, reason: String(cString: strerror(errno)))
-            }
-            written += count
-        }
-        guard fsync(fd) == 0, close(fd) == 0, rename(temporary, path) == 0 else {
-            throw VigilError(.output, path: path, reason: String(cString: strerror(errno)))
-        }
-    }
-
-    /// Reads a signing key, refusing one whose file others can read: a key anyone on the
-    /// machine can copy signs for anyone.
-    public static func signingKey(path: String) throws -> PrivateKey {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw VigilError(.unreadable, path: path, reason: String(cString: strerror(errno)))
-        }
-        guard info.st_mode & 0o077 == 0 else {
-            throw VigilError(
-                .usage, path: path,
-                reason: "the signing key can be read by others (mode \(String(info.st_mode & 0o777, radix: 8)))",
-                hint: "chmod 600 \(path)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw VigilError(.unreadable, path: path, reason: "cannot read the key")
-        }
+    /// Writes a signed certificate: `document` to `path`, its detached CMS signature (DER) to
+    /// `path.p7s`, and a timestamp token over the signature to `path.p7s.tsr` when there is one.
+    /// Each file is created whole or not at all and never over an existing file, so two runs
+    /// naming the same `path` cannot both succeed; if one cannot be written, those written before
+    /// it are removed.
+    public static func write(_ signed: LedgerTransaction.Signed, to path: String) throws {
+        var written: [String] = []
         do {
-            return try PrivateKey(pem: Array(data))
-        } catch {
-            throw VigilError(.corrupt, path: path, reason: "not a PEM private key (\(error))")
-        }
-    }
-
-    /// Reads PEM certificates (one or several in a file).
-    public static func certificates(path: String) throws -> [Certificate] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw VigilError(.unreadable, path: path, reason: "cannot read the certificate")
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        var found: [Certificate] = []
-        var rest = Substring(text)
-        while let begin = rest.range(of: "-----BEGIN CERTIFICATE-----"),
-            let end = rest.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<rest.endIndex)
-        {
-            let pem = String(rest[begin.lowerBound..<end.upperBound]) + "\n"
-            do {
-                found.append(try Certificate(pem: Array(pem.utf8)))
-            } catch {
-                throw VigilError(.corrupt, path: path, reason: "a certificate in it does not parse (\(error))")
+            try FileOutput.write(signed.signature, to: path + ".p7s", permissions: 0o644, existing: .refuse)
+            written.append(path + ".p7s")
+            try FileOutput.write(signed.document, to: path, permissions: 0o644, existing: .refuse)
+            written.append(path)
+            if let token = signed.timestamp {
+                try FileOutput.write(token, to: path + ".p7s.tsr", permissions: 0o644, existing: .refuse)
             }
-            rest = rest[end.upperBound...]
+        } catch {
+            written.forEach(FileOutput.remove)
+            throw error
         }
-        guard !found.isEmpty else { throw VigilError(.corrupt, path: path, reason: "no PEM certificate in it") }
-        return found
     }
 }

@@ -4,36 +4,91 @@ internal import VigilCore
 public import VigilCrypto
 
 /// The tamper-evident record of what was sanitized and what left: an append-only SQLite table
-/// (through GRDB, WAL mode, every write one transaction) whose rows each hold a certificate or
-/// a release, its signature, and the SHA-256 of the row before, so an edited, deleted, inserted
-/// or reordered row breaks the chain where it happened.
+/// (through GRDB, WAL mode, synchronous writes) whose rows each hold a signed document (the
+/// organisation's CA pinned, an asset's drives, a certificate of sanitization, a release), its
+/// CMS signature, an optional RFC 3161 token, and the SHA-256 of the row before, so an edited,
+/// deleted, inserted or reordered row breaks the chain where it happened.
 ///
-/// A row's hash covers its number, kind, asset, time, the SHA-256 of its document and of its
-/// signature, and the previous row's hash. Triggers refuse UPDATE and DELETE; someone who drops
-/// them with the sqlite3 shell is caught by ``verify(authorities:)``. Deleting the newest rows
-/// leaves a shorter valid chain: compare the head hash `vigil ledger verify` prints with one
-/// kept elsewhere (a certificate's `previous_entry_sha256` is such a copy).
+/// Every write goes through ``write(_:)``: one immediate (write-locked) transaction that reads
+/// the chain, lets the caller check it, and appends, so two processes never both act on the
+/// same state. What the chain means (the pinned CA, assets, releases) is ``LedgerHistory``.
 public final class Ledger: @unchecked Sendable {
+    // @unchecked: the only stored state is GRDB's DatabaseQueue, which serialises every access.
+
     /// One row.
     public struct Entry: Sendable, Equatable {
         public var id: Int64
-        /// `certificate` or `release`.
-        public var kind: String
+        public var kind: Kind
+        /// The asset's tag (empty for entries about the ledger itself).
         public var asset: String
+        /// When it was written: `2026-11-28T10:00:00Z`.
         public var created: String
         public var document: [UInt8]
+        /// Detached CMS signature (DER) of `document`.
         public var signature: [UInt8]
+        /// RFC 3161 token over `signature`, when one was asked for.
+        public var timestamp: [UInt8]?
         public var previous: String
         public var hash: String
+
+        /// `document` parsed, `nil` if it is not canonical JSON.
+        public var json: CanonicalJSON? { CanonicalJSON.parse(document) }
+    }
+
+    /// What a row records.
+    public enum Kind: Sendable, Hashable, CustomStringConvertible {
+        /// The organisation's CA, pinned by the first entry written under it.
+        case authority
+        /// A new CA, signed with the old CA's key.
+        case authorityChange
+        /// An asset's description and drives (the first record, or a change).
+        case asset
+        /// A certificate of sanitization.
+        case certificate
+        /// The release of an asset.
+        case release
+        /// A kind this version does not know (a newer Vigil, or tampering).
+        case unknown(String)
+
+        /// The spelling stored in the ledger.
+        public var rawValue: String {
+            switch self {
+            case .authority: "ca"
+            case .authorityChange: "ca-change"
+            case .asset: "asset"
+            case .certificate: "certificate"
+            case .release: "release"
+            case .unknown(let name): name
+            }
+        }
+
+        /// The kind stored as `rawValue`.
+        public init(rawValue: String) {
+            switch rawValue {
+            case "ca": self = .authority
+            case "ca-change": self = .authorityChange
+            case "asset": self = .asset
+            case "certificate": self = .certificate
+            case "release": self = .release
+            default: self = .unknown(rawValue)
+            }
+        }
+
+        public var description: String { rawValue }
     }
 
     /// What `verify` found wrong, naming the row.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
         public var entry: Int64
         public var reason: String
+        public init(entry: Int64, reason: String) {
+            self.entry = entry
+            self.reason = reason
+        }
         public var description: String { "entry \(entry): \(reason)" }
     }
 
+    /// The previous hash of the first row.
     public static let genesis = String(repeating: "0", count: 64)
 
     private let queue: DatabaseQueue
@@ -48,9 +103,31 @@ public final class Ledger: @unchecked Sendable {
         return base + "/vigil/ledger.sqlite"
     }
 
-    /// Opens (creating it and its folder, 0700, if need be) the ledger at `path`.
-    public init(path: String) throws {
+    /// How a ledger is opened.
+    public enum Access: Sendable {
+        /// Reading only: the file must exist and is never changed (an auditor's copy, read-only
+        /// media).
+        case read
+        /// Reading and appending: the file (and its folder, 0700) is created if missing.
+        case write
+    }
+
+    /// Opens the ledger at `path`.
+    ///
+    /// A ledger of Vigil 0.1 opens as it is: for writing, its `timestamp` column is added; its
+    /// rows keep their hashes, and its old `assets` table is left in place but no longer trusted.
+    ///
+    /// - Throws: ``VigilError`` (`unreadable`) when there is no ledger to read, or SQLite cannot
+    ///   open it.
+    public init(path: String, access: Access = .write) throws {
         self.path = path
+        if access == .read {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw VigilError(.unreadable, path: path, reason: "no ledger here yet")
+            }
+            queue = try Store.open(path, readOnly: true)
+            return
+        }
         do {
             queue = try Store.open(path, synchronousFull: true)
             try queue.write { db in
@@ -64,19 +141,18 @@ public final class Ledger: @unchecked Sendable {
                             document BLOB NOT NULL,
                             signature BLOB NOT NULL,
                             previous TEXT NOT NULL,
-                            hash TEXT NOT NULL
+                            hash TEXT NOT NULL,
+                            timestamp BLOB
                         );
                         CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
                             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
                         CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
                             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-                        CREATE TABLE IF NOT EXISTS assets (
-                            tag TEXT PRIMARY KEY,
-                            description TEXT NOT NULL,
-                            owner TEXT NOT NULL,
-                            drives TEXT NOT NULL
-                        );
                         """)
+                let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(entries)").map { $0["name"] as String }
+                if !columns.contains("timestamp") {
+                    try db.execute(sql: "ALTER TABLE entries ADD COLUMN timestamp BLOB")
+                }
             }
         } catch let error as DatabaseError {
             throw VigilError(
@@ -84,169 +160,122 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
-    /// The hash of a row from its parts.
+    /// The hash of a row from its parts. A row without a timestamp hashes as in Vigil 0.1.
     static func hash(
-        id: Int64, kind: String, asset: String, created: String, document: [UInt8], signature: [UInt8], previous: String
-    )
-        throws -> String
-    {
-        let parts: CanonicalJSON = .object([
+        id: Int64, kind: String, asset: String, created: String, document: [UInt8], signature: [UInt8],
+        timestamp: [UInt8]? = nil, previous: String
+    ) throws -> String {
+        var parts: [String: CanonicalJSON] = [
             "id": .int(id), "kind": .string(kind), "asset": .string(asset), "created": .string(created),
             "document_sha256": .string(try SHA256.hex(document)),
             "signature_sha256": .string(try SHA256.hex(signature)),
             "previous": .string(previous),
-        ])
-        return try SHA256.hex(parts.bytes)
-    }
-
-    /// Appends a row in one immediate transaction: `build` gets the hash of the row before
-    /// (to put in the document it signs) and returns the document and its signature; it may
-    /// write files. Nothing is appended if it throws; a kill at any moment leaves the ledger as
-    /// it was or with the whole row.
-    @discardableResult
-    public func append(kind: String, asset: String, build: (String) throws -> (document: [UInt8], signature: [UInt8]))
-        throws -> Entry
-    {
-        try queue.inTransaction(.immediate) { db in
-            let last = try Row.fetchOne(db, sql: "SELECT id, hash FROM entries ORDER BY id DESC LIMIT 1")
-            let previous: String = last?["hash"] ?? Self.genesis
-            let id: Int64 = (last?["id"] ?? 0) + 1
-            let (document, signature) = try build(previous)
-            let created = Timestamp.now().wholeSeconds.iso8601
-            let hash = try Self.hash(
-                id: id, kind: kind, asset: asset, created: created, document: document, signature: signature,
-                previous: previous)
-            try db.execute(
-                sql: """
-                    INSERT INTO entries (id, kind, asset, created, document, signature, previous, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [id, kind, asset, created, Data(document), Data(signature), previous, hash])
-            return .commit
-        }
-        return try entries().last!
+        ]
+        if let timestamp { parts["timestamp_sha256"] = .string(try SHA256.hex(timestamp)) }
+        return try SHA256.hex(CanonicalJSON.object(parts).bytes)
     }
 
     /// Every row, in order.
-    public func entries() throws -> [Entry] {
+    public func entries() throws -> [Entry] { try queue.read { db in try Self.fetchEntries(db) } }
+
+    static func fetchEntries(_ db: Database) throws -> [Entry] {
+        try Row.fetchAll(db, sql: "SELECT * FROM entries ORDER BY id").map { row in
+            Entry(
+                id: row["id"], kind: Kind(rawValue: row["kind"]), asset: row["asset"], created: row["created"],
+                document: Array(row["document"] as Data), signature: Array(row["signature"] as Data),
+                timestamp: (row["timestamp"] as Data?).map(Array.init), previous: row["previous"], hash: row["hash"])
+        }
+    }
+
+    /// The hash of the newest row (the genesis hash for an empty ledger) and the number of rows.
+    public func head() throws -> (hash: String, count: Int) {
+        let all = try entries()
+        return (all.last?.hash ?? Self.genesis, all.count)
+    }
+
+    /// Runs `body` in one immediate transaction: the chain as it is once the write lock is held,
+    /// and appends that commit together or not at all. Throwing from `body` appends nothing.
+    public func write<T>(_ body: (inout LedgerTransaction) throws -> T) throws -> T {
+        var result: T?
+        do {
+            try queue.inTransaction(.immediate) { db in
+                var transaction = LedgerTransaction(db: db, entries: try Self.fetchEntries(db))
+                result = try body(&transaction)
+                return .commit
+            }
+        } catch let error as DatabaseError {
+            throw VigilError(
+                .output, path: path, reason: "the ledger refused the write: \(error.message ?? "\(error)")")
+        }
+        return result!
+    }
+
+    /// Assets recorded by Vigil 0.1 in its `assets` table, outside the chain: no longer trusted,
+    /// named so a sign-off can say what to do.
+    public func legacyAssetTags() throws -> Set<String> {
         try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM entries ORDER BY id").map { row in
-                Entry(
-                    id: row["id"], kind: row["kind"], asset: row["asset"], created: row["created"],
-                    document: Array(row["document"] as Data), signature: Array(row["signature"] as Data),
-                    previous: row["previous"], hash: row["hash"])
-            }
+            guard try db.tableExists("assets") else { return [] }
+            return Set(try String.fetchAll(db, sql: "SELECT tag FROM assets"))
         }
     }
 
-    /// An asset leaving the organisation: its tag, what it is, whose it is, and the serial
-    /// numbers (or device paths) of its drives, each of which needs a certificate before sign-off.
-    public struct Asset: Sendable, Equatable {
-        public var tag: String
-        public var description: String
-        public var owner: String
-        public var drives: [String]
-
-        public init(tag: String, description: String, owner: String, drives: [String]) {
-            self.tag = tag
-            self.description = description
-            self.owner = owner
-            self.drives = drives
-        }
-    }
-
-    /// Records an asset (or replaces what is recorded of one not yet released).
-    public func register(_ asset: Asset) throws {
-        try queue.write { db in
-            let released =
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM entries WHERE kind = 'release' AND asset = ?", arguments: [asset.tag]
-                ) ?? 0
-            guard released == 0 else {
-                throw VigilError(.usage, reason: "asset \(asset.tag) was already released: its record is final")
-            }
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO assets (tag, description, owner, drives) VALUES (?, ?, ?, ?)",
-                arguments: [asset.tag, asset.description, asset.owner, asset.drives.joined(separator: "\n")])
-        }
-    }
-
-    /// The asset recorded under `tag`, if any.
-    public func asset(_ tag: String) throws -> Asset? {
-        try queue.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM assets WHERE tag = ?", arguments: [tag]).map { row in
-                let drives: String = row["drives"]
-                return Asset(
-                    tag: row["tag"], description: row["description"], owner: row["owner"],
-                    drives: drives.split(separator: "\n").map(String.init))
-            }
-        }
-    }
-
-    /// The hash of the newest row (the genesis hash for an empty ledger).
-    public func head() throws -> String { try entries().last?.hash ?? Self.genesis }
-
-    /// Walks the chain: each row's hash must match its content, follow the row before, carry
-    /// a signature that verifies (against `authorities`, or by itself when none are given), and
-    /// a certificate must name the row before in its `previous_entry_sha256`.
+    /// Walks the chain (see ``LedgerHistory``) and returns what is wrong with it.
     public func verify(authorities: [Certificate] = []) throws -> [Problem] {
-        let rows = try entries()
-        var problems: [Problem] = []
-        var expectedPrevious = Self.genesis
-        var expectedID: Int64 = 1
-        let byHash = Dictionary(rows.map { ($0.hash, $0.id) }, uniquingKeysWith: { first, _ in first })
-        for row in rows {
-            let recomputed = try Self.hash(
-                id: row.id, kind: row.kind, asset: row.asset, created: row.created, document: row.document,
-                signature: row.signature, previous: row.previous)
-            if row.id > expectedID {
-                problems.append(
-                    Problem(
-                        entry: row.id,
-                        reason: row.id == expectedID + 1
-                            ? "entry \(expectedID) before it was deleted"
-                            : "entries \(expectedID) to \(row.id - 1) before it were deleted"))
-            }
-            if let other = byHash[row.hash], other != row.id {
-                problems.append(Problem(entry: row.id, reason: "inserted: a copy of entry \(other)"))
-            } else if recomputed != row.hash {
-                // Its own content under another number: a row moved, not changed.
-                let maximum = (rows.last?.id ?? 0) + 1
-                let original = try (1...max(1, maximum)).first { number in
-                    try Self.hash(
-                        id: number, kind: row.kind, asset: row.asset, created: row.created, document: row.document,
-                        signature: row.signature, previous: row.previous) == row.hash
-                }
-                if let original {
-                    problems.append(Problem(entry: row.id, reason: "out of order: it was written as entry \(original)"))
-                } else {
-                    problems.append(Problem(entry: row.id, reason: "edited: its content no longer matches its hash"))
-                }
-            } else if row.previous != expectedPrevious && row.id <= expectedID {
-                if let other = byHash[row.previous], other != row.id - 1 {
-                    problems.append(
-                        Problem(
-                            entry: row.id,
-                            reason: "out of order: it was written after entry \(other), not \(row.id - 1)"))
-                } else {
-                    problems.append(
-                        Problem(
-                            entry: row.id,
-                            reason: "inserted, or the entry before it was replaced: the chain breaks here"))
-                }
-            }
-            if (try? CMS.verify(row.signature, content: row.document, authorities: authorities)) == nil {
-                problems.append(Problem(entry: row.id, reason: "its signature does not verify"))
-            }
-            if row.kind == "certificate", let document = CanonicalJSON.parse(row.document),
-                document["previous_entry_sha256"]?.string != row.previous
-            {
-                problems.append(
-                    Problem(entry: row.id, reason: "its certificate names another previous entry than the ledger's"))
-            }
-            expectedPrevious = row.hash
-            expectedID = max(expectedID, row.id) + 1
+        LedgerHistory(entries: try entries(), trusted: authorities).problems
+    }
+}
+
+/// The chain inside one write transaction of ``Ledger/write(_:)``.
+public struct LedgerTransaction {
+    let db: Database
+    /// Every row, as read once the write lock was held, and the rows appended since.
+    public private(set) var entries: [Ledger.Entry]
+
+    init(db: Database, entries: [Ledger.Entry]) {
+        self.db = db
+        self.entries = entries
+    }
+
+    /// The hash the next row will name as its previous.
+    public var head: String { entries.last?.hash ?? Ledger.genesis }
+
+    /// A document with its signature and, optionally, a timestamp token over the signature.
+    public struct Signed: Sendable {
+        public var document: [UInt8]
+        public var signature: [UInt8]
+        public var timestamp: [UInt8]?
+        public init(document: [UInt8], signature: [UInt8], timestamp: [UInt8]? = nil) {
+            self.document = document
+            self.signature = signature
+            self.timestamp = timestamp
         }
-        return problems
+    }
+
+    /// Appends a row: `build` gets the previous row's hash (for the document it signs).
+    @discardableResult
+    public mutating func append(_ kind: Ledger.Kind, asset: String, build: (String) throws -> Signed) throws
+        -> Ledger.Entry
+    {
+        let previous = head
+        let id = (entries.last?.id ?? 0) + 1
+        let signed = try build(previous)
+        let created = Timestamp.now().wholeSeconds.iso8601
+        let hash = try Ledger.hash(
+            id: id, kind: kind.rawValue, asset: asset, created: created, document: signed.document,
+            signature: signed.signature, timestamp: signed.timestamp, previous: previous)
+        try db.execute(
+            sql: """
+                INSERT INTO entries (id, kind, asset, created, document, signature, previous, hash, timestamp)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                id, kind.rawValue, asset, created, Data(signed.document), Data(signed.signature), previous, hash,
+                signed.timestamp.map { Data($0) },
+            ])
+        let entry = Ledger.Entry(
+            id: id, kind: kind, asset: asset, created: created, document: signed.document,
+            signature: signed.signature, timestamp: signed.timestamp, previous: previous, hash: hash)
+        entries.append(entry)
+        return entry
     }
 }

@@ -58,16 +58,35 @@ public struct Audit: Sendable {
     /// What a run produced.
     public struct Result: Sendable {
         public var report: Report
+        /// Inputs that could not be read, or only in part: each makes the audit exit 2.
         public var errors: [VigilError]
-        public var skipped: [String]
     }
 
+    /// Reads every input `paths` name, runs the rules, and assembles the report: every path is in
+    /// its `inputs`, read or not, with why.
     public func run(_ paths: [String]) throws -> Result {
-        let collected = InputCollector().collect(paths)
-        var errors = collected.errors
-        var inputs: [InputReport] = []
+        let entries = InputCollector().collect(paths)
+        var reports = entries.map(\.report)
+        var errors = entries.compactMap { if case .unreadable(let error) = $0.status { error } else { nil } }
         // Inventories found among the inputs join the one given with --inventory.
-        let inventory = Self.inventory(self.inventory, adding: collected.inventories, errors: &errors)
+        var inventory = self.inventory
+        var files: [(index: Int, file: InputFile)] = []
+        for (index, entry) in entries.enumerated() {
+            guard case .read(let file) = entry.status else { continue }
+            guard file.kind == .inventory else {
+                files.append((index, file))
+                continue
+            }
+            do {
+                let found = try Inventory(path: file.path)
+                if inventory == nil { inventory = found } else { inventory?.add(found) }
+                reports[index] = InputReport(path: file.path, kind: "inventory")
+            } catch {
+                reports[index] = InputReport(
+                    path: file.path, status: .unreadable, reason: Self.reason(error), kind: "inventory")
+                errors.append(error)
+            }
+        }
         var started: RuleEngine?
         func engine() throws -> RuleEngine {
             if let started { return started }
@@ -78,65 +97,54 @@ public struct Audit: Sendable {
         }
         let devices = DeviceTracker()
         let context = EventContext(inventory: inventory, timeZone: timeZone)
-        let logIndices = collected.files.indices.filter { collected.files[$0].kind == .log }
+        let logs = files.filter { $0.file.kind == .log }
         var logOptions = self.logOptions
-        if !logIndices.isEmpty, try rules.value().rules.contains(where: \.usesKeywords) {
+        if !logs.isEmpty, try rules.value().rules.contains(where: \.usesKeywords) {
             logOptions.keepMessages = true
         }
         var parallel: [Int: LogResult] = [:]
         // Without correlations, several logs are read each into its own engine on all cores and
         // merged in file order at the end (deterministic).
-        if logIndices.count > 1, try rules.value().correlations.isEmpty {
-            let ruleList = try rules.value().rules
+        if logs.count > 1, try rules.value().correlations.isEmpty {
             parallel = Self.readLogs(
-                logIndices.map { (index: $0, path: collected.files[$0].path) }, rules: ruleList,
-                options: logOptions, workers: ProcessInfo.processInfo.activeProcessorCount, inventory: inventory,
-                timeZone: timeZone)
+                logs, rules: try rules.value().rules, options: logOptions,
+                workers: ProcessInfo.processInfo.activeProcessorCount, inventory: inventory, timeZone: timeZone)
         }
         // Otherwise the logs are read together, each series (a log and its rotated siblings)
         // on a thread of its own, their events merged in time order into the one engine:
         // correlations see several servers' logs interleaved as they happened, and the rules
         // run while the next lines are parsed.
         var merged: [Int: LogMerger.FileResult]?
-        let total = collected.files.count
-        let sizes = collected.files.map { file -> Int64 in
-            ((try? FileManager.default.attributesOfItem(atPath: file.path)[.size]) as? NSNumber)?.int64Value ?? 0
-        }
-        let totalBytes = sizes.reduce(0, +)
+        let totalBytes = files.reduce(Int64(0)) { $0 + ($1.file.size ?? 0) }
         var bytesDone: Int64 = 0
-        func done(_ input: InputReport) {
-            inputs.append(input)
-            if let index = collected.files.firstIndex(where: {
-                $0.path == input.path || input.path == "(standard input)" && $0.path == "-"
-            }) {
-                bytesDone += sizes[index]
-            }
-            guard let progress else { return }
+        var filesDone = 0
+        func done(_ index: Int, _ input: InputReport?, _ error: VigilError?) {
+            reports[index] = Self.outcome(files.first { $0.index == index }!.file, input, error)
+            if let error { errors.append(error) }
+            filesDone += 1
+            bytesDone += files.first { $0.index == index }?.file.size ?? 0
+            guard let progress, let report = reports[index] else { return }
             progress(
                 Progress(
-                    input: input, filesDone: inputs.count, files: total, bytesDone: bytesDone, bytes: totalBytes,
-                    findings: started?.findingCount ?? 0))
+                    input: report, filesDone: filesDone, files: files.count, bytesDone: bytesDone,
+                    bytes: totalBytes, findings: started?.findingCount ?? 0))
         }
-        for (index, file) in collected.files.enumerated() {
+        for (index, file) in files {
             if let result = parallel[index] {
-                if let input = result.input { done(input) }
-                if let error = result.error { errors.append(error) }
+                done(index, result.input, result.error)
                 try engine().merge(result.engine)
                 continue
             }
             if file.kind == .log {
                 if merged == nil {
-                    let logs = logIndices.map { (index: $0, path: collected.files[$0].path) }
                     merged = try LogMerger.read(LogMerger.series(logs), options: logOptions) { event in
                         var event = event
                         context.enrich(&event)
                         try engine().process(event)
                     }
                 }
-                if let result = merged?[index] {
-                    if let input = result.input { done(input) }
-                    if let error = result.error { errors.append(error) }
-                }
+                let result = merged?[index]
+                done(index, result?.input, result?.error)
                 continue
             }
             do {
@@ -146,18 +154,49 @@ public struct Audit: Sendable {
                     try engine().process(event)
                     devices.process(event)
                 }
-                done(input)
-                if let error { errors.append(error) }
+                done(index, input, error)
             } catch let error as VigilError {
-                errors.append(error)
+                done(index, nil, error)
             }
+        }
+        var inputs = reports.map { $0! }
+        // Events too far behind the newest to be correlated are said on their input.
+        for (path, late) in try engine().lateEvents {
+            guard let index = inputs.firstIndex(where: { $0.path == path }) else { continue }
+            inputs[index].warnings.append(
+                "\(late.count) event(s) more than 15 minutes older than the newest seen were not correlated "
+                    + "(the first at \(late.first.locator)): the input is not in time order")
         }
         var report = Report(
             toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: inputs,
             findings: try engine().findings(),
             devices: Self.matched(devices.list(), inventory), revealSecrets: revealSecrets)
         report.rules = Self.descriptors(try rules.value())
-        return Result(report: report, errors: errors, skipped: collected.skipped)
+        return Result(report: report, errors: errors)
+    }
+
+    /// An input's report from what its reader returned: read, read in part (an error after some
+    /// of it), or not readable (an error before any of it).
+    static func outcome(_ file: InputFile, _ input: InputReport?, _ error: VigilError?) -> InputReport {
+        guard var input else {
+            return InputReport(
+                path: file.displayPath, status: .unreadable,
+                reason: error.map(reason) ?? "it could not be read", kind: file.kind.rawValue)
+        }
+        if let note = file.note { input.warnings.insert(note, at: 0) }
+        if let error {
+            input.status = .partial
+            input.reason = reason(error)
+        }
+        return input
+    }
+
+    /// An error's text without its path (the report names the input already).
+    static func reason(_ error: VigilError) -> String {
+        var parts: [String] = []
+        if let position = error.position { parts.append(position.description) }
+        parts.append(error.reason)
+        return parts.joined(separator: ": ") + (error.hint.map { " (\($0))" } ?? "")
     }
 
     /// `given` with the inventories at `paths` added; one that does not read is an error in `errors`.
@@ -213,7 +252,7 @@ public struct Audit: Sendable {
 
     /// Reads `files` (logs) on `workers` threads, each file into an engine of its own.
     static func readLogs(
-        _ files: [(index: Int, path: String)], rules: [Rule], options: LogOptions, workers: Int,
+        _ files: [(index: Int, file: InputFile)], rules: [Rule], options: LogOptions, workers: Int,
         inventory: Inventory? = nil, timeZone: String? = nil
     ) -> [Int: LogResult] {
         final class Shared: @unchecked Sendable {
@@ -227,18 +266,18 @@ public struct Audit: Sendable {
             group.enter()
             Thread {
                 while true {
-                    let taken: (index: Int, path: String)? = shared.lock.withLock {
+                    let taken: (index: Int, file: InputFile)? = shared.lock.withLock {
                         guard shared.next < files.count else { return nil }
                         defer { shared.next += 1 }
                         return files[shared.next]
                     }
-                    guard let (index, path) = taken else { break }
+                    guard let (index, file) = taken else { break }
                     let engine = RuleEngine(rules: rules)
                     let context = EventContext(inventory: inventory, timeZone: timeZone)
                     var result = LogResult(engine: engine)
                     do {
                         let outcome = try LogReader(options: options).read(
-                            path: path, displayPath: path == "-" ? "(standard input)" : nil
+                            origin: file.origin, displayPath: file.displayPath
                         ) { event in
                             var event = event
                             context.enrich(&event)
@@ -249,7 +288,7 @@ public struct Audit: Sendable {
                     } catch let error as VigilError {
                         result.error = error
                     } catch {
-                        result.error = VigilError(.unreadable, path: path, reason: "\(error)")
+                        result.error = VigilError(.unreadable, path: file.displayPath, reason: "\(error)")
                     }
                     shared.lock.withLock { shared.results[index] = result }
                 }
@@ -266,12 +305,16 @@ public struct Audit: Sendable {
     ) throws -> (InputReport, VigilError?) {
         switch file.kind {
         case .pcap, .pcapng:
-            let outcome = try CaptureReader(limits: limits).read(path: file.path, handler: handler)
+            let outcome = try CaptureReader(limits: limits).read(
+                origin: file.origin, format: file.kind == .pcap ? .pcap : .pcapng, displayPath: file.displayPath,
+                handler: handler)
             return (outcome.input, outcome.error)
         case .log:
             let outcome = try LogReader(options: logOptions).read(
-                path: file.path, displayPath: file.path == "-" ? "(standard input)" : nil, handler: handler)
+                origin: file.origin, displayPath: file.displayPath, handler: handler)
             return (outcome.input, outcome.error)
+        case .inventory:
+            return (InputReport(path: file.path, kind: "inventory"), nil)
         }
     }
 
@@ -281,19 +324,10 @@ public struct Audit: Sendable {
         _ paths: [String], inventory: Inventory?, limits: CaptureLimits = CaptureLimits(),
         logOptions: LogOptions = LogOptions()
     ) throws -> (devices: [Device], hasInventory: Bool, inputs: [InputReport], errors: [VigilError]) {
-        let collected = InputCollector().collect(paths)
-        var errors = collected.errors
-        let inventory = Self.inventory(inventory, adding: collected.inventories, errors: &errors)
+        var inventory = inventory
         let tracker = DeviceTracker()
-        var inputs: [InputReport] = []
-        for file in collected.files {
-            do {
-                let (input, error) = try read(file, limits: limits, logOptions: logOptions) { tracker.process($0) }
-                inputs.append(input)
-                if let error { errors.append(error) }
-            } catch let error as VigilError {
-                errors.append(error)
-            }
+        let (inputs, errors) = try readEach(paths, limits: limits, logOptions: logOptions, inventory: &inventory) {
+            tracker.process($0)
         }
         return (matched(tracker.list(), inventory), inventory != nil, inputs, errors)
     }
@@ -303,15 +337,42 @@ public struct Audit: Sendable {
         _ paths: [String], limits: CaptureLimits = CaptureLimits(), logOptions: LogOptions = LogOptions(),
         handler: (Event) throws -> Void
     ) throws -> (inputs: [InputReport], errors: [VigilError]) {
-        let collected = InputCollector().collect(paths)
-        var errors = collected.errors
+        var inventory: Inventory?
+        return try readEach(paths, limits: limits, logOptions: logOptions, inventory: &inventory, handler: handler)
+    }
+
+    /// Every input of `paths` read one after the other into `handler` (inventories into
+    /// `inventory`): their reports, in order, and the errors of those not read whole.
+    private static func readEach(
+        _ paths: [String], limits: CaptureLimits, logOptions: LogOptions, inventory: inout Inventory?,
+        handler: (Event) throws -> Void
+    ) throws -> (inputs: [InputReport], errors: [VigilError]) {
         var inputs: [InputReport] = []
-        for file in collected.files {
+        var errors: [VigilError] = []
+        for entry in InputCollector().collect(paths) {
+            guard case .read(let file) = entry.status else {
+                inputs.append(entry.report!)
+                if case .unreadable(let error) = entry.status { errors.append(error) }
+                continue
+            }
+            if file.kind == .inventory {
+                do {
+                    let found = try Inventory(path: file.path)
+                    if inventory == nil { inventory = found } else { inventory?.add(found) }
+                    inputs.append(InputReport(path: file.path, kind: "inventory"))
+                } catch {
+                    inputs.append(
+                        InputReport(path: file.path, status: .unreadable, reason: reason(error), kind: "inventory"))
+                    errors.append(error)
+                }
+                continue
+            }
             do {
                 let (input, error) = try read(file, limits: limits, logOptions: logOptions, handler: handler)
-                inputs.append(input)
+                inputs.append(outcome(file, input, error))
                 if let error { errors.append(error) }
             } catch let error as VigilError {
+                inputs.append(outcome(file, nil, error))
                 errors.append(error)
             }
         }

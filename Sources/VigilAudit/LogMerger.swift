@@ -21,18 +21,23 @@ enum LogMerger {
         var error: VigilError?
     }
 
-    /// Groups `files` (indices into the audit's inputs, with their paths) into series by
-    /// rotation base name, each oldest first, the series in the order of their first file.
-    static func series(_ files: [(index: Int, path: String)]) -> [[(index: Int, path: String)]] {
+    /// A log to read: its index among the audit's inputs, and the file.
+    typealias Log = (index: Int, file: InputFile)
+
+    /// Groups `files` into series by rotation base name, each oldest first, the series in the
+    /// order of their first file.
+    static func series(_ files: [Log]) -> [[Log]] {
         var order: [String] = []
-        var groups: [String: [(index: Int, path: String)]] = [:]
+        var groups: [String: [Log]] = [:]
         for file in files {
-            let base = InputCollector.rotation(file.path).0
+            let base = InputCollector.rotation(file.file.path).0
             if groups[base] == nil { order.append(base) }
             groups[base, default: []].append(file)
         }
         return order.map { base in
-            groups[base]!.sorted { InputCollector.rotation($0.path).1 > InputCollector.rotation($1.path).1 }
+            groups[base]!.sorted {
+                InputCollector.rotation($0.file.path).1 > InputCollector.rotation($1.file.path).1
+            }
         }
     }
 
@@ -40,15 +45,15 @@ enum LogMerger {
     /// them in time order; returns each file's report or error by index. If `handler` throws,
     /// the readers stop and the error is rethrown.
     static func read(
-        _ series: [[(index: Int, path: String)]], options: LogOptions, handler: (Event) throws -> Void
+        _ series: [[Log]], options: LogOptions, handler: (Event) throws -> Void
     ) throws -> [Int: FileResult] {
         var results: [Int: FileResult] = [:]
-        var waves: [[[(index: Int, path: String)]]] = []
+        var waves: [[[Log]]] = []
         if series.count <= maxSeries {
             waves = [series]
         } else {
             let reader = LogReader(options: options)
-            let ordered = series.map { ($0, $0.first.flatMap { reader.firstTime(path: $0.path) }) }
+            let ordered = series.map { ($0, $0.first?.file.origin.filePath.flatMap { reader.firstTime(path: $0) }) }
                 .enumerated().sorted { a, b in
                     switch (a.element.1, b.element.1) {
                     case (let x?, let y?) where x != y: return x < y
@@ -67,7 +72,7 @@ enum LogMerger {
     }
 
     private static func merge(
-        _ series: [[(index: Int, path: String)]], options: LogOptions, results: inout [Int: FileResult],
+        _ series: [[Log]], options: LogOptions, results: inout [Int: FileResult],
         handler: (Event) throws -> Void
     ) throws {
         let queues = series.map { _ in BatchQueue(capacity: 2) }
@@ -87,7 +92,7 @@ enum LogMerger {
                     var result = FileResult()
                     do {
                         let outcome = try LogReader(options: options).read(
-                            path: file.path, displayPath: file.path == "-" ? "(standard input)" : nil
+                            origin: file.file.origin, displayPath: file.file.displayPath
                         ) { event in
                             batch.append(event)
                             if batch.count == batchSize {
@@ -102,7 +107,7 @@ enum LogMerger {
                     } catch let error as VigilError {
                         result.error = error
                     } catch {
-                        result.error = VigilError(.unreadable, path: file.path, reason: "\(error)")
+                        result.error = VigilError(.unreadable, path: file.file.displayPath, reason: "\(error)")
                     }
                     shared.set(file.index, result)
                 }

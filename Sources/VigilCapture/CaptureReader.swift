@@ -32,7 +32,15 @@ public struct CaptureReader: Sendable {
                 .unrecognised, path: name, position: .offset(0),
                 reason: "not a pcap or pcapng capture (no capture magic number in the first 4 bytes)")
         }
-        let file = try PcapFile(path: path, displayPath: name, format: format)
+        return try read(origin: InputOrigin.named(path), format: format, displayPath: name, handler: handler)
+    }
+
+    /// Reads an input examined before (see ``InputOrigin``) whose magic says `format`.
+    public func read(
+        origin: InputOrigin, format: CaptureFormat, displayPath name: String, handler: (Event) throws -> Void
+    ) throws -> Outcome {
+        let path = origin.filePath
+        let file = try PcapFile(origin: origin, displayPath: name, format: format)
         var input = InputReport(path: name, kind: format.rawValue, packets: 0)
         let shards = max(1, min(limits.analysisThreads, 8))
         let front = PacketAnalyzer(path: name, limits: limits, shard: 0, of: shards)
@@ -82,6 +90,11 @@ public struct CaptureReader: Sendable {
             // libpcap cannot mix link types in one section; read on with our own reader, after
             // the packets libpcap already delivered.
             do {
+                guard let path else {
+                    throw VigilError(
+                        .unreadable, path: name,
+                        reason: "its interfaces have different link types, which only a file (not a stream) can be read past")
+                }
                 try readMixedLinkTypes(
                     path: path, name: name, skip: analysed, front: front, analyzers: analyzers, input: &input,
                     stop: &stop,

@@ -1,4 +1,5 @@
 internal import CPcap
+internal import Foundation
 internal import VigilCore
 
 #if canImport(Glibc)
@@ -66,13 +67,34 @@ final class PcapFile {
     /// Opens `path`, already known to start with a capture magic.
     ///
     /// - Throws: ``VigilError`` with code `corrupt` naming what libpcap found wrong.
-    init(path: String, displayPath: String, format: CaptureFormat) throws(VigilError) {
+    convenience init(path: String, displayPath: String, format: CaptureFormat) throws(VigilError) {
+        try self.init(origin: InputOrigin.named(path), displayPath: displayPath, format: format)
+    }
+
+    /// Opens an input examined before (see ``InputOrigin``), known to start with a capture magic.
+    /// A stream's sniffed bytes reach libpcap first: through a pipe that a thread of its own
+    /// fills with them and then the rest of the stream.
+    init(origin: InputOrigin, displayPath: String, format: CaptureFormat) throws(VigilError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        let (descriptor, prefix, owned) = try origin.open(displayPath: displayPath)
+        var source = descriptor
+        if !prefix.isEmpty {
+            var ends: [Int32] = [0, 0]
+            guard pipe(&ends) == 0 else {
+                if owned { SystemCall.close(descriptor) }
+                throw VigilError(.unreadable, path: displayPath, reason: SystemCall.describe(SystemCall.errorNumber))
+            }
+            Self.feed(ends[1], prefix: prefix, then: descriptor, owned: owned)
+            source = ends[0]
+        } else if !owned {
+            source = dup(descriptor)
+        }
         // libpcap reads each record with two small freads: through a 256 KiB stdio buffer
         // without locking (one thread reads), rather than pcap_open_offline's 4 KiB locked one,
         // the kernel is asked 64 times less often.
-        guard let stream = fopen(path, "rb") else {
-            throw VigilError(.unreadable, path: displayPath, reason: String(cString: strerror(errno)))
+        guard let stream = fdopen(source, "rb") else {
+            SystemCall.close(source)
+            throw VigilError(.unreadable, path: displayPath, reason: SystemCall.describe(SystemCall.errorNumber))
         }
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.bufferSize)
         setvbuf(stream, buffer, _IOFBF, Self.bufferSize)  // glibc ignores the size without a buffer
@@ -136,6 +158,32 @@ final class PcapFile {
             }
             throw .corrupt(message: message, offset: offsetBefore)
         }
+    }
+
+    /// Writes `prefix`, then everything `descriptor` holds, into `pipe` (closed at the end), on
+    /// a thread of its own; a reader that stops early ends it (the write fails).
+    private static func feed(_ pipe: Int32, prefix: [UInt8], then descriptor: Int32, owned: Bool) {
+        let thread = Thread {
+            defer {
+                SystemCall.close(pipe)
+                if owned { SystemCall.close(descriptor) }
+            }
+            do {
+                try SystemCall.writeAll(pipe, prefix, path: nil)
+                var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+                while true {
+                    let count = chunk.withUnsafeMutableBytes {
+                        SystemCall.read(descriptor, into: $0.baseAddress!, count: $0.count)
+                    }
+                    guard count > 0 else { return }
+                    try SystemCall.writeAll(pipe, Array(chunk.prefix(count)), path: nil)
+                }
+            } catch {
+                return
+            }
+        }
+        thread.name = "vigil-capture-stream"
+        thread.start()
     }
 
     private func currentOffset() -> Int64? {

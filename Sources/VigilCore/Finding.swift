@@ -78,11 +78,28 @@ public struct Finding: Sendable {
     }
 }
 
-/// What one input was and what reading it showed, for the report's `inputs` list.
+/// What one input was and what reading it showed, for the report's `inputs` list: every path
+/// named or found in a folder is one, whether it was read or not.
 public struct InputReport: Sendable, Hashable {
+    /// What became of an input.
+    public enum Status: String, Sendable, Hashable {
+        /// Read whole (perhaps with warnings).
+        case read
+        /// Read up to a point where it broke off (a corrupt record, a read error, a limit): what
+        /// came before was analysed; the audit exits 2.
+        case partial = "read-in-part"
+        /// Not read, on purpose: of no kind Vigil reads, a duplicate of another input, hidden.
+        case skipped
+        /// Could not be read: missing, no permission, broken link; the audit exits 2.
+        case unreadable
+    }
+
     public var path: String
-    /// `pcap`, `pcapng`, `log`, `inventory`.
+    /// `pcap`, `pcapng`, `log`, `log.gz`, `journal`, `inventory`; `unknown` when it was not read.
     public var kind: String
+    public var status: Status = .read
+    /// Why it was skipped, not readable or read in part.
+    public var reason: String?
     /// Packets read, for captures.
     public var packets: Int?
     /// Lines read, for logs.
@@ -99,6 +116,21 @@ public struct InputReport: Sendable, Hashable {
         self.lines = lines
         self.warnings = warnings
     }
+
+    /// An input that was not read: skipped or not readable, and why.
+    public init(path: String, status: Status, reason: String, kind: String = "unknown") {
+        self.init(path: path, kind: kind)
+        self.status = status
+        self.reason = reason
+    }
+
+    /// The status as reports write it: `read-with-warnings` for an input read whole with warnings.
+    public var statusLabel: String {
+        status == .read && !warnings.isEmpty ? "read-with-warnings" : status.rawValue
+    }
+
+    /// Whether it makes the audit exit 2: not readable, or read only in part.
+    public var isFailure: Bool { status == .unreadable || status == .partial }
 }
 
 /// Counts for one sample of a live capture.

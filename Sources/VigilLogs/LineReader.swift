@@ -61,19 +61,27 @@ final class LineReader {
     /// A reader for `path` (`-` for standard input), decompressing when the content starts
     /// with the gzip magic, whatever the name.
     static func open(path: String, limits: LogLimits = LogLimits()) throws(VigilError) -> LineReader {
-        let descriptor: Int32 = path == "-" ? 0 : Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw VigilError(.unreadable, path: path, reason: String(cString: strerror(errno)))
+        try open(origin: InputOrigin.named(path), displayPath: path, limits: limits)
+    }
+
+    /// A reader for an input examined before (see ``InputOrigin``): the bytes read then come
+    /// first, so a pipe or standard input is read whole.
+    static func open(origin: InputOrigin, displayPath: String, limits: LogLimits = LogLimits()) throws(VigilError)
+        -> LineReader
+    {
+        let (descriptor, prefix, owned) = try origin.open(displayPath: displayPath)
+        // Peek at the magic without losing it: whatever was read goes first to whichever reader
+        // follows.
+        var head = prefix
+        while head.count < 2 {
+            var byte: UInt8 = 0
+            let got = SystemCall.read(descriptor, into: &byte, count: 1)
+            guard got == 1 else { break }
+            head.append(byte)
         }
-        let owned = path != "-"
-        // Peek at the magic without consuming it from a pipe: read the first bytes and hand
-        // them to whichever reader follows.
-        var head = [UInt8](repeating: 0, count: 2)
-        let got = head.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, 2) }
-        let prefix = got > 0 ? Array(head.prefix(got)) : []
-        let plain = PlainSource(descriptor: descriptor, prefix: prefix, owned: owned)
-        if prefix == [0x1F, 0x8B] {
-            let gzip = try GzipSource(input: plain, path: path, limits: limits)
+        let plain = PlainSource(descriptor: descriptor, prefix: head, owned: owned)
+        if head.starts(with: [0x1F, 0x8B]) {
+            let gzip = try GzipSource(input: plain, path: displayPath, limits: limits)
             let reader = LineReader(
                 fill: { buffer throws(Failure) in try gzip.fill(buffer) }, close: { gzip.end() },
                 maxLine: limits.maxLineBytes)
@@ -83,6 +91,20 @@ final class LineReader {
         return LineReader(
             fill: { buffer throws(Failure) in try plain.fill(buffer) }, close: { plain.close() },
             maxLine: limits.maxLineBytes)
+    }
+
+    /// A reader over bytes in memory, plain or gzip (a sniffed beginning: a gzip stream cut
+    /// short ends the lines there).
+    static func memory(gzipOrPlain bytes: [UInt8], maxLine: Int = LogLimits().maxLineBytes) -> LineReader? {
+        let plain = PlainSource(descriptor: -1, prefix: bytes, owned: false)
+        guard bytes.starts(with: [0x1F, 0x8B]) else {
+            return LineReader(fill: { buffer throws(Failure) in try plain.fill(buffer) }, close: {}, maxLine: maxLine)
+        }
+        guard let gzip = try? GzipSource(input: plain, path: "", limits: LogLimits()) else { return nil }
+        let reader = LineReader(
+            fill: { buffer throws(Failure) in try gzip.fill(buffer) }, close: { gzip.end() }, maxLine: maxLine)
+        reader.isGzip = true
+        return reader
     }
 
     /// A reader over bytes in memory (tests, and the journald reader's nested messages).
@@ -169,7 +191,8 @@ final class LineReader {
     }
 }
 
-/// A file descriptor read with `read(2)`, after the bytes already taken from it.
+/// A file descriptor read with `read(2)`, after the bytes already taken from it (a descriptor
+/// of -1: those bytes only).
 final class PlainSource {
     private let descriptor: Int32
     private var prefix: [UInt8]
@@ -189,18 +212,16 @@ final class PlainSource {
             prefix.removeFirst(count)
             return count
         }
-        while true {
-            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-            if count >= 0 { return count }
-            if errno == EINTR { continue }
-            throw .read(String(cString: strerror(errno)))
-        }
+        guard descriptor >= 0 else { return 0 }
+        let count = SystemCall.read(descriptor, into: buffer.baseAddress!, count: buffer.count)
+        if count >= 0 { return count }
+        throw .read(SystemCall.describe(SystemCall.errorNumber))
     }
 
     func close() {
-        guard owned, !closed else { return }
+        guard owned, !closed, descriptor >= 0 else { return }
         closed = true
-        Glibc.close(descriptor)
+        SystemCall.close(descriptor)
     }
 }
 

@@ -68,9 +68,16 @@ public struct LogReader: Sendable {
     /// - Throws: ``VigilError`` when the file cannot be opened; a file that breaks off (a
     ///   truncated gzip, a read error) is reported in ``Outcome``, with what came before it.
     public func read(path: String, displayPath: String? = nil, handler: (Event) throws -> Void) throws -> Outcome {
-        let name = displayPath ?? path
-        let reader = try LineReader.open(path: path, limits: options.limits)
-        let reference = options.reference ?? Self.modificationTime(path) ?? Timestamp.now()
+        try read(origin: InputOrigin.named(path), displayPath: displayPath ?? path, handler: handler)
+    }
+
+    /// Reads an input examined before (see ``InputOrigin``: a file, or a stream whose first
+    /// bytes were read to tell its kind), named `displayPath` in messages and evidence.
+    public func read(origin: InputOrigin, displayPath: String, handler: (Event) throws -> Void) throws -> Outcome {
+        let name = displayPath
+        let reader = try LineReader.open(origin: origin, displayPath: name, limits: options.limits)
+        let reference =
+            options.reference ?? origin.filePath.flatMap(Self.modificationTime) ?? Timestamp.now()
         let clock = LogClock(zone: options.zone, reference: reference, year: options.year)
         let analyzer = LogAnalyzer(path: name, clock: clock)
         analyzer.keepMessages = options.keepMessages
@@ -79,6 +86,7 @@ public struct LogReader: Sendable {
         var stop: VigilError?
         var journal: Bool?
         var binaryWarned = false
+        var clockWatch = BackwardTime()
         do {
             try reader.forEachLine { line, number in
                 if journal == nil, let first = line.first(where: { $0 != 0x20 && $0 != 0x09 }) {
@@ -99,7 +107,10 @@ public struct LogReader: Sendable {
                     analyzer.analyse(line, number: number, into: &events)
                 }
                 if !events.isEmpty {
-                    for event in events { try handler(event) }
+                    for event in events {
+                        clockWatch.see(event.time, line: number)
+                        try handler(event)
+                    }
                     events.removeAll(keepingCapacity: true)
                 }
                 return true
@@ -130,31 +141,10 @@ public struct LogReader: Sendable {
                 "line \(reader.firstOverlong ?? 0): longer than \(size(reader.maxLine)); read up to there "
                     + "(\(reader.overlong) such line(s))")
         }
+        if let warning = clockWatch.warning { input.warnings.append(warning) }
         if reader.isGzip { input.kind += ".gz" }
         input.lines = reader.lineNumber
         return Outcome(input: input, error: stop)
-    }
-
-    /// Whether `path` holds a log Vigil reads: among its first lines (decompressed if gzip), one
-    /// with a time header it knows (syslog, ISO 8601, RFC 5424, TAI64N, Apache, nginx, access
-    /// logs) or a journald JSON entry. Used on files found in folders, where text that is no log
-    /// (a README, a script) is skipped.
-    public static func recognises(path: String) -> Bool {
-        guard let reader = try? LineReader.open(path: path) else { return false }
-        var parser = HeaderParser(clock: LogClock(zone: .utc, reference: Timestamp(seconds: 0)))
-        var found = false
-        var examined = 0
-        try? reader.forEachLine { line, _ in
-            guard !line.isEmpty else { return true }
-            examined += 1
-            if line.first == 0x7B {
-                found = JournalEntry(line).map { $0["MESSAGE"] != nil } ?? false
-            } else if let parsed = parser.parse(line) {
-                found = parsed.time != nil || parsed.format == .audit
-            }
-            return !found && examined < 20
-        }
-        return found
     }
 
     /// The time of the first dated line of `path` (among its first lines), read with these
@@ -184,6 +174,45 @@ public struct LogReader: Sendable {
             let date = attributes[.modificationDate] as? Date
         else { return nil }
         return Timestamp(seconds: Int64(date.timeIntervalSince1970))
+    }
+}
+
+/// Notices a log whose time goes backwards (a file concatenated newest first, a clock set back,
+/// lines of two machines interleaved): rules judge windows by event time whatever the order,
+/// but the reader of a report should know the file is not in order.
+struct BackwardTime {
+    /// Backward steps smaller than this are the ordinary jitter of syslog's one-second times.
+    static let tolerance: Int64 = 5_000_000_000
+    private var latest: Timestamp?
+    private var first: (line: Int, from: Timestamp, to: Timestamp)?
+    private var count = 0
+
+    mutating func see(_ time: Timestamp, line: Int) {
+        guard let previous = latest else {
+            latest = time
+            return
+        }
+        if time.nanoseconds < previous.nanoseconds - Self.tolerance {
+            count += 1
+            if first == nil { first = (line, previous, time) }
+        }
+        if time > previous { latest = time }
+    }
+
+    /// The warning for the input, if its time went back.
+    var warning: String? {
+        guard let first else { return nil }
+        let back = (first.from.nanoseconds - first.to.nanoseconds) / 1_000_000_000
+        var text = "line \(first.line): the time goes back \(Self.duration(back)), from \(first.from.iso8601) to \(first.to.iso8601)"
+        if count > 1 { text += " (\(count) times in this file)" }
+        return text + "; correlations judge event time and honour events up to 15 minutes out of order"
+    }
+
+    static func duration(_ seconds: Int64) -> String {
+        if seconds < 120 { return "\(seconds) s" }
+        if seconds < 7200 { return "\(seconds / 60) min" }
+        if seconds < 172_800 { return "\(seconds / 3600) h" }
+        return "\(seconds / 86_400) days"
     }
 }
 

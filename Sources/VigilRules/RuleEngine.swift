@@ -34,6 +34,8 @@ public final class RuleEngine {
         var rule: Int
         var subject: Subject
         var account: [String?]
+        /// For a correlation, its group (the hash of its group-by values); 0 otherwise.
+        var group: UInt64 = 0
     }
 
     private struct Aggregate {
@@ -42,6 +44,8 @@ public final class RuleEngine {
         var count: Int
         var evidence: [Evidence]
         var credential: Credential?
+        /// For a correlation, who it is about (what its firings agree on).
+        var subject: Subject?
     }
 
     /// Rules by the event kinds they admit, and those that admit any kind: an event is shown
@@ -120,38 +124,56 @@ public final class RuleEngine {
         }
     }
 
-    /// A correlation that fired: one occurrence of its finding, for the group, with the events
-    /// that made it as evidence.
+    /// A correlation that fired: the events it newly counted join its finding for the group (for
+    /// a sequence, for the account and host of the event completing it).
     private func record(_ firing: CorrelationEngine.Firing) {
-        guard let last = firing.events.last, !silentCorrelations.contains(firing.correlation) else { return }
+        guard !silentCorrelations.contains(firing.correlation), let first = firing.counted.first,
+            let last = firing.counted.last
+        else { return }
         let rule = rules.count + firing.correlation
-        var subject = Self.subject(of: last)
-        let groupBy = Set(correlationRules[firing.correlation].groupBy)
-        if !groupBy.contains("user.name") && !groupBy.isEmpty { subject.user = nil }
+        let correlation = correlationRules[firing.correlation]
+        var subject = Self.subject(of: firing.last)
+        let groupBy = Set(correlation.groupBy)
+        if !groupBy.contains("user.name") { subject.user = firing.user }
+        if !groupBy.contains("host.name") { subject.host = firing.host }
         if !groupBy.contains("src.ip") && !groupBy.isEmpty { subject.ip = nil }
-        let key = AggregateKey(rule: rule, subject: subject, account: [])
-        // Evidence is written only while the finding has room for it: a long attack fires
-        // thousands of times, and its first windows say all there is to say.
-        func evidence(_ room: Int) -> [Evidence] {
-            firing.events.prefix(max(0, room)).map {
-                Evidence(source: $0.source.path, locator: $0.source.locator, summary: Self.summary(of: $0))
+        let sequence = correlation.type == .temporalOrdered
+        let key = AggregateKey(
+            rule: rule, subject: sequence ? Subject(host: subject.host, user: subject.user) : Subject(), account: [],
+            group: firing.group)
+        // Evidence: the events kept of those counted, the earliest first, while there is room.
+        let evidence = firing.counted.compactMap { entry in
+            entry.evidence.map {
+                Evidence(source: $0.event.source.path, locator: $0.event.source.locator, summary: Self.summary(of: $0.event))
             }
         }
-        let first = firing.events.first?.time ?? last.time
+        let firstTime = Timestamp(nanoseconds: first.time)
+        let lastTime = Timestamp(nanoseconds: last.time)
         if var aggregate = aggregates[key] {
-            aggregate.first = min(aggregate.first, first)
-            aggregate.last = max(aggregate.last, last.time)
-            aggregate.count += 1
+            aggregate.first = min(aggregate.first, firstTime)
+            aggregate.last = max(aggregate.last, lastTime)
+            aggregate.count += firing.counted.count
             if aggregate.evidence.count < Finding.evidenceLimit {
-                aggregate.evidence += evidence(Finding.evidenceLimit - aggregate.evidence.count)
+                aggregate.evidence += evidence.prefix(Finding.evidenceLimit - aggregate.evidence.count)
+            }
+            if var known = aggregate.subject {
+                if known.user != subject.user { known.user = nil }
+                if known.host != subject.host { known.host = nil }
+                if known.ip != subject.ip { known.ip = nil }
+                aggregate.subject = known
             }
             aggregates[key] = aggregate
         } else {
             aggregates[key] = Aggregate(
-                first: first, last: last.time, count: 1, evidence: evidence(Finding.evidenceLimit), credential: nil)
+                first: firstTime, last: lastTime, count: firing.counted.count,
+                evidence: Array(evidence.prefix(Finding.evidenceLimit)), credential: nil, subject: subject)
             order.append(key)
         }
     }
+
+    /// Events that arrived too far behind the newest to be correlated, by input: the count and
+    /// the first one's place.
+    public var lateEvents: [String: (count: Int, first: SourceLocation)] { correlation?.late ?? [:] }
 
     private func record(_ event: Event, rule: Int) {
         let subject = compiled[rule].rule.subject.map { Self.subject(of: event, fields: $0) } ?? Self.subject(of: event)
@@ -205,7 +227,7 @@ public final class RuleEngine {
         var findings: [Finding] = []
         for key in order {
             guard let aggregate = aggregates[key] else { continue }
-            let subject = key.subject
+            let subject = aggregate.subject ?? key.subject
             if key.rule >= rules.count {
                 let rule = correlationRules[key.rule - rules.count]
                 let id = try Finding.stableID(

@@ -9,7 +9,7 @@ public struct CorrelationRule: Sendable {
     /// The Sigma `id` (a UUID), when the rule has both a `name` and an `id`.
     public var sigmaID: String?
     public var title: String
-    public var type: String
+    public var type: CorrelationType
     public var rules: [String]
     public var groupBy: [String]
     /// Sigma's field aliases: a `group-by` name that stands for a different field in each rule
@@ -489,10 +489,12 @@ struct NodeReader {
         guard let body = document["correlation"], case .mapping = body else {
             throw error(document["correlation"], "'correlation' must be a mapping")
         }
-        let type = try string(body["type"], "type", in: body)
-        let types = ["event_count", "value_count", "temporal", "temporal_ordered"]
-        guard types.contains(type) else {
-            throw error(body["type"], "correlation type '\(type)' is not one of \(types.joined(separator: ", "))")
+        let typeName = try string(body["type"], "type", in: body)
+        guard let type = CorrelationType(rawValue: typeName) else {
+            throw error(
+                body["type"],
+                "correlation type '\(typeName)' is not one of \(CorrelationType.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         let rules = try strings(body["rules"], "rules")
         guard !rules.isEmpty else { throw error(body, "a correlation needs 'rules' to correlate") }
@@ -520,11 +522,11 @@ struct NodeReader {
                 condition.bounds.append((bound, number))
             }
         }
-        if type == "event_count" || type == "value_count" {
+        if type == .eventCount || type == .valueCount {
             guard !condition.bounds.isEmpty else {
-                throw error(body, "a \(type) correlation needs a 'condition' mapping (gte: 10, ...)")
+                throw error(body, "a \(type.rawValue) correlation needs a 'condition' mapping (gte: 10, ...)")
             }
-            if type == "value_count" && field == nil {
+            if type == .valueCount && field == nil {
                 throw error(
                     body["condition"], "a value_count condition needs the 'field' whose distinct values it counts")
             }
@@ -532,8 +534,8 @@ struct NodeReader {
         // A field no Vigil source produces (a Windows rule's `ComputerName`) is always empty: the
         // rule loads, as Sigma rules for other sources do, and groups everything together.
         let groupBy = try strings(body["group-by"], "group-by")
-        if (type == "temporal" || type == "temporal_ordered") && rules.count < 2 {
-            throw error(body["rules"], "a \(type) correlation needs at least two rules")
+        if (type == .temporal || type == .temporalOrdered) && rules.count < 2 {
+            throw error(body["rules"], "a \(type.rawValue) correlation needs at least two rules")
         }
         var aliases: [String: [String: String]] = [:]
         if let node = body["aliases"] {

@@ -65,10 +65,11 @@ struct AuditCommand: ParsableCommand {
         if !report.quiet && (report.output != nil || report.outputDirectory != nil) {
             Terminal.note(Self.summary(result.report, written: report.outputDirectory ?? report.output ?? ""))
         }
-        if !report.quiet && !result.skipped.isEmpty {
+        let skipped = result.report.inputs.filter { $0.status == .skipped }
+        if !report.quiet && !skipped.isEmpty {
             Terminal.warn(
-                "skipped \(result.skipped.count) file(s) of no kind Vigil reads: "
-                    + result.skipped.joined(separator: ", "))
+                "skipped \(skipped.count) input(s): "
+                    + skipped.map { "\($0.path) (\($0.reason ?? ""))" }.joined(separator: ", "))
         }
         for error in result.errors { Terminal.error(error.description) }
         if !result.errors.isEmpty { throw ExitCode(2) }
@@ -81,8 +82,13 @@ extension AuditCommand {
     /// where the report went.
     static func summary(_ report: Report, written: String) -> String {
         let warnings = report.inputs.reduce(0) { $0 + $1.warnings.count }
-        var text =
-            "\(report.inputs.count) input(s) read (\(warnings) warning(s)); \(report.findings.count) finding(s): "
+        let read = report.inputs.filter { $0.status == .read || $0.status == .partial }.count
+        var text = "\(read) input(s) read (\(warnings) warning(s))"
+        let skipped = report.inputs.filter { $0.status == .skipped }.count
+        let failed = report.inputs.filter(\.isFailure).count
+        if skipped > 0 { text += ", \(skipped) skipped" }
+        if failed > 0 { text += ", \(failed) NOT READ WHOLE" }
+        text += "; \(report.findings.count) finding(s): "
         text += report.countsBySeverity.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
         let categories = Category.allCases.compactMap { category -> String? in
             let count = report.findings.filter { $0.category == category }.count

@@ -37,7 +37,7 @@ struct RulesCommand: ParsableCommand {
                         "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\t\(Self.source($0.logsource))\t\($0.title)"
                     }
                     + set.correlations.map {
-                        "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\tcorrelation:\($0.type)\t\($0.title)"
+                        "\($0.id)\t\($0.severity.rawValue)\t\($0.category.rawValue)\tcorrelation:\($0.type.rawValue)\t\($0.title)"
                     }
                 FileHandleWriter.standardOutput.write(lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"))
             case .json:
@@ -55,8 +55,8 @@ struct RulesCommand: ParsableCommand {
                                 ("id", .string(rule.id)), ("title", .string(rule.title)),
                                 ("severity", .string(rule.severity.rawValue)),
                                 ("category", .string(rule.category.rawValue)),
-                                ("source", .string("correlation:\(rule.type)")), ("file", .string(rule.file)),
-                                ("correlation", .string(rule.type)),
+                                ("source", .string("correlation:\(rule.type.rawValue)")), ("file", .string(rule.file)),
+                                ("correlation", .string(rule.type.rawValue)),
                             ])
                         })
                 FileHandleWriter.standardOutput.write(value.serialized(pretty: true) + "\n")
@@ -113,7 +113,7 @@ struct RulesCommand: ParsableCommand {
                 for example in correlation.examples {
                     let engine = RuleEngine(rules: set.rules, correlations: set.correlations)
                     for event in example.events { engine.process(event) }
-                    let found = try engine.findings().filter { $0.rule == correlation.id }.reduce(0) { $0 + $1.count }
+                    let found = try engine.findings().filter { $0.rule == correlation.id }.count
                     if found == example.findings {
                         passed += 1
                     } else {

@@ -64,7 +64,7 @@ let package = Package(
         ),
         .target(
             name: "VigilRules",
-            dependencies: ["VigilCore", "CZxcvbn", .product(name: "Yams", package: "Yams")],
+            dependencies: ["VigilCore", "VigilCrypto", "CZxcvbn", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings + [
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
             ]

@@ -13,6 +13,7 @@
 #include <openssl/ec.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
+#include <openssl/hmac.h>
 
 /// ERR_get_error() wrapped so the error queue can be drained and described from Swift.
 static inline unsigned long vigil_err_get_error(void) { return ERR_get_error(); }

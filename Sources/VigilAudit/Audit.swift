@@ -18,6 +18,8 @@ public struct Audit: Sendable {
     public var inventory: Inventory?
     /// The tz database zone working hours are counted in; `nil` is the machine's.
     public var timeZone: String?
+    /// The key secrets' digests (and credential findings' identifiers) are made with.
+    public var digest: SecretDigest = .ephemeral()
     /// Called as inputs are done, for a progress display, on the thread that runs the audit.
     public var progress: (@Sendable (Progress) -> Void)?
 
@@ -169,10 +171,17 @@ public struct Audit: Sendable {
         }
         var report = Report(
             toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: inputs,
-            findings: try engine().findings(),
+            findings: try engine().findings(digest: digest),
             devices: Self.matched(devices.list(), inventory), revealSecrets: revealSecrets)
         report.rules = Self.descriptors(try rules.value())
+        report.ruleSet = Self.identity(try rules.value())
+        report.digest = digest
         return Result(report: report, errors: errors)
+    }
+
+    /// The rule set as reports name it.
+    public static func identity(_ set: RuleSet) -> RuleSetIdentity? {
+        set.sources.isEmpty ? nil : RuleSetIdentity(paths: set.sources, files: set.fileCount, sha256: set.sha256)
     }
 
     /// An input's report from what its reader returned: read, read in part (an error after some

@@ -1,5 +1,5 @@
 public import VigilCapture
-internal import VigilCore
+public import VigilCore
 public import VigilReport
 public import VigilRules
 
@@ -16,6 +16,8 @@ public struct LiveAudit {
     /// Samples to take, `every` seconds apart (start to start).
     public var samples: Int
     public var every: Double?
+    /// The key secrets' digests are made with.
+    public var digest: SecretDigest = .ephemeral()
 
     public init(
         options: LiveCaptureOptions, rules: RuleSet, revealSecrets: Bool, duration: Double?, count: Int?,
@@ -60,8 +62,10 @@ public struct LiveAudit {
         let input = capture.finish(samples: taken, handler: handler)
         var report = Report(
             toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: [input],
-            findings: try engine.findings(), devices: devices.list(), revealSecrets: revealSecrets)
+            findings: try engine.findings(digest: digest), devices: devices.list(), revealSecrets: revealSecrets)
         report.rules = Audit.descriptors(rules)
+        report.ruleSet = Audit.identity(rules)
+        report.digest = digest
         return report
     }
 }

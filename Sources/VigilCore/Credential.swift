@@ -1,19 +1,17 @@
-public import VigilCrypto
+internal import VigilCrypto
+internal import Foundation
 
-/// A secret seen in clear: kept for hashing and strength scoring, shown only masked.
+/// A secret seen in clear: kept for strength scoring and a keyed digest, shown only masked.
 ///
 /// `description` and `debugDescription` give the masked form, so interpolating a `Secret` into
-/// a log line or an error message cannot leak it; the clear text is reached only through
-/// ``reveal()``, which report writers call when the user passed `--reveal-secrets`.
+/// a log line or an error message cannot leak it. How a secret appears in any output is decided
+/// in one place, ``shown(reveal:)`` and ``scrub(_:of:reveal:)``; its digest is keyed
+/// (``SecretDigest``), never a plain hash a dictionary could reverse.
 public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     private let clear: [UInt8]
-    /// Lower-case hex SHA-256 of the clear bytes, computed by OpenSSL.
-    public let sha256: String
 
-    /// - Throws: ``OpenSSLError`` if OpenSSL cannot compute the digest.
-    public init(clear bytes: some Sequence<UInt8>) throws(OpenSSLError) {
+    public init(clear bytes: some Sequence<UInt8>) {
         clear = Array(bytes)
-        sha256 = try SHA256.hex(clear)
     }
 
     /// The number of bytes of the clear secret.
@@ -25,19 +23,35 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
     public var masked: String {
         let characters = Array(String(decoding: clear, as: UTF8.self))
         if characters.count <= 4 { return String(repeating: "*", count: characters.count) }
-        return String(characters[0]) + String(repeating: "*", count: characters.count - 2)
-            + String(characters[characters.count - 1])
+        return Printable.visible(String(characters[0])) + String(repeating: "*", count: characters.count - 2)
+            + Printable.visible(String(characters[characters.count - 1]))
     }
 
     /// The clear secret, decoded as UTF-8 (invalid sequences become U+FFFD). Call only on the
     /// user's explicit request.
     public func reveal() -> String { String(decoding: clear, as: UTF8.self) }
 
-    /// The clear bytes, for strength scoring. Never write them anywhere.
+    /// How every output shows the secret: masked, or in clear (control characters made visible)
+    /// when the user asked with `--reveal-secrets`.
+    public func shown(reveal: Bool) -> String { reveal ? Printable.visible(self.reveal()) : masked }
+
+    /// `text` (a log line, an evidence summary) with every occurrence of each of `secrets`
+    /// replaced by how ``shown(reveal:)`` shows it: the one rule for text that holds a secret.
+    public static func scrub(_ text: String, of secrets: [Secret], reveal: Bool) -> String {
+        guard !reveal else { return text }
+        var out = text
+        for secret in secrets where secret.byteCount > 0 {
+            let clear = secret.reveal()
+            if out.contains(clear) { out = out.replacingOccurrences(of: clear, with: secret.masked) }
+        }
+        return out
+    }
+
+    /// The clear bytes, for strength scoring and keyed digests. Never write them anywhere.
     public func withClearBytes<R>(_ body: ([UInt8]) throws -> R) rethrows -> R { try body(clear) }
 
     public var description: String { masked }
-    public var debugDescription: String { "Secret(\(masked), sha256: \(sha256))" }
+    public var debugDescription: String { "Secret(\(masked))" }
 }
 
 /// A network endpoint: an IPv4 or IPv6 address in its usual text form and a port.

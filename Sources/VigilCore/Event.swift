@@ -82,6 +82,22 @@ public struct Event: Sendable {
         init(_ credential: Credential) { self.credential = credential }
     }
 
+    /// Secrets the event's text fields hold (a password typed as a user name is in the log
+    /// line): every output shows those fields through ``Secret/scrub(_:of:reveal:)``.
+    public var secretsInText: [Secret] {
+        get { secretsBox?.secrets ?? [] }
+        set { secretsBox = newValue.isEmpty ? nil : SecretsBox(newValue) }
+    }
+    private var secretsBox: SecretsBox?
+
+    private final class SecretsBox: Sendable {
+        let secrets: [Secret]
+        init(_ secrets: [Secret]) { self.secrets = secrets }
+    }
+
+    /// Every secret the event holds: its credential's and those in its text.
+    public var secrets: [Secret] { (credential.map { [$0.secret] } ?? []) + secretsInText }
+
     public init(kind: EventKind, time: Timestamp, source: SourceLocation, credential: Credential? = nil) {
         self.kind = kind
         self.time = time

@@ -208,7 +208,7 @@ extension LineContext {
     /// The `credential.observed` event of a password typed as a user name: the secret is
     /// evidence (masked in every report), the name field left empty.
     func leakedPassword(_ text: String, from address: LogAddress?, port: Int? = nil) -> Event? {
-        guard let secret = try? Secret(clear: Array(text.utf8)) else { return nil }
+        let secret = Secret(clear: Array(text.utf8))
         let credential = Credential(
             protocolName: service, username: "", secret: secret, kind: .password,
             client: address?.ip.map { Endpoint(ip: $0, port: port ?? 0) }, server: nil, outcome: .failure(reply: nil),
@@ -232,13 +232,17 @@ extension LineContext {
     ) {
         if invalidUser, let user, looksLikePassword(user), let leaked = leakedPassword(user, from: address, port: port)
         {
-            // The "user" is a password: the failure names it masked, the leak is its own event.
+            // The "user" is a password: the failure names it masked, the leak is its own event; both
+            // carry it, so that their line is shown scrubbed wherever it is shown.
             let masked = leaked.credential?.secret.masked ?? ""
-            events.append(
-                auth(
-                    .authFailure, from: address, port: port, user: masked, method: method,
-                    reason: (reason.map { $0 + "; " } ?? "") + "a password typed as the user name", action: action))
-            events.append(leaked)
+            var failure = auth(
+                .authFailure, from: address, port: port, user: masked, method: method,
+                reason: (reason.map { $0 + "; " } ?? "") + "a password typed as the user name", action: action)
+            failure.secretsInText = leaked.secrets
+            events.append(failure)
+            var leak = leaked
+            leak.secretsInText = leaked.secrets
+            events.append(leak)
             return
         }
         events.append(

@@ -6,7 +6,7 @@ public enum CSVReport {
     public static let columns = [
         "id", "rule", "title", "severity", "category", "count", "first_seen", "last_seen", "subject_ip",
         "subject_mac", "subject_host", "subject_user", "credential_protocol", "credential_user", "secret",
-        "secret_sha256", "weak_because", "evidence", "remediation",
+        "secret_digest", "weak_because", "evidence", "remediation",
     ]
 
     public static func render(_ report: Report) -> String {
@@ -18,8 +18,8 @@ public enum CSVReport {
                 String(finding.count), finding.firstSeen.iso8601, finding.lastSeen.iso8601, finding.subject.ip ?? "",
                 finding.subject.mac ?? "", finding.subject.host ?? "", finding.subject.user ?? "",
                 credential?.protocolName ?? "", credential?.username ?? "",
-                credential.map { report.revealSecrets ? $0.secret.reveal() : $0.secret.masked } ?? "",
-                credential?.secret.sha256 ?? "",
+                credential.map(report.secret) ?? "",
+                credential.map(report.digest) ?? "",
                 credential?.strength?.weakBecause.joined(separator: "; ") ?? "",
                 finding.evidence.map { "\($0.source) \($0.locator)" }.joined(separator: "; "),
                 finding.remediation,
@@ -31,23 +31,35 @@ public enum CSVReport {
 }
 
 /// The report as Markdown, for a ticket: a summary, the findings by severity with their
-/// evidence and remediation, the devices.
+/// evidence and remediation, the devices. Every value from an input is escaped: control
+/// characters shown, Markdown's own characters backslashed, code spans fenced longer than any
+/// run of backticks inside.
 public enum MarkdownReport {
     public static func render(_ report: Report) -> String {
         var out = "# Vigil audit report\n\n"
-        out += "Vigil \(report.toolVersion), \(report.generatedAt.iso8601). "
-        out += "Inputs: " + report.inputs.map { "`\(cell($0.path))` (\($0.kind))" }.joined(separator: ", ") + ".\n\n"
-        out += "| severity | findings |\n|---|---|\n"
+        out += "Vigil \(report.toolVersion), \(report.generatedAt.iso8601).\n\n"
+        if let notice = report.incompleteNotice { out += "**INCOMPLETE:** \(cell(notice))\n\n" }
+        out += "| input | kind | status |\n|---|---|---|\n"
+        for input in report.inputs {
+            let status = input.statusLabel + (input.reason.map { ": " + $0 } ?? "")
+            out += "| \(code(input.path)) | \(input.kind) | \(cell(status)) |\n"
+        }
+        if let ruleSet = report.ruleSet {
+            out += "\nRules: \(ruleSet.files) file(s) from \(ruleSet.paths.map(code).joined(separator: ", ")), SHA-256 `\(ruleSet.sha256)`.\n"
+        }
+        out += "\n| severity | findings |\n|---|---|\n"
         for (severity, count) in report.countsBySeverity { out += "| \(severity.rawValue) | \(count) |\n" }
         out += "\n"
-        if report.findings.isEmpty { out += "No findings.\n" }
+        if report.findings.isEmpty {
+            out += report.failedInputs.isEmpty ? "No findings.\n" : "No findings in what was read.\n"
+        }
         for severity in Severity.descending {
             let findings = report.findings.filter { $0.severity == severity }
             guard !findings.isEmpty else { continue }
             out += "## \(severity.rawValue.capitalized) (\(findings.count))\n\n"
             for finding in findings {
                 out += "### \(cell(finding.title))\n\n"
-                out += "- rule `\(finding.rule)`, \(finding.category.rawValue), id `\(finding.id)`\n"
+                out += "- rule \(code(finding.rule)), \(finding.category.rawValue), id `\(finding.id)`\n"
                 let subject = [
                     finding.subject.ip, finding.subject.mac, finding.subject.host,
                     finding.subject.user.map { "user \($0)" },
@@ -55,16 +67,15 @@ public enum MarkdownReport {
                 if !subject.isEmpty { out += "- subject: \(cell(subject.joined(separator: ", ")))\n" }
                 out += "- seen \(finding.count) time(s), \(finding.firstSeen.iso8601) to \(finding.lastSeen.iso8601)\n"
                 if let credential = finding.credential {
-                    let secret = report.revealSecrets ? credential.secret.reveal() : credential.secret.masked
                     out +=
-                        "- credential: \(credential.protocolName) user `\(cell(credential.username))`, secret `\(cell(secret))`"
-                    out += " (SHA-256 `\(credential.secret.sha256.prefix(16))…`)\n"
+                        "- credential: \(cell(credential.protocolName)) user \(code(credential.username)), secret \(code(report.secret(credential)))"
+                    out += " (digest `\(report.digest(credential).prefix(16))…`)\n"
                     if let strength = credential.strength, strength.isWeak {
                         out += "- weak: \(cell(strength.weakBecause.joined(separator: "; ")))\n"
                     }
                 }
                 for evidence in finding.evidence.prefix(5) {
-                    out += "- evidence: `\(cell(evidence.source))` \(evidence.locator): \(cell(evidence.summary))\n"
+                    out += "- evidence: \(code(evidence.source)) \(evidence.locator): \(cell(evidence.summary))\n"
                 }
                 if !finding.remediation.isEmpty { out += "\n**Remediation:** \(cell(finding.remediation))\n" }
                 out += "\n"
@@ -74,7 +85,7 @@ public enum MarkdownReport {
             out +=
                 "## Devices (\(report.devices.count))\n\n| MAC | vendor | addresses | names | managed |\n|---|---|---|---|---|\n"
             for device in report.devices {
-                out += "| \(device.mac) | \(cell(device.vendor ?? "")) | \(device.ips.joined(separator: " ")) | "
+                out += "| \(cell(device.mac)) | \(cell(device.vendor ?? "")) | \(cell(device.ips.joined(separator: " "))) | "
                 out +=
                     "\(cell(device.hostnames.joined(separator: " "))) | \(device.managed ? "yes \(cell(device.assetTag ?? ""))" : "no") |\n"
             }
@@ -82,11 +93,6 @@ public enum MarkdownReport {
         return out
     }
 
-    /// Text safe in a table cell or a line: pipes escaped, line breaks flattened.
-    static func cell(_ text: String) -> String {
-        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(
-            separator: " "
-        )
-        .split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
-    }
+    static func cell(_ text: String) -> String { Printable.markdown(text) }
+    static func code(_ text: String) -> String { Printable.markdownCode(text) }
 }

@@ -53,7 +53,7 @@ public struct DeviceList: Sendable {
                 if !device.hostnames.isEmpty { parts.append(device.hostnames.joined(separator: " ")) }
                 parts.append("\(device.firstSeen.iso8601) to \(device.lastSeen.iso8601)")
                 parts.append("seen by \(device.seenBy.joined(separator: ", "))")
-                out += "  " + parts.joined(separator: "  ") + "\n"
+                out += "  " + parts.map(Printable.visible).joined(separator: "  ") + "\n"
             }
             return out
         }
@@ -61,10 +61,13 @@ public struct DeviceList: Sendable {
 
     /// RFC 4180: quoted when it holds a comma, quote or line break; quotes doubled. A leading
     /// `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet does not run it as a formula.
+    /// One CSV cell (RFC 4180): control characters shown (`\\n`, `\\x1b`), a cell a spreadsheet
+    /// would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return)
+    /// neutralised with a leading `'`, quoted when it holds a comma or a quote.
     static func csvField(_ text: String) -> String {
-        var value = text
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        var value = Printable.visible(text)
+        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" }) else { return value }
         return "\"" + value.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
     }
 }

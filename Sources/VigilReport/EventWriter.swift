@@ -2,7 +2,9 @@ public import VigilCore
 
 /// Writes events one per line for `vigil events`: JSON Lines in the contract's shape, or text.
 ///
-/// A credential's secret is masked (with its digest) unless `revealSecrets` is set.
+/// A credential's secret is masked (with its keyed digest) unless `revealSecrets` is set; text
+/// fields that hold a secret (a log line with a password typed as a user name) are scrubbed the
+/// same way; the text format shows control characters visibly.
 public struct EventWriter: Sendable {
     public enum Format: String, Sendable, CaseIterable {
         case jsonl, text
@@ -10,10 +12,13 @@ public struct EventWriter: Sendable {
 
     public var format: Format
     public var revealSecrets: Bool
+    /// The key of the secrets' digests.
+    public var digest: SecretDigest
 
-    public init(format: Format, revealSecrets: Bool) {
+    public init(format: Format, revealSecrets: Bool, digest: SecretDigest = .ephemeral()) {
         self.format = format
         self.revealSecrets = revealSecrets
+        self.digest = digest
     }
 
     /// One line (without the newline) for `event`.
@@ -30,16 +35,18 @@ public struct EventWriter: Sendable {
             case .packet(let number): .object([("path", .string(event.source.path)), ("packet", .int(Int64(number)))])
             case .line(let number): .object([("path", .string(event.source.path)), ("line", .int(Int64(number)))])
             }
+        let secrets = event.secretsInText
         var fields: [(String, JSONValue)] = event.fields.map { entry in
             switch entry.value {
-            case .string(let text): (entry.field.name, .string(text))
+            case .string(let text):
+                (entry.field.name, .string(Secret.scrub(text, of: secrets, reveal: revealSecrets)))
             case .int(let number): (entry.field.name, .int(number))
             case .bool(let flag): (entry.field.name, .bool(flag))
             }
         }
         if let credential = event.credential {
             fields.append(("credential.secret_masked", .string(credential.secret.masked)))
-            fields.append(("credential.secret_sha256", .string(credential.secret.sha256)))
+            fields.append(("credential.secret_digest", .string(digest.digest(credential.secret))))
             if revealSecrets { fields.append(("credential.secret", .string(credential.secret.reveal()))) }
         }
         return .object([
@@ -49,11 +56,14 @@ public struct EventWriter: Sendable {
     }
 
     private func text(_ event: Event) -> String {
-        var parts = [event.time.iso8601, event.kind.rawValue, "\(event.source.path):\(event.source.locator)"]
-        parts += event.fields.map { "\($0.field)=\($0.value)" }
-        if let credential = event.credential {
-            parts.append("secret=\(revealSecrets ? credential.secret.reveal() : credential.secret.masked)")
+        let secrets = event.secretsInText
+        var parts = [
+            event.time.iso8601, event.kind.rawValue, "\(Printable.visible(event.source.path)):\(event.source.locator)",
+        ]
+        parts += event.fields.map {
+            "\($0.field)=\(Printable.visible(Secret.scrub($0.value.description, of: secrets, reveal: revealSecrets)))"
         }
+        if let credential = event.credential { parts.append("secret=\(credential.secret.shown(reveal: revealSecrets))") }
         return parts.joined(separator: " ")
     }
 }

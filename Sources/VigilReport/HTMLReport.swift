@@ -82,10 +82,14 @@ public enum HTMLReport {
         case .high?: posture = "High risk: credentials or access are exposed; fix the high findings this week."
         case .medium?: posture = "Moderate risk: no exposed credential, but weaknesses to plan away."
         case .low?, .info?: posture = "Low risk: only minor findings."
-        case nil: posture = "No findings in these inputs."
+        case nil:
+            posture = report.failedInputs.isEmpty ? "No findings in these inputs." : "No findings in what could be read."
         }
-        var out =
-            "<h2 id=\"summary\">Executive summary</h2>\n<p class=\"posture\"><strong>\(escape(posture))</strong></p>\n"
+        var out = "<h2 id=\"summary\">Executive summary</h2>\n"
+        if let notice = report.incompleteNotice {
+            out += "<p class=\"posture sev-critical\"><strong>INCOMPLETE:</strong> \(escape(notice))</p>\n"
+        }
+        out += "<p class=\"posture\"><strong>\(escape(posture))</strong></p>\n"
         out += "<p>\(report.findings.count) finding(s): "
         out += counts.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
         let unmanaged = report.devices.filter { !$0.managed }.count
@@ -149,9 +153,8 @@ public enum HTMLReport {
                 out +=
                     " · seen \(finding.count) time(s), \(escape(finding.firstSeen.iso8601)) to \(escape(finding.lastSeen.iso8601))</p>\n"
                 if let credential = finding.credential {
-                    let secret = report.revealSecrets ? credential.secret.reveal() : credential.secret.masked
                     out +=
-                        "<p>Credential: \(escape(credential.protocolName)) user <code>\(escape(credential.username))</code>, secret <code>\(escape(secret))</code> (SHA-256 <code>\(escape(String(credential.secret.sha256.prefix(16))))…</code>)"
+                        "<p>Credential: \(escape(credential.protocolName)) user <code>\(escape(credential.username))</code>, secret <code>\(escape(report.secret(credential)))</code> (digest <code>\(escape(String(report.digest(credential).prefix(16))))…</code>)"
                     if let strength = credential.strength, strength.isWeak {
                         out += "; weak: \(escape(strength.weakBecause.joined(separator: "; ")))"
                     }
@@ -176,15 +179,16 @@ public enum HTMLReport {
     private static func credentials(_ report: Report) -> String {
         let found = report.findings.compactMap { finding in finding.credential.map { (finding, $0) } }
         guard !found.isEmpty else { return "" }
-        var seen: Set<String> = []
+        var seen: Set<[String]> = []
         var out =
             "<h2 id=\"credentials\">Credentials found</h2>\n<table><thead><tr><th>Protocol</th><th>User</th><th>Secret (masked)</th><th>Server</th><th>Outcome</th><th>Why weak</th></tr></thead><tbody>\n"
         for (_, credential) in found {
-            let key =
-                credential.protocolName + credential.username + credential.secret.sha256
-                + (credential.server?.description ?? "")
+            let key = [
+                credential.protocolName, credential.username, report.digest(credential),
+                credential.server?.description ?? "",
+            ]
             guard seen.insert(key).inserted else { continue }
-            let secret = report.revealSecrets ? credential.secret.reveal() : credential.secret.masked
+            let secret = report.secret(credential)
             out +=
                 "<tr><td>\(escape(credential.protocolName))</td><td><code>\(escape(credential.username))</code></td><td><code>\(escape(secret))</code></td>"
             out +=
@@ -217,13 +221,25 @@ public enum HTMLReport {
 
     private static func inputs(_ report: Report) -> String {
         var out =
-            "<h2 id=\"inputs\">Inputs</h2>\n<table><thead><tr><th>File</th><th>Kind</th><th>Read</th><th>Warnings</th></tr></thead><tbody>\n"
+            "<h2 id=\"inputs\">Inputs</h2>\n<table><thead><tr><th>File</th><th>Kind</th><th>Status</th><th>Read</th><th>Warnings</th></tr></thead><tbody>\n"
         for input in report.inputs {
             let read = input.packets.map { "\($0) packets" } ?? input.lines.map { "\($0) lines" } ?? ""
-            out += "<tr><td><code>\(escape(input.path))</code></td><td>\(escape(input.kind))</td><td>\(read)</td>"
+            let status = input.statusLabel + (input.reason.map { ": " + $0 } ?? "")
+            let style = input.isFailure ? " class=\"sev sev-critical\"" : ""
+            out += "<tr><td><code>\(escape(input.path))</code></td><td>\(escape(input.kind))</td>"
+            out += "<td\(style)>\(escape(status))</td><td>\(read)</td>"
             out += "<td class=\"warning\">\(escape(input.warnings.joined(separator: "; ")))</td></tr>\n"
         }
-        return out + "</tbody></table>\n"
+        out += "</tbody></table>\n"
+        if let ruleSet = report.ruleSet {
+            out +=
+                "<p class=\"meta\">Rules: \(ruleSet.files) file(s) from \(escape(ruleSet.paths.joined(separator: ", "))), SHA-256 <code>\(ruleSet.sha256)</code>.</p>\n"
+        }
+        if report.findings.contains(where: { $0.credential != nil }) {
+            out +=
+                "<p class=\"meta\">Secret digests: HMAC-SHA-256 under the \(report.digest.origin.rawValue) key <code>\(report.digest.fingerprint)</code>.</p>\n"
+        }
+        return out
     }
 
     private static func rules(_ report: Report) -> String {
@@ -267,19 +283,6 @@ public enum HTMLReport {
         """
 
     /// `text` safe in HTML element content and attribute values.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// Text for HTML (``Printable/html(_:)``).
+    public static func escape(_ text: String) -> String { Printable.html(text) }
 }

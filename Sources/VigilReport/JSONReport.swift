@@ -13,19 +13,38 @@ public enum JSONReport {
             ("generated_at", .string(report.generatedAt.iso8601)),
             ("inputs", .array(report.inputs.map(input))),
             (
+                "rule_set",
+                report.ruleSet.map { set in
+                    .object([
+                        ("paths", .array(set.paths.map(JSONValue.string))), ("files", .int(Int64(set.files))),
+                        ("sha256", .string(set.sha256)),
+                    ])
+                } ?? .null
+            ),
+            (
+                "secret_digest",
+                .object([
+                    ("algorithm", .string("HMAC-SHA-256")), ("key", .string(report.digest.origin.rawValue)),
+                    ("key_fingerprint", .string(report.digest.fingerprint)),
+                ])
+            ),
+            (
                 "summary",
                 .object([
                     ("findings", .int(Int64(report.findings.count))),
                     ("by_severity", .object(report.countsBySeverity.map { ($0.0.rawValue, .int(Int64($0.1))) })),
                 ])
             ),
-            ("findings", .array(report.findings.map { finding($0, reveal: report.revealSecrets) })),
+            ("findings", .array(report.findings.map { finding($0, in: report) })),
             ("devices", .array(report.devices.map(device))),
         ])
     }
 
     static func input(_ input: InputReport) -> JSONValue {
-        var members: [(String, JSONValue)] = [("path", .string(input.path)), ("kind", .string(input.kind))]
+        var members: [(String, JSONValue)] = [
+            ("path", .string(input.path)), ("kind", .string(input.kind)), ("status", .string(input.statusLabel)),
+            ("reason", .optional(input.reason)),
+        ]
         if let packets = input.packets { members.append(("packets", .int(Int64(packets)))) }
         if let lines = input.lines { members.append(("lines", .int(Int64(lines)))) }
         members.append(("warnings", .array(input.warnings.map(JSONValue.string))))
@@ -47,7 +66,7 @@ public enum JSONReport {
         return .object(members)
     }
 
-    static func finding(_ finding: Finding, reveal: Bool) -> JSONValue {
+    static func finding(_ finding: Finding, in report: Report) -> JSONValue {
         .object([
             ("id", .string(finding.id)),
             ("rule", .string(finding.rule)),
@@ -64,7 +83,7 @@ public enum JSONReport {
                     ("host", .optional(finding.subject.host)), ("user", .optional(finding.subject.user)),
                 ])
             ),
-            ("credential", finding.credential.map { credential($0, reveal: reveal) } ?? .null),
+            ("credential", finding.credential.map { credential($0, in: report) } ?? .null),
             (
                 "evidence",
                 .array(
@@ -81,15 +100,16 @@ public enum JSONReport {
     }
 
     /// A credential as the contract shows it: `strength` is `null` for hashes and tokens;
-    /// `outcome` and `packets` extend the contract.
-    static func credential(_ credential: Credential, reveal: Bool) -> JSONValue {
+    /// `outcome` and `packets` extend the contract. `secret_digest` is keyed (see the report's
+    /// `secret_digest`).
+    static func credential(_ credential: Credential, in report: Report) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("protocol", .string(credential.protocolName)),
             ("username", .string(credential.username)),
             ("secret_masked", .string(credential.secret.masked)),
-            ("secret_sha256", .string(credential.secret.sha256)),
+            ("secret_digest", .string(report.digest(credential))),
         ]
-        if reveal { members.append(("secret", .string(credential.secret.reveal()))) }
+        if report.revealSecrets { members.append(("secret", .string(credential.secret.reveal()))) }
         members += [
             ("strength", credential.strength.map(strength) ?? .null),
             ("client", .optional(credential.client?.description)),

@@ -11,6 +11,10 @@ public struct Report: Sendable {
     public var revealSecrets: Bool
     /// The rules that ran (SARIF lists each as a reportingDescriptor).
     public var rules: [RuleDescriptor] = []
+    /// The rule set that ran: where it was loaded from and a digest of its files.
+    public var ruleSet: RuleSetIdentity?
+    /// The key secrets' digests are made with (reports name its fingerprint, never the key).
+    public var digest: SecretDigest = .ephemeral()
 
     public init(
         toolVersion: String, generatedAt: Timestamp, inputs: [InputReport], findings: [Finding], devices: [Device],
@@ -24,9 +28,41 @@ public struct Report: Sendable {
         self.revealSecrets = revealSecrets
     }
 
+    /// How a credential's secret is shown: masked, or in clear with `--reveal-secrets`.
+    public func secret(_ credential: Credential) -> String { credential.secret.shown(reveal: revealSecrets) }
+
+    /// The keyed digest of a credential's secret.
+    public func digest(_ credential: Credential) -> String { digest.digest(credential.secret) }
+
+    /// The inputs that could not be read, or only in part.
+    public var failedInputs: [InputReport] { inputs.filter(\.isFailure) }
+
+    /// One sentence for the top of a report when some input was not read whole: the findings
+    /// cover only what was read.
+    public var incompleteNotice: String? {
+        let failed = failedInputs
+        guard !failed.isEmpty else { return nil }
+        return "\(failed.count) input(s) could not be read, or only in part: the findings below cover only what was read ("
+            + failed.map { "\($0.path): \($0.reason ?? $0.status.rawValue)" }.joined(separator: "; ") + ")."
+    }
+
     /// Number of findings at each severity, every severity present.
     public var countsBySeverity: [(Severity, Int)] {
         Severity.descending.map { severity in (severity, findings.filter { $0.severity == severity }.count) }
+    }
+}
+
+/// The rule set an audit ran: its folders or files, how many rule files, and the SHA-256 over
+/// every file's path and content (in path order), so a report tells which rules judged it.
+public struct RuleSetIdentity: Sendable, Equatable {
+    public var paths: [String]
+    public var files: Int
+    public var sha256: String
+
+    public init(paths: [String], files: Int, sha256: String) {
+        self.paths = paths
+        self.files = files
+        self.sha256 = sha256
     }
 }
 

@@ -40,7 +40,7 @@ public enum SARIFReport {
                 ("ruleId", .string(finding.rule)),
                 ("ruleIndex", .int(Int64(index[finding.rule] ?? 0))),
                 ("level", .string(level(finding.severity))),
-                ("message", .object([("text", .string(message(finding, reveal: report.revealSecrets)))])),
+                ("message", .object([("text", .string(message(finding, in: report)))])),
             ]
             let locations = finding.evidence.map(location)
             if let first = locations.first { members.append(("locations", .array([first]))) }
@@ -66,19 +66,29 @@ public enum SARIFReport {
                 ("last_seen", .string(finding.lastSeen.iso8601)),
             ]
             if let credential = finding.credential {
-                properties.append(("credential", JSONReport.credential(credential, reveal: report.revealSecrets)))
+                properties.append(("credential", JSONReport.credential(credential, in: report)))
             }
             members.append(("properties", .object(properties)))
             return .object(members)
         }
-        let notifications: [JSONValue] = report.inputs.flatMap { input in
-            input.warnings.map { warning in
-                JSONValue.object([
-                    ("level", .string("warning")),
-                    ("message", .object([("text", .string("\(input.path): \(warning)"))])),
-                ])
-            }
+        // Inputs not read whole are errors of the run (it did not look at everything); their
+        // warnings are warnings.
+        let failures: [JSONValue] = report.failedInputs.map { input in
+            JSONValue.object([
+                ("level", .string("error")),
+                ("message", .object([("text", .string("\(input.path): \(input.statusLabel): \(input.reason ?? "")"))])),
+            ])
         }
+        let notifications: [JSONValue] =
+            failures
+            + report.inputs.flatMap { input in
+                input.warnings.map { warning in
+                    JSONValue.object([
+                        ("level", .string("warning")),
+                        ("message", .object([("text", .string("\(input.path): \(warning)"))])),
+                    ])
+                }
+            }
         let run = JSONValue.object([
             (
                 "tool",
@@ -99,7 +109,7 @@ public enum SARIFReport {
                 "invocations",
                 .array([
                     .object([
-                        ("executionSuccessful", .bool(true)),
+                        ("executionSuccessful", .bool(report.failedInputs.isEmpty)),
                         ("endTimeUtc", .string(report.generatedAt.iso8601)),
                         ("toolExecutionNotifications", .array(notifications)),
                     ])
@@ -107,7 +117,13 @@ public enum SARIFReport {
             ),
             (
                 "artifacts",
-                .array(report.inputs.map { .object([("location", .object([("uri", .string(uri($0.path)))]))]) })
+                .array(
+                    report.inputs.map {
+                        .object([
+                            ("location", .object([("uri", .string(uri($0.path)))])),
+                            ("properties", .object([("status", .string($0.statusLabel))])),
+                        ])
+                    })
             ),
             ("results", .array(results)),
         ])
@@ -141,16 +157,14 @@ public enum SARIFReport {
             .joined()
     }
 
-    static func message(_ finding: Finding, reveal: Bool) -> String {
+    static func message(_ finding: Finding, in report: Report) -> String {
         var parts = [finding.title]
         let subject = [
             finding.subject.ip, finding.subject.mac, finding.subject.host, finding.subject.user.map { "user \($0)" },
         ].compactMap { $0 }
         if !subject.isEmpty { parts.append("(" + subject.joined(separator: ", ") + ")") }
         if let credential = finding.credential {
-            parts.append(
-                "credential \(credential.protocolName) '\(credential.username)' \(reveal ? credential.secret.reveal() : credential.secret.masked)"
-            )
+            parts.append("credential \(credential.protocolName) '\(credential.username)' \(report.secret(credential))")
             if let strength = credential.strength, strength.isWeak {
                 parts.append("weak: " + strength.weakBecause.joined(separator: "; "))
             }

@@ -12,25 +12,44 @@ public struct TextReport: Sendable {
 
     public func render(_ report: Report) -> String {
         var out = "Vigil \(report.toolVersion) audit, \(report.generatedAt.iso8601)\n\n"
+        if let notice = report.incompleteNotice { out += paint("INCOMPLETE:", .red) + " " + v(notice) + "\n\n" }
         out += "Inputs (\(report.inputs.count)):\n"
         for input in report.inputs {
             var size: [String] = []
             if let packets = input.packets { size.append("\(packets) packets") }
             if let lines = input.lines { size.append("\(lines) lines") }
-            out += "  \(input.path)  \(input.kind)  \(size.joined(separator: ", "))\n"
+            switch input.status {
+            case .read:
+                out += "  \(v(input.path))  \(input.kind)  \(size.joined(separator: ", "))\n"
+            case .partial:
+                out += "  \(v(input.path))  \(input.kind)  \(size.joined(separator: ", "))  "
+                out += paint("READ IN PART:", .red) + " \(v(input.reason ?? ""))\n"
+            case .skipped:
+                out += "  \(v(input.path))  skipped: \(v(input.reason ?? ""))\n"
+            case .unreadable:
+                out += "  \(v(input.path))  " + paint("NOT READ:", .red) + " \(v(input.reason ?? ""))\n"
+            }
             for sample in input.samples {
                 out +=
                     "    sample \(sample.index): \(sample.start.iso8601) to \(sample.end.iso8601), \(sample.packets) packets, "
                 out += "\(sample.bytes) bytes, \(sample.kernelDrops) dropped by the kernel\n"
             }
-            for warning in input.warnings { out += "    " + paint("warning:", .yellow) + " \(warning)\n" }
+            for warning in input.warnings { out += "    " + paint("warning:", .yellow) + " \(v(warning))\n" }
+        }
+        if let ruleSet = report.ruleSet {
+            out += "\nRules: \(ruleSet.files) file(s) from \(ruleSet.paths.map(v).joined(separator: ", ")), SHA-256 \(ruleSet.sha256)\n"
+        }
+        if report.findings.contains(where: { $0.credential != nil }) {
+            out += "Secret digests: HMAC-SHA-256 under the \(report.digest.origin.rawValue) key \(report.digest.fingerprint)\n"
         }
         let counts = report.countsBySeverity.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
         out += "\nFindings: \(report.findings.count) (\(counts))\n"
         for finding in report.findings {
-            out += "\n" + describe(finding, reveal: report.revealSecrets)
+            out += "\n" + describe(finding, in: report)
         }
-        if report.findings.isEmpty { out += "\nNo findings.\n" }
+        if report.findings.isEmpty {
+            out += report.failedInputs.isEmpty ? "\nNo findings.\n" : "\nNo findings in what was read.\n"
+        }
         if !report.devices.isEmpty {
             let unmanaged = report.devices.filter { !$0.managed }.count
             out += "\nDevices: \(report.devices.count) (\(unmanaged) not in an inventory)\n"
@@ -50,25 +69,24 @@ public struct TextReport: Sendable {
                 if let platform = device.platform { parts.append(platform) }
                 if let port = device.port { parts.append("port \(port)") }
                 parts.append("seen by \(device.seenBy.joined(separator: ", "))")
-                out += "  " + parts.joined(separator: "  ") + "\n"
+                out += "  " + parts.map(v).joined(separator: "  ") + "\n"
             }
         }
         return out
     }
 
-    private func describe(_ finding: Finding, reveal: Bool) -> String {
+    private func describe(_ finding: Finding, in report: Report) -> String {
         let label = paint("[\(finding.severity.rawValue.uppercased())]", style(for: finding.severity))
-        var out = "\(label) \(bold(finding.title))  (\(finding.rule), \(finding.category.rawValue))\n"
+        var out = "\(label) \(bold(v(finding.title)))  (\(v(finding.rule)), \(finding.category.rawValue))\n"
         let subject = [
             finding.subject.ip, finding.subject.mac, finding.subject.host, finding.subject.user.map { "user \($0)" },
         ].compactMap { $0 }
-        if !subject.isEmpty { out += "  subject:     \(subject.joined(separator: ", "))\n" }
+        if !subject.isEmpty { out += "  subject:     \(v(subject.joined(separator: ", ")))\n" }
         if let credential = finding.credential {
-            let secret = reveal ? credential.secret.reveal() : credential.secret.masked
-            out += "  credential:  \(credential.protocolName) user '\(credential.username)' secret \(secret)"
-            out += " (sha256 \(credential.secret.sha256.prefix(16))...)\n"
+            out += "  credential:  \(v(credential.protocolName)) user '\(v(credential.username))' secret \(report.secret(credential))"
+            out += " (digest \(report.digest(credential).prefix(16))...)\n"
             let route = [credential.client.map { "from \($0)" }, credential.server.map { "to \($0)" }].compactMap { $0 }
-            out += "  connection:  \(route.joined(separator: " ")), \(credential.outcome)\n"
+            out += "  connection:  \(v(route.joined(separator: " "))), \(v(credential.outcome.description))\n"
             if let strength = credential.strength {
                 let verdict = strength.isWeak ? "weak: " + strength.weakBecause.joined(separator: "; ") : "not weak"
                 out +=
@@ -81,14 +99,17 @@ public struct TextReport: Sendable {
         out += "  seen:        \(span), \(finding.count) time\(finding.count == 1 ? "" : "s")\n"
         for (index, evidence) in finding.evidence.enumerated() {
             out += index == 0 ? "  evidence:    " : "               "
-            out += "\(evidence.source) \(evidence.locator): \(evidence.summary)\n"
+            out += "\(v(evidence.source)) \(evidence.locator): \(v(evidence.summary))\n"
         }
         if finding.count > finding.evidence.count {
             out += "               (\(finding.count - finding.evidence.count) more not listed)\n"
         }
-        if !finding.remediation.isEmpty { out += "  remediation: \(finding.remediation)\n" }
+        if !finding.remediation.isEmpty { out += "  remediation: \(v(finding.remediation))\n" }
         return out
     }
+
+    /// A value from an input, its control characters shown.
+    private func v(_ text: String) -> String { Printable.visible(text) }
 
     private enum Style: String {
         case red = "\u{1B}[1;31m"

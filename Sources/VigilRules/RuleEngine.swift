@@ -34,6 +34,8 @@ public final class RuleEngine {
         var rule: Int
         var subject: Subject
         var account: [String?]
+        /// For a credential, its secret: two passwords for one account are two findings.
+        var secret: Secret? = nil
         /// For a correlation, its group (the hash of its group-by values); 0 otherwise.
         var group: UInt64 = 0
     }
@@ -178,9 +180,8 @@ public final class RuleEngine {
     private func record(_ event: Event, rule: Int) {
         let subject = compiled[rule].rule.subject.map { Self.subject(of: event, fields: $0) } ?? Self.subject(of: event)
         let credential = event.credential
-        let account: [String?] =
-            credential.map { [$0.protocolName, $0.username, $0.server?.description, $0.secret.sha256] } ?? []
-        let key = AggregateKey(rule: rule, subject: subject, account: account)
+        let account: [String?] = credential.map { [$0.protocolName, $0.username, $0.server?.description] } ?? []
+        let key = AggregateKey(rule: rule, subject: subject, account: account, secret: credential?.secret)
         let evidence = Evidence(
             source: event.source.path, locator: event.source.locator, summary: Self.summary(of: event))
         if var aggregate = aggregates[key] {
@@ -220,10 +221,11 @@ public final class RuleEngine {
         }
     }
 
-    /// The findings so far, most severe first, then by first sighting.
+    /// The findings so far, most severe first, then by first sighting. A credential finding's
+    /// identifier includes its secret's digest under `digest` (keyed: stable for one key).
     ///
     /// - Throws: ``OpenSSLError`` if the stable identifiers cannot be hashed.
-    public func findings() throws -> [Finding] {
+    public func findings(digest: SecretDigest = .ephemeral()) throws -> [Finding] {
         var findings: [Finding] = []
         for key in order {
             guard let aggregate = aggregates[key] else { continue }
@@ -242,7 +244,9 @@ public final class RuleEngine {
             }
             let rule = rules[key.rule]
             let id = try Finding.stableID(
-                rule: rule.id, key: [subject.ip, subject.mac, subject.host, subject.user] + key.account)
+                rule: rule.id,
+                key: [subject.ip, subject.mac, subject.host, subject.user] + key.account
+                    + (key.secret.map { [digest.digest($0)] } ?? []))
             findings.append(
                 Finding(
                     id: id, rule: rule.id, title: rule.title, severity: rule.severity, category: rule.category,
@@ -303,7 +307,11 @@ public final class RuleEngine {
             }
             return text
         }
-        let fields = event.fields.map { "\($0.field)=\($0.value)" }.joined(separator: " ")
+        // Evidence never holds a secret: text fields that carry one (the log line of a password
+        // typed as a user name) are scrubbed.
+        let secrets = event.secretsInText
+        let fields = event.fields.map { "\($0.field)=\(Secret.scrub($0.value.description, of: secrets, reveal: false))" }
+            .joined(separator: " ")
         return fields.isEmpty ? event.kind.rawValue : "\(event.kind): \(fields)"
     }
 }

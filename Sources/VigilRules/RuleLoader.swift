@@ -1,4 +1,5 @@
 internal import Foundation
+internal import VigilCrypto
 public import VigilCore
 internal import Yams
 
@@ -41,6 +42,13 @@ public struct RuleSet: Sendable {
     public var errors: [VigilError]
     /// Remarks that do not stop a rule from loading.
     public var notes: [String]
+    /// The folders or files the set was loaded from.
+    public var sources: [String] = []
+    /// The rule files read.
+    public var fileCount = 0
+    /// SHA-256 over each rule file's path (within its source) and content, in order: the same
+    /// rules give the same digest wherever they lie.
+    public var sha256 = ""
 
     public init(
         rules: [Rule] = [], correlations: [CorrelationRule] = [], errors: [VigilError] = [], notes: [String] = []
@@ -59,9 +67,21 @@ public struct RuleSet: Sendable {
 
     public static func load(from paths: [String]) -> RuleSet {
         var set = RuleSet()
+        set.sources = paths
         var seen: [String: String] = [:]
         var files: [String] = []
-        for path in paths { files += ruleFiles(under: path, errors: &set.errors) }
+        var identity: [UInt8] = []
+        for path in paths {
+            let found = ruleFiles(under: path, errors: &set.errors)
+            for file in found {
+                let relative = file.hasPrefix(path) ? String(file.dropFirst(path.count)) : file
+                let content = FileManager.default.contents(atPath: file).map { Array($0) } ?? []
+                identity += Array(relative.utf8) + [0] + Array(((try? SHA256.hex(content)) ?? "").utf8) + [0x0A]
+            }
+            files += found
+        }
+        set.fileCount = files.count
+        set.sha256 = (try? SHA256.hex(identity)) ?? ""
         // Files are parsed on all cores (YAML is the slow part), then taken in order. Each
         // worker writes its own slot of a buffer allocated beforehand.
         final class Results: @unchecked Sendable {

@@ -40,12 +40,14 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         try analysis.validate()
+        var destination = try report.destination()
         // The rules load on a thread of their own while the first packets are read.
         let report = report
         var audit = Audit(
             loadingRules: { try report.loadRules() }, revealSecrets: report.revealSecrets, limits: analysis.limits,
             logOptions: analysis.logOptions)
         if let inventory { audit.inventory = try Inventory(path: inventory) }
+        audit.digest = try report.secrets.digest(quiet: report.quiet)
         audit.timeZone = analysis.timezone
         // Progress on a terminal only: inputs done, findings come at the end.
         if !report.quiet && isatty(2) == 1 {
@@ -60,7 +62,7 @@ struct AuditCommand: ParsableCommand {
             }
         }
         let result = try audit.run(paths)
-        try report.write(result.report)
+        try report.write(result.report, to: &destination)
         // With the report in files, a short summary on the terminal.
         if !report.quiet && (report.output != nil || report.outputDirectory != nil) {
             Terminal.note(Self.summary(result.report, written: report.outputDirectory ?? report.output ?? ""))
@@ -203,6 +205,8 @@ struct ReportOptions: ParsableArguments {
     @Flag(name: .long, help: "Print no progress, warnings or notes on standard error, only errors.")
     var quiet = false
 
+    @OptionGroup var secrets: DigestKeyOption
+
     /// The rules to run, with their notes printed unless `--quiet`.
     func loadRules() throws -> RuleSet {
         let set = try RuleOptions.load(rules)
@@ -213,42 +217,28 @@ struct ReportOptions: ParsableArguments {
     /// The formats `--output-dir` writes.
     private var directoryFormats: [ReportFormat] { format.isEmpty ? [.html, .json, .sarif, .csv, .md, .text] : format }
 
-    /// Creates the report's files now (the folder too), kept open for ``write(_:)``: a live
-    /// capture drops root before its report is written, and may no longer reach them then.
-    func openDestinations() throws {
+    /// Where the report goes, checked now, before any analysis (a folder that does not exist, a
+    /// link, a folder of other files are said at once, not after an hour of reading).
+    func destination() throws -> ReportOutput {
+        let output: ReportOutput
         if let outputDirectory {
-            if !FileManager.default.fileExists(atPath: outputDirectory) {
-                try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-            }
-            for format in directoryFormats {
-                try Output.open((outputDirectory as NSString).appendingPathComponent(format.fileName))
-            }
-        } else if let output {
-            try Output.open(output)
-        }
-    }
-
-    /// Writes `report` in the chosen formats and places, then the inputs' warnings unless `--quiet`.
-    func write(_ report: Report) throws {
-        if let outputDirectory {
-            let paths = directoryFormats.map { (outputDirectory as NSString).appendingPathComponent($0.fileName) }
-            if !paths.allSatisfy(Output.isOpen) && !FileManager.default.fileExists(atPath: outputDirectory) {
-                try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-            }
-            var written: [String] = []
-            for format in directoryFormats {
-                let path = (outputDirectory as NSString).appendingPathComponent(format.fileName)
-                try Output.write(format.render(report, colour: false), to: path)
-                written.append(path)
-            }
-            if !quiet { Terminal.note("wrote " + written.joined(separator: ", ")) }
+            output = ReportOutput(destination: .folder(outputDirectory), formats: directoryFormats)
         } else {
             guard format.count <= 1 else {
                 throw ValidationError("several --format need --output-dir (one file per format)")
             }
-            let chosen = format.first ?? .text
-            try Output.write(chosen.render(report, colour: output == nil && Terminal.stdoutWantsColour), to: output)
+            output = ReportOutput(
+                destination: self.output.map { .file($0) } ?? .standardOutput, formats: [format.first ?? .text])
         }
+        try output.check()
+        return output
+    }
+
+    /// Writes `report` to `destination`, then the inputs' warnings unless `--quiet`.
+    func write(_ report: Report, to destination: inout ReportOutput) throws {
+        let written = try destination.write(
+            report, colour: output == nil && Terminal.stdoutWantsColour, standardOutput: FileHandleWriter.standardOutput.write)
+        if outputDirectory != nil && !quiet { Terminal.note("wrote " + written.joined(separator: ", ")) }
         guard !quiet else { return }
         for input in report.inputs {
             for warning in input.warnings { Terminal.warn("\(input.path): \(warning)") }
@@ -259,6 +249,31 @@ struct ReportOptions: ParsableArguments {
     func exitForFindings(_ report: Report) throws {
         if let threshold = failOn.severity, report.findings.contains(where: { $0.severity >= threshold }) {
             throw ExitCode(1)
+        }
+    }
+}
+
+/// The key of the secrets' digests (`audit`, `capture`, `events`).
+struct DigestKeyOption: ParsableArguments {
+    @Option(
+        name: .customLong("digest-key"),
+        help:
+            "A key file (0600, yours) for the secrets' keyed digests, to compare reports across machines (default: $VIGIL_DIGEST_KEY, else this installation's key, made on first use).")
+    var digestKey: String?
+
+    /// The organisation's key (`--digest-key`, `VIGIL_DIGEST_KEY`), else the installation's;
+    /// a key for this run only, with a warning, when neither can be had.
+    func digest(quiet: Bool) throws -> SecretDigest {
+        let environment = ProcessInfo.processInfo.environment["VIGIL_DIGEST_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if let path = digestKey ?? environment { return try SecretDigest.organisation(path: path) }
+        do {
+            return try SecretDigest.installation(folder: DataFolder.path)
+        } catch {
+            if !quiet {
+                Terminal.warn(
+                    "no digest key could be kept (\(error)): the secrets' digests hold for this report only")
+            }
+            return .ephemeral()
         }
     }
 }
@@ -281,62 +296,14 @@ enum RuleOptions {
     }
 }
 
-/// Writing a command's main output.
+/// Writing a command's main output (a device list, a certificate page, a checklist): to
+/// standard output, or to a file created 0600, never through a link, replaced atomically.
 enum Output {
-    /// Files opened ahead by ``open(_:)``, by path.
-    private static let opened = Mutex<[String: FileHandle]>([:])
-
-    /// Creates (or empties) `path` now and keeps it open, for a later ``write(_:to:)`` that may
-    /// run without the rights to reach it.
-    static func open(_ path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: path)
-        else {
-            throw VigilError(.output, path: path, reason: "cannot create the report file")
-        }
-        opened.withLock { $0[path] = handle }
-    }
-
-    /// Whether `path` was opened ahead.
-    static func isOpen(_ path: String) -> Bool { opened.withLock { $0[path] != nil } }
-
-    /// Writes `text` to `path` (atomically, replacing it, unless opened ahead) or to standard
-    /// output when `nil`.
     static func write(_ text: String, to path: String?) throws {
         guard let path else {
             FileHandleWriter.standardOutput.write(text)
             return
         }
-        if let handle = opened.withLock({ $0.removeValue(forKey: path) }) {
-            defer { try? handle.close() }
-            do {
-                try handle.truncate(atOffset: 0)
-                try handle.write(contentsOf: Data(text.utf8))
-            } catch {
-                throw VigilError(.output, path: path, reason: "cannot write the report: \(error.localizedDescription)")
-            }
-            return
-        }
-        do {
-            // Atomic replacement (temporary file, then rename) only for regular files: a device
-            // such as /dev/null or a FIFO is written in place.
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let type =
-                exists ? (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType : nil
-            if exists && type != .typeRegular {
-                guard let handle = FileHandle(forWritingAtPath: path) else {
-                    throw VigilError(.output, path: path, reason: "cannot open for writing")
-                }
-                defer { try? handle.close() }
-                try handle.write(contentsOf: Data(text.utf8))
-            } else {
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-            }
-        } catch let error as VigilError {
-            throw error
-        } catch {
-            throw VigilError(.output, path: path, reason: "cannot write the report: \(error.localizedDescription)")
-        }
+        try FileOutput.write(Array(text.utf8), to: path, permissions: 0o600, existing: .replace)
     }
 }

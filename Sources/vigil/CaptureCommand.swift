@@ -74,16 +74,18 @@ struct CaptureCommand: ParsableCommand {
         sigprocmask(SIG_UNBLOCK, &mask, nil)
         signal(SIGINT) { _ in captureInterrupted.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in captureInterrupted.store(true, ordering: .relaxed) }
-        let audit = LiveAudit(
+        var audit = LiveAudit(
             options: LiveCaptureOptions(
                 interface: interface, filter: filter, snaplen: snaplen, promiscuous: !noPromiscuous, writePath: write),
             rules: ruleSet, revealSecrets: report.revealSecrets, duration: duration, count: count, samples: samples,
             every: every)
+        audit.digest = try report.secrets.digest(quiet: report.quiet)
+        var destination = try report.destination()
         let result = try audit.run(
             started: { linkType in
                 if Privileges.isRoot {
                     // The report is written after the drop: open its files while still root.
-                    try report.openDestinations()
+                    try destination.openAhead()
                     if let dropped = try Privileges.drop(to: user), !report.quiet {
                         Terminal.note("capture on \(interface) is open; \(dropped)")
                     }
@@ -93,7 +95,7 @@ struct CaptureCommand: ParsableCommand {
                 Terminal.note("listening on \(interface)\(what), link type \(linkType); Ctrl-C to stop")
             },
             shouldStop: { captureInterrupted.load(ordering: .relaxed) })
-        try report.write(result)
+        try report.write(result, to: &destination)
         try report.exitForFindings(result)
     }
 }

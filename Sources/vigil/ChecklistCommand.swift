@@ -21,7 +21,10 @@ struct ChecklistCommand: ParsableCommand {
             name: .long, help: "The rules folder whose checklists/ holds the templates (default: the shipped rules/).")
         var rules: String?
 
-        func open() throws -> ChecklistStore { try ChecklistStore(path: store ?? Ledger.defaultPath) }
+        /// The store; one that does not exist is made only by the commands that start a checklist.
+        func open(create: Bool = false) throws -> ChecklistStore {
+            try ChecklistStore(path: store ?? Ledger.defaultPath, create: create)
+        }
 
         func library() throws -> ChecklistLibrary {
             let folder =
@@ -51,7 +54,7 @@ struct ChecklistCommand: ParsableCommand {
                 print("no checklist: the report's findings call for no checklist item")
                 return
             }
-            let store = try common.open()
+            let store = try common.open(create: true)
             let id = try store.create(
                 title: title
                     ?? "Breach response: \(findings.count) finding(s) from \((from as NSString).lastPathComponent)",
@@ -79,7 +82,7 @@ struct ChecklistCommand: ParsableCommand {
                     hint: library.templates.map(\.id).joined(separator: ", "))
             }
             let items = ChecklistBuilder.plan(template: chosen, items: library.items)
-            let store = try common.open()
+            let store = try common.open(create: true)
             let id = try store.create(title: chosen.title, source: "template \(chosen.id)", items: items)
             print("checklist \(id): \(chosen.title), \(items.count) item(s)")
         }
@@ -93,7 +96,7 @@ struct ChecklistCommand: ParsableCommand {
             for checklist in try common.open().list() {
                 let done = checklist.items.filter(\.done).count
                 print(
-                    "\(checklist.id)\t\(done)/\(checklist.items.count) done\t\(checklist.created)\t\(checklist.title)")
+                    "\(checklist.id)\t\(done)/\(checklist.items.count) done\t\(checklist.created)\t\(Printable.visible(checklist.title))")
             }
         }
     }
@@ -134,7 +137,7 @@ struct ChecklistCommand: ParsableCommand {
 
         func run() throws {
             try common.open().markDone(id, item: item, by: by, note: note)
-            print("checklist \(id), item \(item): done by \(by)")
+            print("checklist \(id), item \(item): done by \(Printable.visible(by))")
         }
     }
 
@@ -148,7 +151,7 @@ struct ChecklistCommand: ParsableCommand {
 
         func run() throws {
             try common.open().reopen(id, item: item, by: by, note: note)
-            print("checklist \(id), item \(item): reopened by \(by)")
+            print("checklist \(id), item \(item): reopened by \(Printable.visible(by))")
         }
     }
 }
@@ -160,96 +163,3 @@ extension Optional {
     }
 }
 
-/// A checklist for people: by phase, progress per phase, each item with its state.
-enum ChecklistText {
-    static func render(_ checklist: ChecklistStore.Checklist, history: [ChecklistStore.Change]) -> String {
-        let done = checklist.items.filter(\.done).count
-        var out =
-            "Checklist \(checklist.id): \(checklist.title)\nstarted \(checklist.created) from \(checklist.source); \(done)/\(checklist.items.count) done\n"
-        for phase in ResponsePhase.allCases {
-            let items = checklist.items.filter { $0.phase == phase }
-            guard !items.isEmpty else { continue }
-            out += "\n\(phase.title) (\(items.filter(\.done).count)/\(items.count))\n"
-            for item in items {
-                out += "  [\(item.done ? "x" : " ")] \(item.number). \(item.text)\n"
-                var details = ["\(item.role)"]
-                if !item.dependsOn.isEmpty {
-                    details.append("after \(item.dependsOn.map(String.init).joined(separator: ", "))")
-                }
-                if let evidence = item.evidence { details.append("keep: \(evidence)") }
-                if item.done { details.append("done by \(item.by ?? "?") at \(item.at ?? "?")") }
-                if let note = item.note { details.append("note: \(note)") }
-                out += "       " + details.joined(separator: "; ") + "\n"
-            }
-        }
-        if !history.isEmpty {
-            out += "\nHistory\n"
-            for change in history {
-                out +=
-                    "  \(change.at)  item \(change.item) \(change.action) by \(change.by)"
-                    + (change.note.map { ": \($0)" } ?? "") + "\n"
-            }
-        }
-        return out.trimmingCharacters(in: .newlines)
-    }
-
-    static func markdown(_ checklist: ChecklistStore.Checklist, history: [ChecklistStore.Change]) -> String {
-        let done = checklist.items.filter(\.done).count
-        var out =
-            "# Checklist \(checklist.id): \(checklist.title)\n\nStarted \(checklist.created) from `\(checklist.source)`; \(done)/\(checklist.items.count) done.\n"
-        for phase in ResponsePhase.allCases {
-            let items = checklist.items.filter { $0.phase == phase }
-            guard !items.isEmpty else { continue }
-            out += "\n## \(phase.title) (\(items.filter(\.done).count)/\(items.count))\n\n"
-            for item in items {
-                out += "- [\(item.done ? "x" : " ")] **\(item.number).** \(item.text) — *\(item.role)*"
-                if item.done { out += " — done by \(item.by ?? "?") at \(item.at ?? "?")" }
-                if let note = item.note { out += " — \(note)" }
-                out += "\n"
-            }
-        }
-        if !history.isEmpty {
-            out += "\n## History\n\n| time | item | action | by | note |\n|---|---|---|---|---|\n"
-            for change in history {
-                out += "| \(change.at) | \(change.item) | \(change.action) | \(change.by) | \(change.note ?? "") |\n"
-            }
-        }
-        return out
-    }
-
-    static func html(_ checklist: ChecklistStore.Checklist, history: [ChecklistStore.Change]) -> String {
-        func escape(_ text: String) -> String { HTMLReport.escape(text) }
-        let done = checklist.items.filter(\.done).count
-        var out = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Checklist \(checklist.id)</title>
-            <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}
-            li{margin:.3em 0}.done{color:#255b2a}.meta{color:#555;font-size:.9em}table{border-collapse:collapse}
-            td,th{border-bottom:1px solid #ddd;padding:.2em .5em;text-align:left}@media print{@page{size:A4;margin:15mm}}</style>
-            </head><body><h1>Checklist \(checklist.id): \(escape(checklist.title))</h1>
-            <p class="meta">Started \(escape(checklist.created)) from \(escape(checklist.source)); \(done)/\(checklist.items.count) done.</p>
-
-            """
-        for phase in ResponsePhase.allCases {
-            let items = checklist.items.filter { $0.phase == phase }
-            guard !items.isEmpty else { continue }
-            out += "<h2>\(phase.title) (\(items.filter(\.done).count)/\(items.count))</h2><ol>\n"
-            for item in items {
-                out +=
-                    "<li value=\"\(item.number)\" class=\"\(item.done ? "done" : "open")\">\(item.done ? "☑ DONE" : "☐ OPEN") \(escape(item.text)) <span class=\"meta\">(\(escape(item.role))"
-                if item.done { out += "; done by \(escape(item.by ?? "?")) at \(escape(item.at ?? "?"))" }
-                out += ")</span></li>\n"
-            }
-            out += "</ol>\n"
-        }
-        if !history.isEmpty {
-            out += "<h2>History</h2><table><tr><th>Time</th><th>Item</th><th>Action</th><th>By</th><th>Note</th></tr>\n"
-            for change in history {
-                out +=
-                    "<tr><td>\(escape(change.at))</td><td>\(change.item)</td><td>\(change.action)</td><td>\(escape(change.by))</td><td>\(escape(change.note ?? ""))</td></tr>\n"
-            }
-            out += "</table>\n"
-        }
-        return out + "</body></html>\n"
-    }
-}

@@ -25,9 +25,10 @@ struct EventsCommand: ParsableCommand {
     var quiet = false
 
     @OptionGroup var analysis: AnalysisOptions
+    @OptionGroup var secrets: DigestKeyOption
 
     func run() throws {
-        let writer = EventWriter(format: format, revealSecrets: revealSecrets)
+        let writer = EventWriter(format: format, revealSecrets: revealSecrets, digest: try secrets.digest(quiet: quiet))
         var buffer = ""
         try analysis.validate()
         let result = try Audit.events(paths, limits: analysis.limits, logOptions: analysis.logOptions) { event in

@@ -44,7 +44,7 @@ struct Vigil: ParsableCommand {
                 print(fullMessage(for: error))
                 Glibc.exit(0)
             }
-            Terminal.error(fullMessage(for: error))
+            Terminal.error(fullMessage(for: error), trusted: true)
             Glibc.exit(2)
         }
     }
@@ -52,19 +52,22 @@ struct Vigil: ParsableCommand {
 
 /// Writing to the terminal: stderr lines and whether stdout wants colour.
 enum Terminal {
-    static func error(_ message: String) {
+    /// One error line. Values from inputs may hold control characters: they are shown, so no
+    /// input can steer the terminal or forge a line; `trusted` text (argument-parser's usage
+    /// messages) keeps its own line breaks.
+    static func error(_ message: String, trusted: Bool = false) {
+        let text = trusted ? message : Printable.visible(message)
         let line =
-            message.hasPrefix("vigil: ") || message.hasPrefix("Error: ") || message.hasPrefix("Usage")
-            ? message : "vigil: \(message)"
+            text.hasPrefix("vigil: ") || text.hasPrefix("Error: ") || text.hasPrefix("Usage") ? text : "vigil: \(text)"
         FileHandleWriter.standardError.write(line.hasSuffix("\n") ? line : line + "\n")
     }
 
     static func note(_ message: String) {
-        FileHandleWriter.standardError.write("vigil: \(message)\n")
+        FileHandleWriter.standardError.write("vigil: \(Printable.visible(message))\n")
     }
 
     static func warn(_ message: String) {
-        FileHandleWriter.standardError.write("vigil: warning: \(message)\n")
+        FileHandleWriter.standardError.write("vigil: warning: \(Printable.visible(message))\n")
     }
 
     /// Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org).

@@ -7,6 +7,10 @@ import VigilTestSupport
 
 @testable import VigilAudit
 
+/// One digest key for runs whose findings are compared (credential findings' ids include their
+/// secret's keyed digest).
+let testDigest = try! SecretDigest(key: [UInt8](repeating: 7, count: 32), origin: .organisation)
+
 extension [InputCollector.Entry] {
     /// The files to read.
     var files: [InputFile] {
@@ -135,9 +139,12 @@ struct AuditRunTests {
     @Test func inventoryGivenOrFound() throws {
         let rules = RuleSet.load(from: [TestPaths.rules])
         var audit = Audit(rules: rules, revealSecrets: false)
+        audit.digest = testDigest
         audit.inventory = try Inventory(path: TestPaths.sample("inventory.csv"))
         let given = try audit.run([TestPaths.sample("office.pcapng")])
-        let found = try Audit(rules: rules, revealSecrets: false).run([
+        var other = Audit(rules: rules, revealSecrets: false)
+        other.digest = testDigest
+        let found = try other.run([
             TestPaths.sample("office.pcapng"), TestPaths.sample("inventory.csv"),
         ])
         #expect(given.report.findings.map(\.id) == found.report.findings.map(\.id))
@@ -193,7 +200,9 @@ struct LogAuditTests {
 
     private func audit(_ paths: [String]) throws -> Audit.Result {
         let rules = RuleSet.load(from: [TestPaths.rules])
-        return try Audit(rules: rules, revealSecrets: false, logOptions: LogOptions(zone: .utc)).run(paths)
+        var audit = Audit(rules: rules, revealSecrets: false, logOptions: LogOptions(zone: .utc))
+        audit.digest = testDigest
+        return try audit.run(paths)
     }
 
     /// A folder of logs: rotated files oldest first, text that is no log (the generator script)

@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Testing
 import VigilTestSupport
 
@@ -34,18 +38,39 @@ struct CLITests {
     }
 
     @Test func jsonReportHasTheContractFields() throws {
-        let result = try VigilBinary.run(["audit", "samples/", "--format", "json"])
-        #expect(result.status == 1)
+        // An organisation's digest key, so the digest can be checked independently.
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let key = folder.appendingPathComponent("org.key").path
+        let hexKey = String(repeating: "0123456789abcdef", count: 4)
+        try Data((hexKey + "\n").utf8).write(to: URL(fileURLWithPath: key))
+        #expect(chmod(key, 0o600) == 0)
+        let result = try VigilBinary.run(["audit", "samples/", "--format", "json", "--digest-key", key])
+        #expect(result.status == 1, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let findings = try #require(json["findings"] as? [[String: Any]])
         let finding = try #require(findings.first { $0["rule"] as? String == "net.cleartext-credential.ftp" })
         let credential = try #require(finding["credential"] as? [String: Any])
         #expect(credential["username"] as? String == "alice")
-        // SHA-256 of "Summer2026!", computed independently with `printf %s 'Summer2026!' | sha256sum`.
-        #expect(
-            credential["secret_sha256"] as? String == "a5c95e887dbf1c0a49fd01bced847d64a1a134ec2a7d09332c85d361aeb0f9b8"
-        )
+        // HMAC-SHA-256 of "Summer2026!" under the key, computed independently by Python's hmac.
+        let python = try #require(Command.find("python3"))
+        let expected = try Command.run(
+            python,
+            [
+                "-c",
+                "import hmac, hashlib; print(hmac.new(bytes.fromhex('\(hexKey)'), b'Summer2026!', hashlib.sha256).hexdigest())",
+            ]
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(credential["secret_digest"] as? String == expected)
+        let digest = try #require(json["secret_digest"] as? [String: Any])
+        #expect(digest["algorithm"] as? String == "HMAC-SHA-256" && digest["key"] as? String == "organisation")
+        #expect((digest["key_fingerprint"] as? String)?.count == 16)
+        // The plain SHA-256 of the password (`printf %s 'Summer2026!' | sha256sum`) is nowhere.
+        #expect(!result.stdout.contains("a5c95e887dbf1c0a49fd01bced847d64a1a134ec2a7d09332c85d361aeb0f9b8"))
         #expect(!result.stdout.contains("Summer2026!"))
+        let ruleSet = try #require(json["rule_set"] as? [String: Any])
+        #expect((ruleSet["sha256"] as? String)?.count == 64)
+        #expect((ruleSet["files"] as? Int ?? 0) > 40)
         let weak = try #require(findings.first { $0["rule"] as? String == "credential.weak-password" })
         let strength = try #require((weak["credential"] as? [String: Any])?["strength"] as? [String: Any])
         #expect(strength["score"] as? Int == 1)

@@ -1,5 +1,6 @@
 import Testing
 import VigilCore
+import VigilCrypto
 
 @Suite("Secrets are masked")
 struct SecretTests {
@@ -13,17 +14,29 @@ struct SecretTests {
         ("pässwörd", "p******d"),
     ])
     func masking(clear: String, masked: String) throws {
-        let secret = try Secret(clear: Array(clear.utf8))
+        let secret = Secret(clear: Array(clear.utf8))
         #expect(secret.masked == masked)
         #expect(secret.reveal() == clear)
     }
 
     @Test func printingNeverShowsTheClearText() throws {
-        let secret = try Secret(clear: Array("hunter2-is-my-password".utf8))
+        let secret = Secret(clear: Array("hunter2-is-my-password".utf8))
         #expect(!"\(secret)".contains("hunter2"))
         #expect(!String(reflecting: secret).contains("hunter2"))
-        #expect(!secret.sha256.contains("hunter2"))
-        #expect(secret.sha256.count == 64)
+    }
+
+    /// Digests are keyed: the same secret and key give the same digest, another key another
+    /// one, and none is the plain SHA-256 a dictionary would reverse.
+    @Test func digestsAreKeyed() throws {
+        let secret = Secret(clear: Array("hunter2".utf8))
+        let one = try SecretDigest(key: Array(repeating: 1, count: 32), origin: .organisation)
+        let two = try SecretDigest(key: Array(repeating: 2, count: 32), origin: .organisation)
+        #expect(one.digest(secret) == one.digest(Secret(clear: Array("hunter2".utf8))))
+        #expect(one.digest(secret) != two.digest(secret))
+        #expect(one.digest(secret) != (try SHA256.hex("hunter2")))
+        #expect(one.digest(secret).count == 64)
+        #expect(one.fingerprint != two.fingerprint && one.fingerprint.count == 16)
+        #expect(throws: VigilError.self) { try SecretDigest(key: [1, 2, 3], origin: .organisation) }
     }
 }
 

@@ -6,7 +6,7 @@ import VigilTestSupport
 @testable import VigilReport
 
 private func sampleReport(reveal: Bool) throws -> Report {
-    let secret = try Secret(clear: Array("Summer2026!".utf8))
+    let secret = Secret(clear: Array("Summer2026!".utf8))
     let credential = Credential(
         protocolName: "ftp", username: "alice", secret: secret, client: Endpoint(ip: "10.0.0.5", port: 51514),
         server: Endpoint(ip: "10.0.0.9", port: 21), outcome: .success(reply: "230"), packets: [67, 71, 73])
@@ -28,11 +28,15 @@ struct JSONReportTests {
     @Test func topLevelAndFindingKeysFollowTheContract() throws {
         let text = JSONReport.render(try sampleReport(reveal: false))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(Set(json.keys) == ["tool", "generated_at", "inputs", "summary", "findings", "devices"])
+        #expect(
+            Set(json.keys) == [
+                "tool", "generated_at", "inputs", "rule_set", "secret_digest", "summary", "findings", "devices",
+            ])
         #expect((json["tool"] as? [String: String]) == ["name": "vigil", "version": "0.1.0"])
         #expect(json["generated_at"] as? String == "2025-11-23T10:00:00Z")
         let input = try #require((json["inputs"] as? [[String: Any]])?.first)
-        #expect(Set(input.keys) == ["path", "kind", "packets", "warnings"])
+        #expect(Set(input.keys) == ["path", "kind", "status", "reason", "packets", "warnings"])
+        #expect(input["status"] as? String == "read-with-warnings")
         let summary = try #require(json["summary"] as? [String: Any])
         #expect(summary["findings"] as? Int == 1)
         #expect(
@@ -45,7 +49,7 @@ struct JSONReportTests {
             ])
         #expect(Set((finding["subject"] as? [String: Any])?.keys ?? [:].keys) == ["ip", "mac", "host", "user"])
         let credential = try #require(finding["credential"] as? [String: Any])
-        for key in ["protocol", "username", "secret_masked", "secret_sha256", "strength", "client", "server"] {
+        for key in ["protocol", "username", "secret_masked", "secret_digest", "strength", "client", "server"] {
             #expect(credential.keys.contains(key), "credential.\(key)")
         }
         #expect(credential["secret_masked"] as? String == "S*********!")
@@ -92,7 +96,7 @@ struct TextReportTests {
 @Suite("Event lines")
 struct EventWriterTests {
     @Test func jsonLineShape() throws {
-        let secret = try Secret(clear: Array("hunter2".utf8))
+        let secret = Secret(clear: Array("hunter2".utf8))
         var event = Event(
             kind: .credentialObserved, time: Timestamp(seconds: 1_700_000_000),
             source: SourceLocation(path: "a.pcap", position: .packet(12)),

@@ -10,7 +10,7 @@ private func credential(
     _ user: String, _ password: String, protocolName: String = "ftp", kind: CredentialKind = .password
 ) throws -> Credential {
     Credential(
-        protocolName: protocolName, username: user, secret: try Secret(clear: Array(password.utf8)), kind: kind,
+        protocolName: protocolName, username: user, secret: Secret(clear: Array(password.utf8)), kind: kind,
         client: Endpoint(ip: "10.0.0.5", port: 50000), server: Endpoint(ip: "10.0.0.9", port: 21),
         outcome: .unknown, packets: [1])
 }

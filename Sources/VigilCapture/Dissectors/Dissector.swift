@@ -60,7 +60,7 @@ extension FlowContext {
         outcome: AuthOutcome = .unknown, packets: [Int], domain: String? = nil, workstation: String? = nil,
         hashcatMode: Int? = nil, attributes: [CredentialAttribute] = []
     ) -> Credential? {
-        guard let secret = try? Secret(clear: bytes) else { return nil }
+        let secret = Secret(clear: bytes)
         return Credential(
             protocolName: protocolName, username: user, secret: secret, kind: kind, client: client, server: server,
             outcome: outcome, packets: packets, domain: domain, workstation: workstation, hashcatMode: hashcatMode,

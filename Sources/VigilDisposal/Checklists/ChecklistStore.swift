@@ -43,8 +43,15 @@ public final class ChecklistStore: @unchecked Sendable {
     private let queue: DatabaseQueue
     public let path: String
 
-    public init(path: String) throws {
+    /// Opens the store at `path`. With `create` off, a store that does not exist is an error:
+    /// commands that read or tick a checklist never make an empty store where they were sent.
+    public init(path: String, create: Bool = true) throws {
         self.path = path
+        if !create && !FileManager.default.fileExists(atPath: path) {
+            throw VigilError(
+                .unreadable, path: path, reason: "no checklist store here",
+                hint: "start one with vigil checklist breach or new, or name the store with --store")
+        }
         queue = try Store.open(path)
         try queue.write { db in
             try db.execute(

@@ -95,13 +95,7 @@ public final class Ledger: @unchecked Sendable {
     public let path: String
 
     /// `$XDG_DATA_HOME/vigil/ledger.sqlite`, else `~/.local/share/vigil/ledger.sqlite`.
-    public static var defaultPath: String {
-        let environment = ProcessInfo.processInfo.environment
-        let base =
-            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share"
-        return base + "/vigil/ledger.sqlite"
-    }
+    public static var defaultPath: String { DataFolder.path + "/ledger.sqlite" }
 
     /// How a ledger is opened.
     public enum Access: Sendable {

@@ -2,9 +2,6 @@ internal import Foundation
 public import VigilCore
 public import VigilCrypto
 
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Who signed something, as their certificate says: the name (common name), the certificate's
 /// and the key's SHA-256, and the roles it grants. The two-person rule compares ``keySHA256``,
@@ -114,39 +111,7 @@ public enum KeyFile {
     /// - Throws: ``VigilError``: missing, readable by group or others, owned by another user,
     ///   not a key.
     public static func read(_ path: String) throws -> PrivateKey {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw VigilError(.unreadable, path: path, reason: SystemCall.describe(SystemCall.errorNumber))
-        }
-        defer { SystemCall.close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            throw VigilError(.unreadable, path: path, reason: SystemCall.describe(SystemCall.errorNumber))
-        }
-        guard info.st_mode & 0o077 == 0 else {
-            throw VigilError(
-                .usage, path: path,
-                reason: "the signing key can be read by others (mode \(String(info.st_mode & 0o777, radix: 8)))",
-                hint: "chmod 600 \(path)")
-        }
-        guard info.st_uid == geteuid() || info.st_uid == 0 else {
-            throw VigilError(
-                .usage, path: path,
-                reason: "the signing key belongs to another user (uid \(info.st_uid)); a key signs for its owner only",
-                hint: "the key's owner signs with it, as themselves")
-        }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < 1 << 20 {
-            let count = buffer.withUnsafeMutableBytes {
-                SystemCall.read(descriptor, into: $0.baseAddress!, count: $0.count)
-            }
-            if count < 0 {
-                throw VigilError(.unreadable, path: path, reason: SystemCall.describe(SystemCall.errorNumber))
-            }
-            if count == 0 { break }
-            bytes += buffer.prefix(count)
-        }
+        var bytes = try PrivateFile.read(path, what: "the signing key")
         defer { for index in bytes.indices { bytes[index] = 0 } }
         do {
             return try PrivateKey(pem: bytes)

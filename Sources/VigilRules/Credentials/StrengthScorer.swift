@@ -16,7 +16,7 @@ public final class StrengthScorer {
     public static let minimumLength = 8
 
     private struct Key: Hashable {
-        var digest: String
+        var secret: Secret
         var user: String
         var protocolName: String
     }
@@ -28,8 +28,7 @@ public final class StrengthScorer {
     /// The strength of `credential`'s secret, or `nil` for a hash or a token.
     public func strength(of credential: Credential) -> CredentialStrength? {
         guard credential.kind == .password || credential.kind == .community else { return nil }
-        let key = Key(
-            digest: credential.secret.sha256, user: credential.username, protocolName: credential.protocolName)
+        let key = Key(secret: credential.secret, user: credential.username, protocolName: credential.protocolName)
         if let known = cache[key] { return known }
         let result = credential.secret.withClearBytes { bytes in
             Self.score(

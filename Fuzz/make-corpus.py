@@ -178,6 +178,14 @@ def main():
         rules += sorted((SHARED / "sigma").rglob("*.yml"))
     for path in rules:
         put(out, "FuzzRules", path.read_bytes(), path.parent.name + "-" + path.name)
+    # Conditions near and past the nesting limit: parentheses, chains of `not`, both mixed.
+    head = b"title: d\nid: d\nlogsource: {product: linux}\ndetection:\n    sel: {user.name: x}\n    condition: "
+    for depth in (63, 64, 65, 3000):
+        put(out, "FuzzRules", head + b"(" * depth + b"sel" + b")" * depth + b"\n", "deep-parentheses-%d.yml" % depth)
+        put(out, "FuzzRules", head + b"not " * depth + b"sel\n", "deep-not-%d.yml" % depth)
+    put(out, "FuzzRules", head + b"(not " * 40 + b"sel" + b")" * 40 + b"\n", "deep-mixed.yml")
+    put(out, "FuzzRules", head.replace(b"sel: {user.name: x}", b"sel: {user.name: " + b"[" * 2000 + b"x" + b"]" * 2000 + b"}")
+        + b"sel\n", "deep-yaml.yml")
 
     for path in sorted((ROOT / "Tests/VigilDisposalTests/Fixtures").glob("nwipe-*.log")):
         put(out, "FuzzNwipe", path.read_bytes(), path.name)

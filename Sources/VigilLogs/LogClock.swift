@@ -75,15 +75,23 @@ public struct LogTimeZone: Sendable {
     /// The machine's own zone (`TZ`, else `/etc/localtime`), as syslog daemons write in.
     public static var local: LogTimeZone { LogTimeZone(rule: .database(TimeZone.current)) }
 
-    /// `UTC`, `+02:00`, a POSIX rule or a tz database name; `nil` when it is none of these.
+    /// The widest offset a zone may have: UTC−12:00 to UTC+14:00 are the Earth's, ±14:00 the
+    /// bound Vigil takes (an offset past it is a typing mistake, and would shift every time).
+    public static let maxOffset = 14 * 3600
+
+    /// `UTC`, `+02:00`, a POSIX rule or a tz database name; `nil` when it is none of these, or
+    /// an offset beyond ±14:00.
     public init?(_ text: String) {
         if text == "UTC" || text == "Z" || text == "GMT" {
             rule = .fixed(0)
-        } else if let offset = Self.offset(text) {
+        } else if text.hasPrefix("+") || text.hasPrefix("-") {
+            guard let offset = Self.offset(text), abs(offset) <= Self.maxOffset else { return nil }
             rule = .fixed(offset)
         } else if let zone = TimeZone(identifier: text) {
             rule = .database(zone)
-        } else if let posix = PosixZone(text) {
+        } else if let posix = PosixZone(text), abs(posix.standardOffset) <= Self.maxOffset,
+            abs(posix.daylightOffset ?? 0) <= Self.maxOffset
+        {
             rule = .posix(posix)
         } else {
             return nil
@@ -103,6 +111,7 @@ public struct LogTimeZone: Sendable {
         let values = digits.map { Int($0 - 0x30) }
         let hours = values[0] * 10 + values[1]
         let minutes = values.count == 4 ? values[2] * 10 + values[3] : 0
+        guard minutes < 60 else { return nil }
         return (bytes[0] == 0x2D ? -1 : 1) * (hours * 3600 + minutes * 60)
     }
 

@@ -87,12 +87,14 @@ public struct LogReader: Sendable {
         var journal: Bool?
         var binaryWarned = false
         var clockWatch = BackwardTime()
+        var encoding = EncodingWatch()
         do {
             try reader.forEachLine { line, number in
                 if journal == nil, let first = line.first(where: { $0 != 0x20 && $0 != 0x09 }) {
                     journal = first == 0x7B
                     if journal == true { input.kind = "journal" }
                 }
+                encoding.see(line, number: number)
                 if !binaryWarned, line.index(of: 0) != nil {
                     binaryWarned = true
                     input.warnings.append("line \(number): binary data (NUL bytes); such lines are read as text")
@@ -142,6 +144,7 @@ public struct LogReader: Sendable {
                     + "(\(reader.overlong) such line(s))")
         }
         if let warning = clockWatch.warning { input.warnings.append(warning) }
+        if let warning = encoding.warning { input.warnings.append(warning) }
         if reader.isGzip { input.kind += ".gz" }
         input.lines = reader.lineNumber
         return Outcome(input: input, error: stop)
@@ -174,6 +177,42 @@ public struct LogReader: Sendable {
             let date = attributes[.modificationDate] as? Date
         else { return nil }
         return Timestamp(seconds: Int64(date.timeIntervalSince1970))
+    }
+}
+
+/// Notices lines that are not valid UTF-8: they are read as text all the same (the bytes that are
+/// not UTF-8 shown as U+FFFD in reports), and the report says where. ASCII lines, nearly all,
+/// cost one pass over eight bytes at a time.
+struct EncodingWatch {
+    private var lines: [Int] = []
+    private var count = 0
+
+    mutating func see(_ line: UnsafeRawBufferPointer, number: Int) {
+        guard Self.hasHighBytes(line) else { return }
+        guard String(validating: line, as: UTF8.self) == nil else { return }
+        count += 1
+        if lines.count < 5 { lines.append(number) }
+    }
+
+    static func hasHighBytes(_ line: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while index + 8 <= line.count {
+            if line.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return true }
+            index += 8
+        }
+        while index < line.count {
+            if line[index] >= 0x80 { return true }
+            index += 1
+        }
+        return false
+    }
+
+    /// The warning for the input, if some line was not UTF-8.
+    var warning: String? {
+        guard count > 0 else { return nil }
+        let first = lines.map(String.init).joined(separator: ", ")
+        return "invalid UTF-8 on \(count) line(s) (line\(lines.count > 1 ? "s" : "") \(first)\(count > lines.count ? ", …" : "")): "
+            + "read as text, the invalid bytes shown as U+FFFD"
     }
 }
 

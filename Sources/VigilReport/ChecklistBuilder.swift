@@ -146,32 +146,44 @@ public enum ChecklistBuilder {
         }
     }
 
+    /// Each placeholder: the finding's field it is filled from, the general words of a checklist
+    /// made from a template, and what to say when the finding lacks the value. `{server}` is the
+    /// machine that holds the account (a credential's server, else the host a log came from),
+    /// never the address a finding's subject came from: that is usually the attacker's.
+    static let placeholders:
+        [(name: String, value: @Sendable (ReportedFinding) -> String?, general: String, unknown: String)] = [
+            ("title", { $0.title }, "the incident", "[title unknown]"),
+            ("rule", { $0.rule }, "", "[rule unknown]"),
+            ("ip", { $0.ip }, "the address", "[address unknown]"),
+            ("mac", { $0.mac }, "the device", "[device unknown]"),
+            ("host", { $0.host }, "the host", "[host unknown]"),
+            ("user", { $0.user }, "the account", "[account unknown]"),
+            ("account", { $0.user.map { "the account '\($0)'" } }, "the accounts involved", "[account unknown]"),
+            ("protocol", { $0.protocolName }, "", ""),
+            ("server", { $0.server ?? $0.host }, "the server", "[server unknown]"),
+            ("target", { $0.server ?? $0.host ?? $0.ip }, "the server", "[target unknown]"),
+            ("evidence", { $0.evidence }, "the evidence", "[evidence unknown]"),
+        ]
+
     /// The values of the subject placeholders `text` uses: what makes two fillings the same step.
     static func subjectKey(_ text: String, _ finding: ReportedFinding?) -> String {
         guard let finding else { return "" }
-        let parts: [(String, String?)] = [
-            ("{ip}", finding.ip), ("{mac}", finding.mac), ("{host}", finding.host), ("{user}", finding.user),
-            ("{account}", finding.user), ("{protocol}", finding.protocolName),
-            ("{server}", finding.server ?? finding.ip ?? finding.host),
-            ("{target}", finding.server ?? finding.host ?? finding.ip),
-        ]
-        return parts.filter { text.contains($0.0) }.map { $0.1 ?? "" }.joined(separator: "\u{1F}")
+        return placeholders.filter { text.contains("{\($0.name)}") && $0.name != "title" && $0.name != "evidence" }
+            .map { $0.value(finding) ?? "" }.joined(separator: "\u{1F}")
     }
 
-    /// The text with `{placeholders}` filled from `finding` (general words without one).
+    /// The text with `{placeholders}` filled from `finding`: general words for a template without
+    /// findings, and for a value the finding lacks, words saying it is unknown.
     static func fill(_ text: String, _ finding: ReportedFinding?) -> String {
-        /// With a finding, its value (or nothing); without one, general words.
-        func value(_ present: String?, _ general: String) -> String { finding == nil ? general : (present ?? "") }
-        let values: [String: String] = [
-            "title": value(finding?.title, "the incident"), "rule": value(finding?.rule, ""),
-            "ip": value(finding?.ip, "the address"), "mac": value(finding?.mac, "the device"),
-            "host": finding?.host ?? "the host", "user": value(finding?.user, "the account"),
-            "account": finding?.user.flatMap { $0.isEmpty ? nil : "the account '\($0)'" } ?? "the accounts involved",
-            "protocol": value(finding?.protocolName, ""),
-            "server": value(finding?.server ?? finding?.ip ?? finding?.host, "the server"),
-            "target": value(finding?.server ?? finding?.host ?? finding?.ip, "the server"),
-            "evidence": value(finding?.evidence, "the evidence"),
-        ]
+        var values: [String: String] = [:]
+        for placeholder in placeholders {
+            if let finding {
+                values[placeholder.name] =
+                    placeholder.value(finding).flatMap { $0.isEmpty ? nil : $0 } ?? placeholder.unknown
+            } else {
+                values[placeholder.name] = placeholder.general
+            }
+        }
         var out = ""
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {

@@ -89,6 +89,11 @@ struct ConditionParser {
     private var tokens: [Token]
     private var position = 0
     private let names: [String]
+    /// How deep the parentheses and `not`s around the current term go.
+    private var depth = 0
+    /// The deepest a condition may nest (parentheses and `not`): no real rule comes near it, and
+    /// parsing and matching recurse once per level.
+    static let maxDepth = 64
 
     /// - Parameter names: the selection names, in index order.
     init(_ text: String, names: [String]) throws(ConditionError) {
@@ -172,9 +177,19 @@ struct ConditionParser {
     private mutating func parseNot() throws(ConditionError) -> ConditionNode {
         if keyword(current, "not") {
             position += 1
+            try enter()
+            defer { depth -= 1 }
             return .not(try parseNot())
         }
         return try parsePrimary()
+    }
+
+    private mutating func enter() throws(ConditionError) {
+        depth += 1
+        if depth > Self.maxDepth {
+            throw ConditionError(
+                message: "the condition nests deeper than \(Self.maxDepth) levels of parentheses and 'not'")
+        }
     }
 
     private mutating func parsePrimary() throws(ConditionError) -> ConditionNode {
@@ -182,6 +197,8 @@ struct ConditionParser {
         position += 1
         switch token {
         case .open:
+            try enter()
+            defer { depth -= 1 }
             let inner = try parseOr()
             guard current == .close else { throw ConditionError(message: "a '(' is not closed") }
             position += 1
@@ -227,13 +244,32 @@ struct ConditionParser {
         return indices
     }
 
-    private static func glob(_ pattern: String, _ name: String) -> Bool {
-        guard let star = pattern.firstIndex(of: "*") else { return pattern == name }
-        let prefix = pattern[..<star]
-        let rest = String(pattern[pattern.index(after: star)...])
-        guard name.hasPrefix(prefix) else { return false }
-        let tail = String(name.dropFirst(prefix.count))
-        if rest.isEmpty { return true }
-        return (0...tail.count).contains { glob(rest, String(tail.dropFirst($0))) }
+    /// `*` matches any run of characters: the usual greedy match with one point to go back to,
+    /// linear in the name for any number of stars.
+    static func glob(_ pattern: String, _ name: String) -> Bool {
+        let pattern = Array(pattern)
+        let name = Array(name)
+        var p = 0
+        var n = 0
+        var star: Int?
+        var resume = 0
+        while n < name.count {
+            if p < pattern.count && pattern[p] != "*" && pattern[p] == name[n] {
+                p += 1
+                n += 1
+            } else if p < pattern.count && pattern[p] == "*" {
+                star = p
+                resume = n
+                p += 1
+            } else if let star {
+                p = star + 1
+                resume += 1
+                n = resume
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count && pattern[p] == "*" { p += 1 }
+        return p == pattern.count
     }
 }

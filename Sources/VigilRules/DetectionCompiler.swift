@@ -70,7 +70,8 @@ struct DetectionCompiler {
                 var parser = try ConditionParser(text, names: selections.map(\.name))
                 conditions.append(try parser.parse())
             } catch {
-                throw reader.error(conditionNode, "condition '\(text)': \(error.message)")
+                let quoted = text.count > 80 ? text.prefix(60) + "… (\(text.count) characters)" : Substring(text)
+                throw reader.error(conditionNode, "condition '\(quoted)': \(error.message)")
             }
         }
         return Detection(selections: selections, condition: conditions.count == 1 ? conditions[0] : .or(conditions))

@@ -261,14 +261,21 @@ public final class RuleEngine {
 
     /// Who a finding is about: the client for credentials and most events; for a protocol in
     /// use, the server offering it, since that is what must change; for a device, its MAC
-    /// (its addresses and names change; they are in the evidence). A rule may choose other
-    /// fields with `vigil: subject:`.
+    /// (its addresses and names change; they are in the evidence); for an account change, the
+    /// account changed and its host. A rule may choose other fields with `vigil: subject:`.
     static func subject(of event: Event) -> Subject {
         if event.kind == .protocolObserved {
             return Subject(ip: event[.dstIP]?.description, host: event[.hostName]?.description)
         }
         if event.kind == .deviceObserved, let mac = event[.srcMAC]?.description {
             return Subject(mac: mac)
+        }
+        if event.kind == .accountChange {
+            // The account the change is about, on its host: two accounts are two findings.
+            let account = (event[.userTarget] ?? event[.userName])?.description
+            return Subject(
+                ip: event[.srcIP]?.description, host: event[.hostName]?.description,
+                user: account?.isEmpty == true ? nil : account)
         }
         let user = event[.userName]?.description
         return Subject(

@@ -118,7 +118,13 @@ struct AuditRunTests {
         ] {
             #expect(subjects(rule).count == 1, "\(rule)")
         }
-        #expect(findings.count == 26)
+        // Findings name what they are about: the account and host a brute force broke into, the
+        // UID 0 account, the FTP server that lets anyone in.
+        let compromise = try #require(subjects("linux.success-after-brute-force").first)
+        #expect(compromise.user == "root" && compromise.host == "files")
+        #expect(subjects("linux.policy.uid0-account").map(\.user) == ["svc-backup"])
+        #expect(subjects("net.anonymous-ftp").map(\.ip) == ["10.0.0.12"])
+        #expect(findings.count == 27)
     }
 
     /// Without an inventory the device rules stay silent: there is nothing to compare with.

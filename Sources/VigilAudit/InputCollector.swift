@@ -101,7 +101,9 @@ public struct InputCollector: Sendable {
                     broken
                     ? "a broken symbolic link" : code == ENOENT ? "no such file or folder" : SystemCall.describe(code)
                 entries.append(
-                    Entry(path: path, status: .unreadable(VigilError(.unreadable, path: path, reason: reason)), named: named))
+                    Entry(
+                        path: path, status: .unreadable(VigilError(.unreadable, path: path, reason: reason)),
+                        named: named))
                 return
             }
             let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
@@ -128,7 +130,8 @@ public struct InputCollector: Sendable {
             }
             seen[identity] = path
             if type == S_IFREG {
-                entries.append(InputCollector.sniff(file: path, identity: identity, size: Int64(info.st_size), named: named))
+                entries.append(
+                    InputCollector.sniff(file: path, identity: identity, size: Int64(info.st_size), named: named))
             } else if named {
                 // A FIFO, socket, terminal or device named on purpose: opened once, read whole.
                 let descriptor = SystemCall.retrying { open(path, O_RDONLY | O_CLOEXEC) }
@@ -150,7 +153,8 @@ public struct InputCollector: Sendable {
             do {
                 names = try FileManager.default.contentsOfDirectory(atPath: path)
             } catch {
-                let reason = access(path, R_OK | X_OK) == 0 ? "the folder cannot be listed" : SystemCall.describe(EACCES)
+                let reason =
+                    access(path, R_OK | X_OK) == 0 ? "the folder cannot be listed" : SystemCall.describe(EACCES)
                 entries.append(InputCollector.unreadable(path, "\(reason): nothing in it was read", named: named))
                 return
             }

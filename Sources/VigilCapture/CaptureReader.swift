@@ -93,7 +93,9 @@ public struct CaptureReader: Sendable {
                 guard let path else {
                     throw VigilError(
                         .unreadable, path: name,
-                        reason: "its interfaces have different link types, which only a file (not a stream) can be read past")
+                        reason:
+                            "its interfaces have different link types, which only a file (not a stream) can be read past"
+                    )
                 }
                 try readMixedLinkTypes(
                     path: path, name: name, skip: analysed, front: front, analyzers: analyzers, input: &input,

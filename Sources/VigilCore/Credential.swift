@@ -1,5 +1,5 @@
-internal import VigilCrypto
 internal import Foundation
+internal import VigilCrypto
 
 /// A secret seen in clear: kept for strength scoring and a keyed digest, shown only masked.
 ///

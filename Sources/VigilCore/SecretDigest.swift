@@ -57,7 +57,8 @@ public struct SecretDigest: Sendable {
 
     /// The organisation's key in `path` (0600, the user's): its bytes, or the hex text they hold.
     public static func organisation(path: String) throws(VigilError) -> SecretDigest {
-        try SecretDigest(key: decode(try PrivateFile.read(path, what: "the digest key")), origin: .organisation, path: path)
+        try SecretDigest(
+            key: decode(try PrivateFile.read(path, what: "the digest key")), origin: .organisation, path: path)
     }
 
     /// The installation's key, `digest.key` in `folder` (Vigil's data folder), created 0600 with
@@ -74,8 +75,9 @@ public struct SecretDigest: Sendable {
                 throw VigilError(.library, reason: "\(error)")
             }
             do {
-                try FileOutput.write(Array((key.hexString + "\n").utf8), to: path, permissions: 0o600, existing: .refuse)
-            } catch where FileManager.default.fileExists(atPath: path) {
+                try FileOutput.write(
+                    Array((key.hexString + "\n").utf8), to: path, permissions: 0o600, existing: .refuse)
+            } catch  where FileManager.default.fileExists(atPath: path) {
                 // Another run created it at the same moment: use theirs.
             }
         }

@@ -211,7 +211,8 @@ struct EncodingWatch {
     var warning: String? {
         guard count > 0 else { return nil }
         let first = lines.map(String.init).joined(separator: ", ")
-        return "invalid UTF-8 on \(count) line(s) (line\(lines.count > 1 ? "s" : "") \(first)\(count > lines.count ? ", …" : "")): "
+        return
+            "invalid UTF-8 on \(count) line(s) (line\(lines.count > 1 ? "s" : "") \(first)\(count > lines.count ? ", …" : "")): "
             + "read as text, the invalid bytes shown as U+FFFD"
     }
 }
@@ -242,7 +243,8 @@ struct BackwardTime {
     var warning: String? {
         guard let first else { return nil }
         let back = (first.from.nanoseconds - first.to.nanoseconds) / 1_000_000_000
-        var text = "line \(first.line): the time goes back \(Self.duration(back)), from \(first.from.iso8601) to \(first.to.iso8601)"
+        var text =
+            "line \(first.line): the time goes back \(Self.duration(back)), from \(first.from.iso8601) to \(first.to.iso8601)"
         if count > 1 { text += " (\(count) times in this file)" }
         return text + "; correlations judge event time and honour events up to 15 minutes out of order"
     }

@@ -45,7 +45,8 @@ public enum MarkdownReport {
             out += "| \(code(input.path)) | \(input.kind) | \(cell(status)) |\n"
         }
         if let ruleSet = report.ruleSet {
-            out += "\nRules: \(ruleSet.files) file(s) from \(ruleSet.paths.map(code).joined(separator: ", ")), SHA-256 `\(ruleSet.sha256)`.\n"
+            out +=
+                "\nRules: \(ruleSet.files) file(s) from \(ruleSet.paths.map(code).joined(separator: ", ")), SHA-256 `\(ruleSet.sha256)`.\n"
         }
         out += "\n| severity | findings |\n|---|---|\n"
         for (severity, count) in report.countsBySeverity { out += "| \(severity.rawValue) | \(count) |\n" }
@@ -85,7 +86,8 @@ public enum MarkdownReport {
             out +=
                 "## Devices (\(report.devices.count))\n\n| MAC | vendor | addresses | names | managed |\n|---|---|---|---|---|\n"
             for device in report.devices {
-                out += "| \(cell(device.mac)) | \(cell(device.vendor ?? "")) | \(cell(device.ips.joined(separator: " "))) | "
+                out +=
+                    "| \(cell(device.mac)) | \(cell(device.vendor ?? "")) | \(cell(device.ips.joined(separator: " "))) | "
                 out +=
                     "\(cell(device.hostnames.joined(separator: " "))) | \(device.managed ? "yes \(cell(device.assetTag ?? ""))" : "no") |\n"
             }

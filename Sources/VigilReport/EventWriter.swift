@@ -63,7 +63,9 @@ public struct EventWriter: Sendable {
         parts += event.fields.map {
             "\($0.field)=\(Printable.visible(Secret.scrub($0.value.description, of: secrets, reveal: revealSecrets)))"
         }
-        if let credential = event.credential { parts.append("secret=\(credential.secret.shown(reveal: revealSecrets))") }
+        if let credential = event.credential {
+            parts.append("secret=\(credential.secret.shown(reveal: revealSecrets))")
+        }
         return parts.joined(separator: " ")
     }
 }

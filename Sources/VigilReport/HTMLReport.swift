@@ -83,7 +83,8 @@ public enum HTMLReport {
         case .medium?: posture = "Moderate risk: no exposed credential, but weaknesses to plan away."
         case .low?, .info?: posture = "Low risk: only minor findings."
         case nil:
-            posture = report.failedInputs.isEmpty ? "No findings in these inputs." : "No findings in what could be read."
+            posture =
+                report.failedInputs.isEmpty ? "No findings in these inputs." : "No findings in what could be read."
         }
         var out = "<h2 id=\"summary\">Executive summary</h2>\n"
         if let notice = report.incompleteNotice {

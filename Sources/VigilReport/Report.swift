@@ -42,7 +42,8 @@ public struct Report: Sendable {
     public var incompleteNotice: String? {
         let failed = failedInputs
         guard !failed.isEmpty else { return nil }
-        return "\(failed.count) input(s) could not be read, or only in part: the findings below cover only what was read ("
+        return
+            "\(failed.count) input(s) could not be read, or only in part: the findings below cover only what was read ("
             + failed.map { "\($0.path): \($0.reason ?? $0.status.rawValue)" }.joined(separator: "; ") + ")."
     }
 

@@ -51,7 +51,8 @@ public struct ReportOutput {
                         hint: "name the file the link points to, or remove the link")
                 }
                 if (info.st_mode & S_IFMT) == S_IFDIR {
-                    throw VigilError(.output, path: path, reason: "is a folder", hint: "name a file, or use --output-dir")
+                    throw VigilError(
+                        .output, path: path, reason: "is a folder", hint: "name a file, or use --output-dir")
                 }
             }
         case .folder(let path):
@@ -168,6 +169,7 @@ public struct ReportOutput {
     static func replaceFolder(_ folder: String, fill: (String) throws(VigilError) -> Void) throws(VigilError) {
         let parent = FileOutput.folder(of: folder)
         let name = FileOutput.name(of: folder)
+        FileOutput.removeStale(beside: folder)
         let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let temporary = parent + "/." + name + ".vigil-new-" + tag
         guard mkdir(temporary, 0o700) == 0 else {

@@ -37,10 +37,12 @@ public struct TextReport: Sendable {
             for warning in input.warnings { out += "    " + paint("warning:", .yellow) + " \(v(warning))\n" }
         }
         if let ruleSet = report.ruleSet {
-            out += "\nRules: \(ruleSet.files) file(s) from \(ruleSet.paths.map(v).joined(separator: ", ")), SHA-256 \(ruleSet.sha256)\n"
+            out +=
+                "\nRules: \(ruleSet.files) file(s) from \(ruleSet.paths.map(v).joined(separator: ", ")), SHA-256 \(ruleSet.sha256)\n"
         }
         if report.findings.contains(where: { $0.credential != nil }) {
-            out += "Secret digests: HMAC-SHA-256 under the \(report.digest.origin.rawValue) key \(report.digest.fingerprint)\n"
+            out +=
+                "Secret digests: HMAC-SHA-256 under the \(report.digest.origin.rawValue) key \(report.digest.fingerprint)\n"
         }
         let counts = report.countsBySeverity.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
         out += "\nFindings: \(report.findings.count) (\(counts))\n"
@@ -83,7 +85,8 @@ public struct TextReport: Sendable {
         ].compactMap { $0 }
         if !subject.isEmpty { out += "  subject:     \(v(subject.joined(separator: ", ")))\n" }
         if let credential = finding.credential {
-            out += "  credential:  \(v(credential.protocolName)) user '\(v(credential.username))' secret \(report.secret(credential))"
+            out +=
+                "  credential:  \(v(credential.protocolName)) user '\(v(credential.username))' secret \(report.secret(credential))"
             out += " (digest \(report.digest(credential).prefix(16))...)\n"
             let route = [credential.client.map { "from \($0)" }, credential.server.map { "to \($0)" }].compactMap { $0 }
             out += "  connection:  \(v(route.joined(separator: " "))), \(v(credential.outcome.description))\n"

@@ -146,7 +146,8 @@ public final class RuleEngine {
         // Evidence: the events kept of those counted, the earliest first, while there is room.
         let evidence = firing.counted.compactMap { entry in
             entry.evidence.map {
-                Evidence(source: $0.event.source.path, locator: $0.event.source.locator, summary: Self.summary(of: $0.event))
+                Evidence(
+                    source: $0.event.source.path, locator: $0.event.source.locator, summary: Self.summary(of: $0.event))
             }
         }
         let firstTime = Timestamp(nanoseconds: first.time)
@@ -317,8 +318,10 @@ public final class RuleEngine {
         // Evidence never holds a secret: text fields that carry one (the log line of a password
         // typed as a user name) are scrubbed.
         let secrets = event.secretsInText
-        let fields = event.fields.map { "\($0.field)=\(Secret.scrub($0.value.description, of: secrets, reveal: false))" }
-            .joined(separator: " ")
+        let fields = event.fields.map {
+            "\($0.field)=\(Secret.scrub($0.value.description, of: secrets, reveal: false))"
+        }
+        .joined(separator: " ")
         return fields.isEmpty ? event.kind.rawValue : "\(event.kind): \(fields)"
     }
 }

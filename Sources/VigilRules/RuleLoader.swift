@@ -1,6 +1,6 @@
 internal import Foundation
-internal import VigilCrypto
 public import VigilCore
+internal import VigilCrypto
 internal import Yams
 
 /// A Sigma correlation rule (`event_count`, `value_count`, `temporal`, `temporal_ordered`),

@@ -237,7 +237,8 @@ struct ReportOptions: ParsableArguments {
     /// Writes `report` to `destination`, then the inputs' warnings unless `--quiet`.
     func write(_ report: Report, to destination: inout ReportOutput) throws {
         let written = try destination.write(
-            report, colour: output == nil && Terminal.stdoutWantsColour, standardOutput: FileHandleWriter.standardOutput.write)
+            report, colour: output == nil && Terminal.stdoutWantsColour,
+            standardOutput: FileHandleWriter.standardOutput.write)
         if outputDirectory != nil && !quiet { Terminal.note("wrote " + written.joined(separator: ", ")) }
         guard !quiet else { return }
         for input in report.inputs {
@@ -258,7 +259,8 @@ struct DigestKeyOption: ParsableArguments {
     @Option(
         name: .customLong("digest-key"),
         help:
-            "A key file (0600, yours) for the secrets' keyed digests, to compare reports across machines (default: $VIGIL_DIGEST_KEY, else this installation's key, made on first use).")
+            "A key file (0600, yours) for the secrets' keyed digests, to compare reports across machines (default: $VIGIL_DIGEST_KEY, else this installation's key, made on first use)."
+    )
     var digestKey: String?
 
     /// The organisation's key (`--digest-key`, `VIGIL_DIGEST_KEY`), else the installation's;

@@ -96,7 +96,8 @@ struct ChecklistCommand: ParsableCommand {
             for checklist in try common.open().list() {
                 let done = checklist.items.filter(\.done).count
                 print(
-                    "\(checklist.id)\t\(done)/\(checklist.items.count) done\t\(checklist.created)\t\(Printable.visible(checklist.title))")
+                    "\(checklist.id)\t\(done)/\(checklist.items.count) done\t\(checklist.created)\t\(Printable.visible(checklist.title))"
+                )
             }
         }
     }
@@ -162,4 +163,3 @@ extension Optional {
         return self
     }
 }
-

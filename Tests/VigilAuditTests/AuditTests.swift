@@ -58,7 +58,9 @@ struct InputCollectorTests {
         #expect(collected.files.isEmpty)
         #expect(collected.unreadable.count == 2)
         #expect(collected.unreadable[0] == "/nonexistent/x.pcap: no such file or folder")
-        #expect(collected.unreadable[1].contains("neither a capture (no pcap or pcapng magic number) nor a text or gzip log"))
+        #expect(
+            collected.unreadable[1].contains(
+                "neither a capture (no pcap or pcapng magic number) nor a text or gzip log"))
     }
 
     @Test func aFileNamedTwiceIsReadOnce() {

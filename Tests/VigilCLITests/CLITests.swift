@@ -1,10 +1,10 @@
 import Foundation
+import Testing
+import VigilTestSupport
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import Testing
-import VigilTestSupport
 
 /// Runs the built `vigil` as a user would and checks stdout, stderr and the exit code.
 @Suite("vigil command line", .serialized)
@@ -150,7 +150,9 @@ struct CLITests {
             ["audit", "samples/", "--output-dir", folder.path, "--fail-on", "none"], environment: ["TZ": "UTC"])
         #expect(result.status == 0, "\(result.stderr)")
         // The report went to files: a one-paragraph summary on stderr, no progress (not a terminal).
-        #expect(result.stderr.contains("vigil: 4 input(s) read (0 warning(s)), 3 skipped; 27 finding(s): 5 critical, 8 high"))
+        #expect(
+            result.stderr.contains(
+                "vigil: 4 input(s) read (0 warning(s)), 3 skipped; 27 finding(s): 5 critical, 8 high"))
         #expect(result.stderr.contains("8 device(s), 1 not in the inventory; report: \(folder.path)"))
         #expect(!result.stderr.contains("[1/3]"))
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()

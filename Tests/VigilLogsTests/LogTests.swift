@@ -84,7 +84,9 @@ struct AuthLogTests {
         #expect(field(failure, .userName) == "W*********!")
         let leak = try #require(onLine[1].credential)
         #expect(leak.secret.masked == "W*********!")
-        #expect(try leak.secret.withClearBytes { try SHA256.hex($0) } == "9e78d4d1bb89cabf64a8586dd42e2c736a9159b3978244ad6216f6053a00ed45")
+        #expect(
+            try leak.secret.withClearBytes { try SHA256.hex($0) }
+                == "9e78d4d1bb89cabf64a8586dd42e2c736a9159b3978244ad6216f6053a00ed45")
         #expect(leak.secret.reveal() == "Winter2025!")
         // No field of any event holds the clear text.
         for event in events { #expect(!event.fields.contains { $0.value.description.contains("Winter2025!") }) }

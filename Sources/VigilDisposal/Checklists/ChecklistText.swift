@@ -54,7 +54,8 @@ public enum ChecklistText {
         if !history.isEmpty {
             out += "\n## History\n\n| time | item | action | by | note |\n|---|---|---|---|---|\n"
             for change in history {
-                out += "| \(md(change.at)) | \(change.item) | \(md(change.action)) | \(md(change.by)) | \(md(change.note ?? "")) |\n"
+                out +=
+                    "| \(md(change.at)) | \(change.item) | \(md(change.action)) | \(md(change.by)) | \(md(change.note ?? "")) |\n"
             }
         }
         return out

@@ -2,7 +2,6 @@ internal import Foundation
 public import VigilCore
 public import VigilCrypto
 
-
 /// Who signed something, as their certificate says: the name (common name), the certificate's
 /// and the key's SHA-256, and the roles it grants. The two-person rule compares ``keySHA256``,
 /// never names.

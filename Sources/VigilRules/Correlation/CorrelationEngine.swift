@@ -161,7 +161,8 @@ final class CorrelationEngine {
         guard let targets = byRule[rule] else { return [] }
         var fired: [Firing] = []
         for target in targets {
-            advance(target.correlation, position: target.position, event: event, time: event.time.nanoseconds, into: &fired)
+            advance(
+                target.correlation, position: target.position, event: event, time: event.time.nanoseconds, into: &fired)
         }
         return fired
     }

@@ -132,7 +132,8 @@ struct CorrelationWindow {
         } else {
             // Values before the window are dropped only when the count could decide something
             // (or the table grows): exact when it matters, one pass per window otherwise.
-            if oldestSeen < from && (!rule.condition.isMonotone || rule.holds(lastSeen.count) || lastSeen.count > 4096) {
+            if oldestSeen < from && (!rule.condition.isMonotone || rule.holds(lastSeen.count) || lastSeen.count > 4096)
+            {
                 lastSeen = lastSeen.filter { $0.value >= from }
                 oldestSeen = lastSeen.values.min() ?? .max
             }

@@ -560,6 +560,23 @@ def garbage(path):
         f.write(b"This is not a capture. " + bytes(rng.randrange(256) for _ in range(4000)))
 
 
+def hostile_values(path):
+    """Values an attacker controls, made to steer a terminal or forge a report line: an FTP user
+    name with escape sequences (set the window title, move the cursor up, erase the line), and an
+    HTTP Basic user name with a line break and a fake finding after it."""
+    writer = g.PcapWriter(path)
+    link = g.Link(writer, start=1700002000.0)
+    c = g.Conversation(link, client, server, 43000, 21).handshake()
+    c.ftp_login("\x1b]2;owned\x07\x1b[1A\x1b[2Kroot", "Tr0ub4dor&3", reply="230 OK\r\n")
+    c.close()
+    h = g.Conversation(link, client, server, 43001, 80).handshake()
+    h.send("client", "GET /admin HTTP/1.1\r\nHost: nas\r\nAuthorization: Basic %s\r\n\r\n"
+           % b64("bob\n[INFO] forged: nothing to see\r\n=cmd|' /C calc'!A0:pw1"))
+    h.send("server", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    h.close()
+    writer.close()
+
+
 def bad_header(path):
     # A pcap magic number followed by an impossible version (9.9).
     import struct
@@ -595,4 +612,5 @@ if __name__ == "__main__":
               os.path.getsize(os.path.join(HERE, "ftp-port-2121.pcap")) - 30)
     garbage(os.path.join(HERE, "garbage.pcap"))
     bad_header(os.path.join(HERE, "bad-header.pcap"))
+    hostile_values(os.path.join(HERE, "hostile-values.pcap"))
     print("wrote the fixtures in", HERE)

@@ -1,5 +1,5 @@
 /// Vigil's identity as reports and `--version` print it.
 public enum VigilVersion {
     /// The release version, following semantic versioning; reports carry it in `tool.version`.
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }

@@ -27,8 +27,14 @@ public struct ReportOutput {
     /// Descriptors opened ahead by ``openAhead()``, by path.
     private var opened: [String: Int32] = [:]
 
+    /// A destination for `formats`; a folder's trailing slashes are dropped (`report/` is the
+    /// folder `report`, and a link named so is still refused as a link).
     public init(destination: Destination, formats: [ReportFormat]) {
-        self.destination = destination
+        if case .folder(let path) = destination {
+            self.destination = .folder(FileOutput.withoutTrailingSlashes(path))
+        } else {
+            self.destination = destination
+        }
         self.formats = formats
     }
 

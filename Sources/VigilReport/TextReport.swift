@@ -20,9 +20,9 @@ public struct TextReport: Sendable {
             if let lines = input.lines { size.append("\(lines) lines") }
             switch input.status {
             case .read:
-                out += "  \(v(input.path))  \(input.kind)  \(size.joined(separator: ", "))\n"
+                out += (["  \(v(input.path))", input.kind] + size).joined(separator: "  ") + "\n"
             case .partial:
-                out += "  \(v(input.path))  \(input.kind)  \(size.joined(separator: ", "))  "
+                out += (["  \(v(input.path))", input.kind] + size + [""]).joined(separator: "  ")
                 out += paint("READ IN PART:", .red) + " \(v(input.reason ?? ""))\n"
             case .skipped:
                 out += "  \(v(input.path))  skipped: \(v(input.reason ?? ""))\n"

@@ -12,7 +12,7 @@ struct CLITests {
     @Test func version() throws {
         let result = try VigilBinary.run(["--version"])
         #expect(result.status == 0)
-        #expect(result.stdout == "vigil 0.1.0\n")
+        #expect(result.stdout == "vigil 0.2.0\n")
     }
 
     @Test func auditOfSamplesFindsTheMaskedFTPLogin() throws {

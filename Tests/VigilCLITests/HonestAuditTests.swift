@@ -116,7 +116,8 @@ struct InputAccountingTests {
     @Test func anEmptyFileIsAnEmptyInput() throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        FileManager.default.createFile(atPath: folder.appendingPathComponent("auth.log").path, contents: Data())
+        #expect(
+            FileManager.default.createFile(atPath: folder.appendingPathComponent("auth.log").path, contents: Data()))
         let (status, json, _) = try Self.audit(["auth.log"], in: folder)
         #expect(status == 0)
         let input = try #require(Self.inputs(json).first)

@@ -109,6 +109,10 @@ struct SafeReportTests {
         let mixed = try VigilBinary.run(["audit", Self.hostile, "--output-dir", others.path])
         #expect(mixed.status == 2)
         #expect(mixed.stderr.contains("holds files that are not Vigil's reports (notes.txt)"))
+        // A new folder named with a trailing slash, as a shell completes it, is made.
+        let slashed = try VigilBinary.run(arguments + ["--output-dir", folder.path + "/new/"])
+        #expect(slashed.status == 0, "\(slashed.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("new/report.json").path))
     }
 
     /// `--output-dir` is written whole beside the folder and moved into place: killed at any

@@ -77,17 +77,27 @@ public enum FileOutput {
     /// Removes a file this process created (a certificate whose ledger entry was not committed).
     public static func remove(_ path: String) { unlink(path) }
 
-    /// The folder part of `path` (`.` for a bare name).
+    /// The folder part of `path` (`.` for a bare name); trailing slashes (`report/`) are not a
+    /// component.
     public static func folder(of path: String) -> String {
+        let path = withoutTrailingSlashes(path)
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
         if slash == path.utf8.startIndex { return "/" }
         return String(path[..<slash])
     }
 
-    /// The last component of `path`.
+    /// The last component of `path`, trailing slashes left out.
     public static func name(of path: String) -> String {
+        let path = withoutTrailingSlashes(path)
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
         return String(path[path.utf8.index(after: slash)...])
+    }
+
+    /// `path` without the slashes that end it (`/` stays `/`).
+    public static func withoutTrailingSlashes(_ path: String) -> String {
+        var path = Substring(path)
+        while path.count > 1, path.hasSuffix("/") { path = path.dropLast() }
+        return String(path)
     }
 
     /// Removes what an earlier run killed in the middle left beside `path`: hidden temporary

@@ -105,36 +105,21 @@ public enum FileOutput {
     public static func removeStale(beside path: String) {
         let folder = folder(of: path)
         let prefix = "." + name(of: path) + ".vigil-"
-        guard let directory = opendir(folder) else { return }
         var stale: [String] = []
-        while let entry = readdir(directory) {
-            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+        for entryName in SystemCall.folderEntries(folder) ?? [] {
             guard entryName.hasPrefix(prefix) else { continue }
             // `.NAME.vigil-PID-R`, `.NAME.vigil-new-PID-R`, `.NAME.vigil-old-PID-R`
             let parts = entryName.dropFirst(prefix.count).split(separator: "-")
             guard let pid = parts.compactMap({ Int32($0) }).first, pid != getpid() else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { stale.append(folder + "/" + entryName) }
         }
-        closedir(directory)
         for item in stale { removeTree(item) }
     }
 
     /// Removes a file, or a folder and what it holds (one level: Vigil's report folders).
     static func removeTree(_ path: String) {
         if unlink(path) == 0 { return }
-        if let directory = opendir(path) {
-            var names: [String] = []
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(directory)
-            for name in names { unlink(path + "/" + name) }
-        }
+        for name in SystemCall.folderEntries(path) ?? [] { unlink(path + "/" + name) }
         rmdir(path)
     }
 

@@ -59,6 +59,22 @@ public enum SystemCall {
         retrying { Glibc.read(descriptor, buffer, count) }
     }
 
+    /// The names in the folder at `path` (`.` and `..` left out), or `nil` when it cannot be
+    /// opened. Each name is read up to its terminating NUL where `readdir` put it: a `dirent`
+    /// is allocated only as long as its name, so copying the whole `d_name` array would read
+    /// past it.
+    public static func folderEntries(_ path: String) -> [String]? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        let nameOffset = MemoryLayout<dirent>.offset(of: \.d_name) ?? 19
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Closes `descriptor`; `EINTR` is not retried (Linux has closed it already).
     public static func close(_ descriptor: Int32) { _ = Glibc.close(descriptor) }
 }

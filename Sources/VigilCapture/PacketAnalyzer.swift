@@ -12,7 +12,7 @@ internal import VigilCore
 final class PacketAnalyzer {
     private let flows: FlowTable
     private let devices: DeviceObserver
-    private let udp: UDPAnalyzer
+    private let udp: DatagramDispatcher
     private let fragments = FragmentReassembler()
     private var linkTypeWarned: Set<Int32> = []
     private(set) var warnings: [String] = []
@@ -27,7 +27,7 @@ final class PacketAnalyzer {
         shardLimits.maxFlows = max(1, limits.maxFlows / shards)
         flows = FlowTable(path: path, limits: shardLimits)
         devices = DeviceObserver(path: path)
-        udp = UDPAnalyzer(path: path, devices: devices)
+        udp = DatagramDispatcher(path: path, devices: devices)
         self.shard = UInt64(shard)
         self.shards = UInt64(shards)
         self.observesDevices = observesDevices

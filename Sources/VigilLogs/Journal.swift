@@ -80,7 +80,7 @@ private struct FlatJSON {
         default:
             let start = offset
             guard number() != nil else { return nil }
-            return .some(Array(bytes.cut(start, offset)))
+            return .some(Array(bytes.slice(start, offset)))
         }
     }
 

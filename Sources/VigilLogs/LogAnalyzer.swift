@@ -37,18 +37,21 @@ struct LineContext {
 }
 
 /// Reads the lines of one log and emits the events they hold: the header is parsed once, and
-/// the message goes to the parser of the program that wrote it.
+/// the message goes to the service of the program that wrote it (``LogServices``), then to PAM
+/// when that service made nothing of it.
 ///
-/// Not `Sendable`: one analyzer per file, fed from one thread. It keeps a little state per
-/// process (an sshd connection's address, for lines that do not repeat it).
+/// Not `Sendable`: one analyzer per file, fed from one thread. Each service's state lives here,
+/// for this log only.
 final class LogAnalyzer {
     private var header: HeaderParser
     let path: String
-    var sshSessions = SSHSessions()
     /// Lines that looked like nothing Vigil knows, for the input's report.
     private(set) var unrecognised = 0
     /// Events carry their line's message as `log.message` (``LogOptions/keepMessages``).
     var keepMessages = false
+    /// Each service's reader, made when its first line comes (by index in ``LogServices/all``).
+    private var readers: [(any LogServiceReader)?] = Array(repeating: nil, count: LogServices.all.count)
+    private lazy var fallback = LogServices.fallback.makeReader()
 
     init(path: String, clock: LogClock) {
         self.path = path
@@ -78,10 +81,10 @@ final class LogAnalyzer {
         if line.message.starts(with: Self.repeated) {
             // `message repeated 3 times: [ Failed password for root from … ]`
             let rest = line.message.from(Self.repeated.count)
-            guard let space = rest.index(of: 0x20), let count = rest.cut(0, space).integer,
+            guard let space = rest.index(of: 0x20), let count = rest.slice(0, space).integer,
                 let open = rest.find(Self.openBracket), rest.last == 0x5D
             else { return }
-            line.message = rest.cut(open + 2, rest.count - 1).trimmed
+            line.message = rest.slice(open + 2, rest.count - 1).trimmed
             for _ in 0..<min(count, 10_000) { dispatch(line, number: number, into: &events) }
             return
         }
@@ -92,94 +95,45 @@ final class LogAnalyzer {
     static let openBracket = Array("[ ".utf8)
 
     private func dispatch(_ line: LogLine, number: Int, into events: inout [Event]) {
-        switch line.format {
-        case .apacheError, .nginxError, .access:
-            let service = line.format == .access ? "http" : (line.format == .apacheError ? "apache" : "nginx")
-            let context = LineContext(
-                path: path, number: number, line: line, time: line.time ?? reference, service: service)
-            Web.parse(line, context: context, into: &events)
+        let time = line.time ?? reference
+        if let (index, service) = LogServices.byFormat[line.format] {
+            // A header only one service writes: its lines are that service's, whatever they hold.
+            let context = LineContext(path: path, number: number, line: line, time: time, service: service)
+            reader(index).read(line, context: context, into: &events)
             return
-        case .xrdp:
-            let context = LineContext(
-                path: path, number: number, line: line, time: line.time ?? reference, service: "xrdp")
-            XRDP.parse(line.message, context: context, into: &events)
-            return
-        case .vsftpd:
-            let context = LineContext(
-                path: path, number: number, line: line, time: line.time ?? reference, service: "vsftpd")
-            FTP.vsftpd(line.message, context: context, into: &events)
-            return
-        case .audit:
-            AuditLog.parse(line.message, path: path, number: number, into: &events)
-            return
-        default:
-            break
         }
-        let (service, parser) = lookUp(line.programBase)
-        let context = LineContext(
-            path: path, number: number, line: line, time: line.time ?? reference, service: service)
+        let (service, index) = lookUp(line.programBase)
+        let context = LineContext(path: path, number: number, line: line, time: time, service: service)
         let before = events.count
-        switch parser {
-        case .sshd: SSHD.parse(line.message, context: context, sessions: &sshSessions, into: &events)
-        case .other: route(service, line: line, context: context, into: &events)
+        var pamMayFollow = true
+        if let index {
+            let reader = reader(index)
+            reader.read(line, context: context, into: &events)
+            pamMayFollow = reader.pamMayFollow
         }
-        if events.count == before && parser != .sshd {
-            // Any program may log through PAM (sshd's own parser weighs its PAM lines).
-            PAM.parse(line.message, context: context, program: line.program, into: &events)
-        }
+        if events.count == before && pamMayFollow { fallback.read(line, context: context, into: &events) }
         if events.count == before { unrecognised += 1 }
     }
 
-    private enum Parser { case sshd, other }
-
-    /// The last program seen, its name as text and its parser: a log's lines come mostly from a
-    /// few programs, so the name is compared as bytes and rarely made into a string again.
-    private var lastProgram: [UInt8] = []
-    private var lastService = "syslog"
-    private var lastParser = Parser.other
-
-    private func lookUp(_ base: UnsafeRawBufferPointer) -> (String, Parser) {
-        if base.count == lastProgram.count && base.elementsEqual(lastProgram) { return (lastService, lastParser) }
-        lastProgram = Array(base)
-        lastService = base.isEmpty ? "syslog" : base.text
-        lastParser = ["sshd", "sshd-session", "sshd-auth"].contains(lastService) ? .sshd : .other
-        return (lastService, lastParser)
+    private func reader(_ index: Int) -> any LogServiceReader {
+        if let reader = readers[index] { return reader }
+        let reader = LogServices.all[index].makeReader()
+        readers[index] = reader
+        return reader
     }
 
-    private func route(_ service: String, line: LogLine, context: LineContext, into events: inout [Event]) {
-        switch service {
-        case "dropbear":
-            Dropbear.parse(line.message, context: context, into: &events)
-        case "sudo":
-            Privilege.sudo(line.message, context: context, into: &events)
-        case "su":
-            Privilege.su(line.message, context: context, into: &events)
-        case "login", "agetty", "systemd-logind", "gdm-password", "lightdm", "sddm":
-            Privilege.login(line.message, context: context, into: &events)
-        case "useradd", "usermod", "userdel", "groupadd", "groupmod", "groupdel", "gpasswd", "passwd", "chpasswd",
-            "chage", "adduser", "deluser":
-            Accounts.parse(line.message, context: context, into: &events)
-        case "vsftpd":
-            FTP.vsftpd(line.message, context: context, into: &events)
-        case "proftpd":
-            FTP.proftpd(line.message, context: context, into: &events)
-        case "dovecot", "auth", "auth-worker", "imap-login", "pop3-login", "managesieve-login", "submission-login",
-            "dovecot-auth":
-            Mail.dovecot(line.message, context: context, into: &events)
-        case "imapd", "pop3d", "imapd-ssl", "pop3d-ssl", "courierpop3login", "courierpop3d", "courieresmtpd",
-            "courier-imapd", "courier-pop3d":
-            Mail.courier(line.message, context: context, into: &events)
-        case "sm-mta", "sendmail", "sm-acceptingconnections", "sm-msp-queue":
-            Mail.sendmail(line.message, context: context, into: &events)
-        case "xrdp", "xrdp-sesman":
-            XRDP.parse(line.message, context: context, into: &events)
-        case "nginx", "apache2", "httpd":
-            Web.embedded(line.message, context: context, into: &events)
-        default:
-            if service.hasPrefix("postfix") {
-                Mail.postfix(line.message, context: context, into: &events)
-            }
-        }
+    /// The last program seen, its name as text and its service: a log's lines come mostly from
+    /// a few programs, so the name is compared as bytes and rarely made into a string again.
+    private var lastProgram: [UInt8] = []
+    private var lastService = "syslog"
+    private var lastIndex: Int?
+
+    private func lookUp(_ base: UnsafeRawBufferPointer) -> (String, Int?) {
+        if base.count == lastProgram.count && base.elementsEqual(lastProgram) { return (lastService, lastIndex) }
+        lastProgram = Array(base)
+        lastService = base.isEmpty ? "syslog" : base.text
+        lastIndex = LogServices.index(ofProgram: lastService)
+        return (lastService, lastIndex)
     }
 }
 

@@ -1,3 +1,5 @@
+internal import VigilCore
+
 /// An IPv4 or IPv6 address held in two integers, so flow keys hash without allocating.
 struct IPAddress: Hashable, Comparable {
     var high: UInt64
@@ -14,6 +16,20 @@ struct IPAddress: Hashable, Comparable {
         self.high = high
         self.low = low
         isV4 = false
+    }
+
+    /// The IPv4 address at `offset` in `bytes`; `nil` when the bytes are too few.
+    init?(v4 bytes: UnsafeRawBufferPointer, at offset: Int) {
+        guard let value = bytes.integer(at: offset, as: UInt32.self) else { return nil }
+        self.init(v4: value)
+    }
+
+    /// The IPv6 address at `offset` in `bytes`; `nil` when the bytes are too few.
+    init?(v6 bytes: UnsafeRawBufferPointer, at offset: Int) {
+        guard let high = bytes.integer(at: offset, as: UInt64.self),
+            let low = bytes.integer(at: offset + 8, as: UInt64.self)
+        else { return nil }
+        self.init(v6: high, low)
     }
 
     static func < (a: IPAddress, b: IPAddress) -> Bool {

@@ -1,3 +1,5 @@
+internal import VigilCore
+
 /// The transport-layer view of one packet: addresses, ports, TCP sequence state and payload.
 ///
 /// `payload` points into the capture buffer (or a reassembly buffer) and is valid only while
@@ -108,15 +110,14 @@ enum PacketDecoder {
     ) -> Bool {
         switch linkType {
         case LinkType.ethernet:
-            guard bytes.count >= 14 else { return false }
             var offset = 12
-            var etherType = bytes.be16(offset)
+            guard bytes.count >= 14, var etherType = bytes.integer(at: offset, as: UInt16.self) else { return false }
             var tags = 0
             while EtherType.vlanTags.contains(etherType) && tags < 8 {
                 offset += 4
                 tags += 1
-                guard bytes.count >= offset + 2 else { return false }
-                etherType = bytes.be16(offset)
+                guard let inner = bytes.integer(at: offset, as: UInt16.self) else { return false }
+                etherType = inner
             }
             frame = DecodedFrame(
                 sourceMAC: MACAddress(bytes, at: 6), destinationMAC: MACAddress(bytes, at: 0),
@@ -149,17 +150,18 @@ enum PacketDecoder {
             }
             return true
         case LinkType.linuxSLL:
-            guard bytes.count >= 16 else { return false }
-            let addressLength = Int(bytes.be16(4))
+            guard bytes.count >= 16, let addressLength = bytes.integer(at: 4, as: UInt16.self),
+                let etherType = bytes.integer(at: 14, as: UInt16.self)
+            else { return false }
             frame = DecodedFrame(
-                sourceMAC: addressLength == 6 ? MACAddress(bytes, at: 6) : nil, etherType: bytes.be16(14),
+                sourceMAC: addressLength == 6 ? MACAddress(bytes, at: 6) : nil, etherType: etherType,
                 linkPayload: bytes.slice(16, bytes.count))
             network(etherType: frame.etherType, into: &frame)
             return true
         case LinkType.linuxSLL2:
-            guard bytes.count >= 20 else { return false }
+            guard bytes.count >= 20, let etherType = bytes.integer(at: 0, as: UInt16.self) else { return false }
             frame = DecodedFrame(
-                sourceMAC: bytes[11] == 6 ? MACAddress(bytes, at: 12) : nil, etherType: bytes.be16(0),
+                sourceMAC: bytes[11] == 6 ? MACAddress(bytes, at: 12) : nil, etherType: etherType,
                 linkPayload: bytes.slice(20, bytes.count))
             network(etherType: frame.etherType, into: &frame)
             return true
@@ -177,22 +179,24 @@ enum PacketDecoder {
     }
 
     private static func ipv4(_ bytes: UnsafeRawBufferPointer, into frame: inout DecodedFrame) {
-        guard bytes.count >= 20, bytes[0] >> 4 == 4 else { return }
+        guard bytes.count >= 20, bytes[0] >> 4 == 4, let totalLength = bytes.integer(at: 2, as: UInt16.self),
+            let identification = bytes.integer(at: 4, as: UInt16.self), let flags = bytes.integer(at: 6, as: UInt16.self),
+            let sourceBits = bytes.integer(at: 12, as: UInt32.self),
+            let destinationBits = bytes.integer(at: 16, as: UInt32.self)
+        else { return }
         let headerLength = Int(bytes[0] & 0x0f) * 4
-        let totalLength = Int(bytes.be16(2))
-        guard headerLength >= 20, totalLength >= headerLength, bytes.count >= headerLength else { return }
-        let source = IPAddress(v4: bytes.be32(12))
-        let destination = IPAddress(v4: bytes.be32(16))
+        guard headerLength >= 20, Int(totalLength) >= headerLength, bytes.count >= headerLength else { return }
+        let source = IPAddress(v4: sourceBits)
+        let destination = IPAddress(v4: destinationBits)
         frame.ipSource = source
         // Ethernet pads short frames: the IP total length, not the frame, says where data ends.
-        let end = min(totalLength, bytes.count)
-        let flags = bytes.be16(6)
+        let end = min(Int(totalLength), bytes.count)
         let offset = Int(flags & 0x1fff) * 8
         let more = flags & 0x2000 != 0
         if offset != 0 || more {
             frame.fragment = IPv4Fragment(
                 key: FragmentKey(
-                    source: source, destination: destination, identification: bytes.be16(4), ipProtocol: bytes[9]),
+                    source: source, destination: destination, identification: identification, ipProtocol: bytes[9]),
                 offset: offset, moreFragments: more, data: bytes.slice(headerLength, end))
             return
         }
@@ -201,14 +205,13 @@ enum PacketDecoder {
     }
 
     private static func ipv6(_ bytes: UnsafeRawBufferPointer, into frame: inout DecodedFrame) {
-        guard bytes.count >= 40, bytes[0] >> 4 == 6 else { return }
-        let payloadLength = Int(bytes.be16(4))
-        let source = IPAddress(v6: bytes.be64(8), bytes.be64(16))
-        let destination = IPAddress(v6: bytes.be64(24), bytes.be64(32))
+        guard bytes.count >= 40, bytes[0] >> 4 == 6, let payloadLength = bytes.integer(at: 4, as: UInt16.self),
+            let source = IPAddress(v6: bytes, at: 8), let destination = IPAddress(v6: bytes, at: 24)
+        else { return }
         frame.ipSource = source
         var next = bytes[6]
         var offset = 40
-        let end = min(40 + payloadLength, bytes.count)
+        let end = min(40 + Int(payloadLength), bytes.count)
         // Hop-by-hop (0), routing (43), destination options (60), mobility (135): skip, each
         // giving its length in 8-octet units after the first 8. A fragment header (44) is 8
         // octets; only a first fragment (offset 0) is decoded further.
@@ -221,8 +224,10 @@ enum PacketDecoder {
                 next = bytes[offset]
                 offset += (Int(bytes[offset + 1]) + 1) * 8
             case 44:
-                guard end >= offset + 8 else { return }
-                let fragmentOffset = bytes.be16(offset + 2) & 0xfff8
+                guard end >= offset + 8, let fragmentField = bytes.integer(at: offset + 2, as: UInt16.self) else {
+                    return
+                }
+                let fragmentOffset = fragmentField & 0xfff8
                 let more = bytes[offset + 3] & 1 != 0
                 guard fragmentOffset == 0, !more else { return }
                 next = bytes[offset]
@@ -250,21 +255,29 @@ enum PacketDecoder {
     ) -> TransportPacket? {
         switch number {
         case 6:
-            guard bytes.count >= 20 else { return nil }
-            let dataOffset = Int(bytes[12] >> 4) * 4
+            var header = ByteCursor(bytes)
+            guard let sourcePort = header.readInteger(as: UInt16.self),
+                let destinationPort = header.readInteger(as: UInt16.self),
+                let sequence = header.readInteger(as: UInt32.self),
+                let acknowledgement = header.readInteger(as: UInt32.self), let offsetByte = header.readByte(),
+                let flags = header.readByte()
+            else { return nil }
+            let dataOffset = Int(offsetByte >> 4) * 4
             guard dataOffset >= 20, bytes.count >= dataOffset else { return nil }
             return TransportPacket(
-                source: source, destination: destination, ipProtocol: 6,
-                sourcePort: bytes.be16(0), destinationPort: bytes.be16(2),
-                sequence: bytes.be32(4), acknowledgement: bytes.be32(8), tcpFlags: bytes[13],
-                payload: bytes.slice(dataOffset, bytes.count))
+                source: source, destination: destination, ipProtocol: 6, sourcePort: sourcePort,
+                destinationPort: destinationPort, sequence: sequence, acknowledgement: acknowledgement,
+                tcpFlags: flags, payload: bytes.slice(dataOffset, bytes.count))
         case 17:
-            guard bytes.count >= 8 else { return nil }
-            let length = Int(bytes.be16(4))
+            var header = ByteCursor(bytes)
+            guard let sourcePort = header.readInteger(as: UInt16.self),
+                let destinationPort = header.readInteger(as: UInt16.self),
+                let length = header.readInteger(as: UInt16.self).map(Int.init)
+            else { return nil }
             let end = length >= 8 ? min(length, bytes.count) : bytes.count
             return TransportPacket(
-                source: source, destination: destination, ipProtocol: 17,
-                sourcePort: bytes.be16(0), destinationPort: bytes.be16(2), payload: bytes.slice(8, end))
+                source: source, destination: destination, ipProtocol: 17, sourcePort: sourcePort,
+                destinationPort: destinationPort, payload: bytes.slice(8, end))
         default:
             return nil
         }

@@ -159,16 +159,17 @@ extension IPAddress {
 /// of a reply, are devices with an address. A gratuitous ARP announces its sender.
 enum ARPReader {
     static func read(_ bytes: UnsafeRawBufferPointer) -> [DeviceSighting] {
-        guard bytes.count >= 28, bytes.be16(0) == 1, bytes.be16(2) == EtherType.ipv4, bytes[4] == 6, bytes[5] == 4
+        guard bytes.count >= 28, bytes.integer(at: 0, as: UInt16.self) == 1,
+            bytes.integer(at: 2, as: UInt16.self) == EtherType.ipv4, bytes[4] == 6, bytes[5] == 4,
+            let operation = bytes.integer(at: 6, as: UInt16.self)
         else { return [] }
-        let operation = bytes.be16(6)
         var sightings: [DeviceSighting] = []
-        if let sender = MACAddress(bytes, at: 8), !sender.isZero, !sender.isGroup {
-            let ip = IPAddress(v4: bytes.be32(14))
+        if let sender = MACAddress(bytes, at: 8), !sender.isZero, !sender.isGroup, let ip = IPAddress(v4: bytes, at: 14) {
             sightings.append(DeviceSighting(mac: sender, ip: ip.isUnspecified ? nil : ip.text, source: "arp"))
         }
-        if operation == 2, let target = MACAddress(bytes, at: 18), !target.isZero, !target.isGroup {
-            let ip = IPAddress(v4: bytes.be32(24))
+        if operation == 2, let target = MACAddress(bytes, at: 18), !target.isZero, !target.isGroup,
+            let ip = IPAddress(v4: bytes, at: 24)
+        {
             sightings.append(DeviceSighting(mac: target, ip: ip.isUnspecified ? nil : ip.text, source: "arp"))
         }
         return sightings
@@ -187,7 +188,7 @@ enum NeighbourDiscoveryReader {
         case 135, 136:
             guard bytes.count >= 24 else { return [] }
             optionsStart = 24
-            if type == 136 { address = IPAddress(v6: bytes.be64(8), bytes.be64(16)) }
+            if type == 136 { address = IPAddress(v6: bytes, at: 8) }
         case 134: optionsStart = 16
         default: optionsStart = 8
         }
@@ -215,8 +216,7 @@ enum LLDPReader {
         var sighting = DeviceSighting(mac: source, source: "lldp")
         var portDescription: String?
         var managementIP: String?
-        while offset + 2 <= bytes.count {
-            let header = bytes.be16(offset)
+        while let header = bytes.integer(at: offset, as: UInt16.self) {
             let type = Int(header >> 9)
             let length = Int(header & 0x1ff)
             let value = bytes.slice(offset + 2, offset + 2 + length)
@@ -231,7 +231,7 @@ enum LLDPReader {
             case 5: sighting.hostname = printable(value)
             case 6: sighting.platform = printable(value)
             case 8 where value.count >= 6 && value[1] == 1 && value[0] == 5:  // management address, IPv4
-                managementIP = IPAddress(v4: value.be32(2)).text
+                managementIP = IPAddress(v4: value, at: 2)?.text
             default: break
             }
         }
@@ -246,13 +246,13 @@ enum LLDPReader {
 enum CDPReader {
     static func read(_ bytes: UnsafeRawBufferPointer, source: MACAddress) -> DeviceSighting? {
         guard bytes.count >= 12, bytes[0] == 0xAA, bytes[1] == 0xAA, bytes[2] == 0x03, bytes[3] == 0, bytes[4] == 0,
-            bytes[5] == 0x0C, bytes.be16(6) == 0x2000
+            bytes[5] == 0x0C, bytes.integer(at: 6, as: UInt16.self) == 0x2000
         else { return nil }
         var sighting = DeviceSighting(mac: source, source: "cdp")
         var offset = 12  // SNAP (8) + version, TTL, checksum (4)
-        while offset + 4 <= bytes.count {
-            let type = bytes.be16(offset)
-            let length = Int(bytes.be16(offset + 2))
+        while let type = bytes.integer(at: offset, as: UInt16.self),
+            let length = bytes.integer(at: offset + 2, as: UInt16.self).map(Int.init)
+        {
             guard length >= 4 else { break }
             let value = bytes.slice(offset + 4, offset + length)
             offset += length
@@ -269,36 +269,20 @@ enum CDPReader {
 
     /// The first IPv4 address in a CDP Addresses TLV (count, then protocol type/length/address).
     private static func firstIPv4(_ value: UnsafeRawBufferPointer) -> String? {
-        guard value.count >= 4 else { return nil }
+        guard let count = value.integer(at: 0, as: UInt32.self) else { return nil }
         var offset = 4
-        for _ in 0..<min(Int(value.be32(0)), 8) {
+        for _ in 0..<min(Int(count), 8) {
             guard offset + 2 <= value.count else { return nil }
             let protocolLength = Int(value[offset + 1])
             let addressAt = offset + 2 + protocolLength
-            guard addressAt + 2 <= value.count else { return nil }
-            let addressLength = Int(value.be16(addressAt))
-            if protocolLength == 1 && value[offset + 2] == 0xCC && addressLength == 4 && addressAt + 6 <= value.count {
-                return IPAddress(v4: value.be32(addressAt + 2)).text
+            guard let addressLength = value.integer(at: addressAt, as: UInt16.self).map(Int.init) else { return nil }
+            if protocolLength == 1 && value[offset + 2] == 0xCC && addressLength == 4,
+                let address = IPAddress(v4: value, at: addressAt + 2)
+            {
+                return address.text
             }
             offset = addressAt + 2 + addressLength
         }
         return nil
-    }
-}
-
-/// Printable ASCII of `bytes` (others dropped), trimmed; `nil` when nothing is left.
-func printable(_ bytes: UnsafeRawBufferPointer) -> String? {
-    let kept = bytes.filter { $0 >= 0x20 && $0 < 0x7F }
-    let text = String(decoding: kept, as: UTF8.self).trimmingSpaces
-    return text.isEmpty ? nil : text
-}
-
-extension String {
-    /// Without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
-        var scalars = Substring(self)
-        while scalars.first == " " || scalars.first == "\t" { scalars.removeFirst() }
-        while scalars.last == " " || scalars.last == "\t" { scalars.removeLast() }
-        return String(scalars)
     }
 }

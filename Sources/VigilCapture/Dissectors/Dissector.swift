@@ -1,11 +1,27 @@
 internal import VigilCore
 
+// The two doors of a protocol into Vigil: a `TCPDissector` (recognised by the first bytes of a
+// connection, then a session per connection) and a `UDPDissector` (a session per capture that
+// claims the datagrams that are its own). A protocol carried both ways, such as Kerberos,
+// conforms to both in one folder. Each is listed once in `DissectorRegistry`.
+
 /// Which end of a TCP connection sent some bytes.
 enum Side {
     case client, server
 }
 
-/// What a dissector knows about the connection it reads.
+/// The transport a protocol was seen on.
+enum Transport: String {
+    case tcp, udp
+}
+
+/// A protocol Vigil reads from captures.
+protocol Dissector: Sendable {
+    /// Short name: `ftp`.
+    static var name: String { get }
+}
+
+/// What a dissector knows about the connection (or exchange of datagrams) it reads.
 struct FlowContext {
     /// The capture file, as reports name it.
     var path: String
@@ -13,10 +29,9 @@ struct FlowContext {
     /// of the many connections that never produce one.
     var clientAddress: FlowEndpoint
     var serverAddress: FlowEndpoint
-    /// `tcp` or `udp`.
-    var transport: String = "tcp"
+    var transport: Transport
 
-    init(path: String, client: FlowEndpoint, server: FlowEndpoint, transport: String = "tcp") {
+    init(path: String, client: FlowEndpoint, server: FlowEndpoint, transport: Transport = .tcp) {
         self.path = path
         clientAddress = client
         serverAddress = server
@@ -27,46 +42,7 @@ struct FlowContext {
     var server: Endpoint { serverAddress.endpoint }
 }
 
-extension FlowContext {
-    /// A `credential.observed` event for `credential`, located at `packet`, with the fields
-    /// every credential event carries.
-    func credentialEvent(_ credential: Credential, time: Timestamp, packet: Int) -> Event {
-        var event = Event(
-            kind: .credentialObserved, time: time, source: SourceLocation(path: path, position: .packet(packet)),
-            credential: credential)
-        event.set(.srcIP, client.ip)
-        event.set(.srcPort, client.port)
-        event.set(.dstIP, server.ip)
-        event.set(.dstPort, server.port)
-        event.set(.transport, transport)
-        event.set(.protocol, credential.protocolName)
-        event.set(.userName, credential.username)
-        event.set(.userDomain, credential.domain)
-        event.set(.hostName, credential.workstation)
-        event.set(.credentialProtocol, credential.protocolName)
-        event.set(.credentialKind, credential.kind.rawValue)
-        event.set(.credentialOutcome, credential.outcome.label)
-        event.set(.credentialReply, credential.outcome.reply)
-        event.set(.credentialHashcatMode, credential.hashcatMode)
-        event.set(.credentialVersion, credential.attribute("version"))
-        event.set(
-            .credentialAnonymous, ["anonymous", "ftp"].contains(credential.username.lowercased()))
-        return event
-    }
-
-    /// A credential from this connection's client to its server.
-    func credential(
-        _ protocolName: String, user: String, secret bytes: some Sequence<UInt8>, kind: CredentialKind = .password,
-        outcome: AuthOutcome = .unknown, packets: [Int], domain: String? = nil, workstation: String? = nil,
-        hashcatMode: Int? = nil, attributes: [CredentialAttribute] = []
-    ) -> Credential? {
-        let secret = Secret(clear: bytes)
-        return Credential(
-            protocolName: protocolName, username: user, secret: secret, kind: kind, client: client, server: server,
-            outcome: outcome, packets: packets, domain: domain, workstation: workstation, hashcatMode: hashcatMode,
-            attributes: attributes)
-    }
-}
+// MARK: - TCP
 
 /// The first bytes each end of a connection sent, for a dissector to recognise its protocol.
 ///
@@ -133,21 +109,11 @@ protocol TCPSession: AnyObject {
     func finish(into events: inout [Event])
 }
 
-/// A protocol Vigil recognises by content.
-protocol TCPDissector: Sendable {
-    /// Short name: `ftp`.
-    static var name: String { get }
+/// A protocol Vigil recognises by content on TCP, on any port.
+protocol TCPDissector: Dissector {
     static func probe(_ input: ProbeInput) -> ProbeVerdict
     static func makeSession(_ context: FlowContext) -> any TCPSession
 }
-
-/// Every TCP dissector, in the order they are asked to recognise a connection.
-let tcpDissectors: [any TCPDissector.Type] = [
-    FTPDissector.self, HTTPDissector.self, SMTPDissector.self, POP3Dissector.self, IMAPDissector.self,
-    RedisDissector.self, LDAPDissector.self, NTLMCarrierDissector.self, PostgreSQLDissector.self,
-    MySQLDissector.self, VNCDissector.self, TelnetDissector.self, TLSDissector.self, SSHDissector.self,
-    KerberosDissector.self,
-]
 
 /// The first line of a byte stream, as probes see it.
 enum FirstLine: Equatable {
@@ -176,48 +142,48 @@ enum FirstLine: Equatable {
     }
 }
 
-/// Splits a byte stream into lines (LF or CRLF), holding a partial line between segments.
-///
-/// A line longer than `limit` bytes is dropped whole: no unbounded buffer for a stream that never
-/// sends a newline.
-struct LineBuffer {
-    private var partial: [UInt8] = []
-    private var overlong = false
-    let limit: Int
+// MARK: - UDP
 
-    init(limit: Int = 8192) { self.limit = limit }
+/// One UDP datagram as a dissector sees it. `packet.payload` is valid during the call only.
+struct Datagram {
+    var packet: TransportPacket
+    /// The sending interface's MAC, when the link layer has one.
+    var sourceMAC: MACAddress?
+    /// The packet's number in the capture.
+    var number: Int
+    var time: Timestamp
 
-    /// Calls `body` with each complete line in `bytes` (without its line ending).
-    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        var start = 0
-        while let newline = bytes[start...].firstIndex(of: 0x0A) {
-            if overlong {
-                overlong = false
-                partial.removeAll(keepingCapacity: true)
-            } else if partial.isEmpty {
-                body(Self.trimCR(bytes.slice(start, newline)))
-            } else {
-                partial.append(contentsOf: bytes.slice(start, newline))
-                partial.withUnsafeBytes { body(Self.trimCR($0)) }
-                partial.removeAll(keepingCapacity: true)
-            }
-            start = newline + 1
-        }
-        guard start < bytes.count, !overlong else { return }
-        partial.append(contentsOf: bytes.slice(start, bytes.count))
-        if partial.count > limit {
-            partial.removeAll()
-            overlong = true
-        }
+    var payload: UnsafeRawBufferPointer { packet.payload }
+
+    /// Whether either end uses one of `ports`.
+    func uses(_ ports: UInt16...) -> Bool {
+        ports.contains(packet.sourcePort) || ports.contains(packet.destinationPort)
     }
+}
 
-    /// Forgets any partial line, after a gap.
-    mutating func reset() {
-        partial.removeAll(keepingCapacity: true)
-        overlong = false
-    }
+/// What the UDP dissectors of one capture share: its path, and the observer device sightings
+/// go to.
+struct CaptureContext {
+    var path: String
+    var devices: DeviceObserver
+}
 
-    private static func trimCR(_ line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        line.last == 0x0D ? line.slice(0, line.count - 1) : line
-    }
+/// A UDP protocol's reader for one capture (datagrams are not connections: requests wait here
+/// for their answers, across the whole capture).
+protocol DatagramSession: AnyObject {
+    /// Reads `datagram` if it is this protocol's; `true` when it was (no other dissector sees it).
+    func receive(_ datagram: Datagram, into events: inout [Event]) -> Bool
+    /// The capture ended: report what still waits for an answer.
+    func finish(into events: inout [Event])
+}
+
+extension DatagramSession {
+    /// Nothing waits by default.
+    func finish(into events: inout [Event]) {}
+}
+
+/// A protocol Vigil reads from UDP datagrams, recognised by content (with well-known ports as a
+/// hint where content is ambiguous).
+protocol UDPDissector: Dissector {
+    static func makeSession(_ context: CaptureContext) -> any DatagramSession
 }

@@ -27,11 +27,11 @@ enum FTPDissector: TCPDissector {
     /// `.yes` if `command` is an FTP opening command answered by an FTP reply (or banner), `.no`
     /// if both are complete and don't fit, `nil` when this pairing says nothing yet.
     private static func judge(command: FirstLine, reply: FirstLine) -> ProbeVerdict? {
-        guard case .text(let line) = command, hasFourLetterVerb(line), openingCommands.contains(verb(of: line)) else {
+        guard case .text(let line) = command, hasFourLetterVerb(line), openingCommands.contains(TextCommand.verb(of: line)) else {
             return nil
         }
         switch reply {
-        case .text(let text): return replyCode(text) != nil ? .yes(swapSides: false) : .no
+        case .text(let text): return TextCommand.replyCode(text) != nil ? .yes(swapSides: false) : .no
         case .binary: return .no
         case .pending: return nil
         }
@@ -49,47 +49,24 @@ enum FTPDissector: TCPDissector {
         let fifth = utf8.next()
         return fifth == nil || fifth == 0x20
     }
-
-    /// The first word of `line` in upper case (ASCII: commands are), made without a heap
-    /// allocation for words of up to 15 bytes.
-    static func verb(of line: String) -> String {
-        let utf8 = line.utf8
-        let end = utf8.firstIndex(of: 0x20) ?? utf8.endIndex
-        let word = utf8[..<end]
-        guard word.count <= 15 else { return String(line[..<end]).uppercased() }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
-            var count = 0
-            for byte in word {
-                buffer[count] = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
-                count += 1
-            }
-            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
-        }
-    }
-
-    /// The three-digit code starting a reply line, and whether the line continues (`220-`).
-    static func replyCode(_ line: String) -> (code: Int, continues: Bool)? {
-        let bytes = Array(line.utf8.prefix(4))
-        guard bytes.count >= 3, bytes[0...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        let code = Int(bytes[0] - 0x30) * 100 + Int(bytes[1] - 0x30) * 10 + Int(bytes[2] - 0x30)
-        if bytes.count == 4 && bytes[3] != 0x20 && bytes[3] != 0x2D { return nil }
-        return (code, bytes.count == 4 && bytes[3] == 0x2D)
-    }
 }
 
 /// One FTP control connection.
 final class FTPSession: TCPSession {
     private let context: FlowContext
-    private var clientLines = LineBuffer()
-    private var serverLines = LineBuffer()
+    private var clientLines = LineStream()
+    private var serverLines = LineStream()
     private var user: (name: String, packet: Int)?
-    private var password: (bytes: [UInt8], packet: Int, time: Timestamp)?
+    private var logins: LoginTracker
     private var multilineCode: Int?
     private var tlsRequested = false
     private var encrypted = false
     private var firstSeen: (packet: Int, time: Timestamp)?
 
-    init(context: FlowContext) { self.context = context }
+    init(context: FlowContext) {
+        self.context = context
+        logins = LoginTracker(context: context)
+    }
 
     func receive(
         _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
@@ -106,15 +83,15 @@ final class FTPSession: TCPSession {
 
     func gap(on side: Side) {
         switch side {
-        case .client: clientLines.reset()
+        case .client: clientLines.gap()
         case .server:
-            serverLines.reset()
+            serverLines.gap()
             multilineCode = nil
         }
     }
 
     func finish(into events: inout [Event]) {
-        emit(outcome: .unknown, replyPacket: nil, into: &events)
+        logins.flush(into: &events)
         if let first = firstSeen {
             events.append(
                 context.protocolEvent(
@@ -129,11 +106,14 @@ final class FTPSession: TCPSession {
         let argument = line.slice(space + 1, line.count)
         switch verb {
         case "USER":
-            emit(outcome: .unknown, replyPacket: nil, into: &events)
+            logins.flush(into: &events)
             user = (String(decoding: argument, as: UTF8.self), packet)
         case "PASS":
-            emit(outcome: .unknown, replyPacket: nil, into: &events)
-            password = (Array(argument), packet, time)
+            logins.begin(
+                PendingLogin(
+                    protocolName: .ftp, user: user?.name ?? "", secret: Array(argument),
+                    packets: [user?.packet, packet].compactMap { $0 }, time: time),
+                into: &events)
         case "AUTH":
             tlsRequested = true
         default:
@@ -145,12 +125,12 @@ final class FTPSession: TCPSession {
         let text = String(decoding: line.prefix(4), as: UTF8.self)
         if let open = multilineCode {
             // Inside a multi-line reply only "code<space>" ends it; other lines are free text.
-            guard let parsed = FTPDissector.replyCode(text), parsed.code == open, !parsed.continues else { return }
+            guard let parsed = TextCommand.replyCode(text), parsed.code == open, !parsed.continues else { return }
             multilineCode = nil
             final(code: open, packet: packet, into: &events)
             return
         }
-        guard let parsed = FTPDissector.replyCode(text) else { return }
+        guard let parsed = TextCommand.replyCode(text) else { return }
         if parsed.continues {
             multilineCode = parsed.code
         } else {
@@ -163,23 +143,13 @@ final class FTPSession: TCPSession {
             encrypted = true
             return
         }
-        guard password != nil, code >= 200 else { return }
-        switch code {
-        case 230, 202: emit(outcome: .success(reply: String(code)), replyPacket: packet, into: &events)
-        case 400...599: emit(outcome: .failure(reply: String(code)), replyPacket: packet, into: &events)
-        default: emit(outcome: .unknown, replyPacket: packet, into: &events)
-        }
-    }
-
-    /// Turns the pending PASS (if any) into a `credential.observed` event.
-    private func emit(outcome: AuthOutcome, replyPacket: Int?, into events: inout [Event]) {
-        guard let pass = password else { return }
-        password = nil
-        let packets = [user?.packet, pass.packet, replyPacket].compactMap { $0 }
-        guard
-            let credential = context.credential(
-                FTPDissector.name, user: user?.name ?? "", secret: pass.bytes, outcome: outcome, packets: packets)
-        else { return }
-        events.append(context.credentialEvent(credential, time: pass.time, packet: pass.packet))
+        guard code >= 200 else { return }
+        let outcome: AuthOutcome =
+            switch code {
+            case 230, 202: .success(reply: String(code))
+            case 400...599: .failure(reply: String(code))
+            default: .unknown
+            }
+        logins.resolve(outcome, replyPacket: packet, into: &events)
     }
 }

@@ -33,40 +33,39 @@ enum LDAPDissector: TCPDissector {
     static func makeSession(_ context: FlowContext) -> any TCPSession { LDAPSession(context: context) }
 }
 
+/// LDAPMessages: each a BER SEQUENCE, handed on as its content.
+struct BERMessageDecoder: FrameDecoder {
+    let limit = 1 << 20
+
+    mutating func decode(_ bytes: UnsafeRawBufferPointer) -> FrameStep<UnsafeRawBufferPointer> {
+        guard let header = BERReader.header(bytes, at: 0) else { return .needMore }
+        let total = header.header + header.length
+        guard header.tag == 0x30, total <= limit else { return .stop }
+        guard bytes.count >= total else { return .needMore }
+        return .frame(bytes.slice(header.header, total), consumed: total)
+    }
+}
+
 /// One LDAP connection.
 final class LDAPSession: TCPSession {
     private let context: FlowContext
-    private var buffers: [Side: [UInt8]] = [:]
+    private var streams: [Side: FramedStream<BERMessageDecoder>] = [
+        .client: FramedStream(BERMessageDecoder()), .server: FramedStream(BERMessageDecoder()),
+    ]
     private var binds: [Int: (dn: String, password: [UInt8], packet: Int, time: Timestamp)] = [:]
     private var startTLS: Int?
     private var encrypted = false
-    private var lost: Set<Side> = []
-    private static let maxMessage = 1 << 20
 
     init(context: FlowContext) { self.context = context }
 
     func receive(
         _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
     ) {
-        guard !encrypted, !lost.contains(side) else { return }
-        var buffer = buffers[side, default: []]
-        buffer.append(contentsOf: bytes)
-        while !buffer.isEmpty {
-            let header = buffer.withUnsafeBytes { BERReader.header($0, at: 0) }
-            guard let header else { break }
-            let total = header.header + header.length
-            guard header.tag == 0x30, total <= Self.maxMessage else {
-                lost.insert(side)
-                buffer.removeAll()
-                break
-            }
-            guard buffer.count >= total else { break }
-            buffer.withUnsafeBytes { all in
-                handle(all.slice(header.header, total), from: side, packet: packet, time: time, into: &events)
-            }
-            buffer.removeFirst(total)
+        guard !encrypted else { return }
+        streams[side]?.feed(bytes) { message in
+            guard !encrypted else { return }
+            handle(message, from: side, packet: packet, time: time, into: &events)
         }
-        buffers[side] = buffer
     }
 
     private func handle(
@@ -108,19 +107,14 @@ final class LDAPSession: TCPSession {
         _ bind: (dn: String, password: [UInt8], packet: Int, time: Timestamp), outcome: AuthOutcome, replyPacket: Int?,
         into events: inout [Event]
     ) {
-        guard
-            let credential = context.credential(
-                LDAPDissector.name, user: bind.dn, secret: bind.password, outcome: outcome,
-                packets: [bind.packet] + (replyPacket.map { [$0] } ?? []))
-        else { return }
+        let credential = context.credential(
+            .ldap, user: bind.dn, secret: bind.password, outcome: outcome,
+            packets: [bind.packet] + (replyPacket.map { [$0] } ?? []))
         events.append(context.credentialEvent(credential, time: bind.time, packet: bind.packet))
         events.append(context.cleartextLoginEvent("ldap", method: "simple", packet: bind.packet, time: bind.time))
     }
 
-    func gap(on side: Side) {
-        buffers[side] = []
-        lost.insert(side)
-    }
+    func gap(on side: Side) { streams[side]?.stop() }
 
     func finish(into events: inout [Event]) {
         for (_, bind) in binds.sorted(by: { $0.value.packet < $1.value.packet }) {

@@ -16,7 +16,7 @@ enum RedisDissector: TCPDissector {
         if looksLikeRESPCommand(input.client) { return .yes(swapSides: false) }
         if looksLikeRESPCommand(input.server) { return .yes(swapSides: true) }
         if case .text(let line) = input.clientLine,
-            inlineCommands.contains(FTPDissector.verb(of: line))
+            inlineCommands.contains(TextCommand.verb(of: line))
         {
             guard let reply = input.server.first else { return .undecided }
             return [0x2B, 0x2D, 0x24, 0x2A, 0x3A].contains(reply) ? .yes(swapSides: false) : .no
@@ -36,119 +36,107 @@ enum RedisDissector: TCPDissector {
     static func makeSession(_ context: FlowContext) -> any TCPSession { RedisSession(context: context) }
 }
 
-/// Streams RESP values: calls back with each complete top-level value (a command's arguments,
-/// or nothing for a reply but whether it was an error).
-struct RESPStream {
-    private var line: [UInt8] = []
+/// RESP values (and inline commands): each complete top-level value is one frame, its string
+/// parts kept (bulk strings, simple strings, inline words; at most 16 of 4 KiB each) and whether
+/// it was an error reply. Large values are skipped as they stream, never held.
+struct RESPDecoder: FrameDecoder {
+    /// A complete top-level value.
+    struct Value {
+        var parts: [[UInt8]]
+        var isError: Bool
+    }
+
+    let limit = 65_536
     private var skip = 0
     private var bulk: [UInt8]?
     /// Elements still expected at each open array level.
     private var arrays: [Int] = []
     private var parts: [[UInt8]] = []
     private var topIsError = false
-    private var desynchronised = false
     private static let maxKept = 4096
-    private static let maxLine = 65_536
 
-    /// A complete top-level value: its string parts (bulk strings, simple strings, inline words)
-    /// and whether it was an error reply.
-    struct Value {
-        var parts: [[UInt8]]
-        var isError: Bool
-    }
-
-    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ body: (Value) -> Void) {
-        var index = 0
-        while index < bytes.count && !desynchronised {
-            if skip > 0 {
-                let take = min(skip, bytes.count - index)
-                if bulk != nil, let kept = bulk, kept.count < Self.maxKept {
-                    bulk = kept + bytes.slice(index, index + min(take, Self.maxKept - kept.count))
-                }
-                skip -= take
-                index += take
-                if skip == 0 {
-                    // The bulk string and its CRLF are consumed.
-                    if var value = bulk {
-                        if value.count >= 2 { value.removeLast(2) }
-                        bulk = nil
-                        element(value, body)
-                    }
-                }
-                continue
+    mutating func decode(_ bytes: UnsafeRawBufferPointer) -> FrameStep<Value> {
+        if skip > 0 {
+            let take = min(skip, bytes.count)
+            if let kept = bulk, kept.count < Self.maxKept {
+                bulk = kept + bytes.prefix(min(take, Self.maxKept - kept.count))
             }
-            let byte = bytes[index]
-            index += 1
-            if byte != 0x0A {
-                if line.count < Self.maxLine { line.append(byte) } else { desynchronised = true }
-                continue
-            }
-            if line.last == 0x0D { line.removeLast() }
-            let current = line
-            line.removeAll(keepingCapacity: true)
-            header(current, body)
+            skip -= take
+            // The bulk string and its CRLF are consumed.
+            guard skip == 0, var value = bulk else { return .skip(take) }
+            if value.count >= 2 { value.removeLast(2) }
+            bulk = nil
+            return element(value).map { .frame($0, consumed: take) } ?? .skip(take)
+        }
+        guard let newline = bytes.index(of: 0x0A) else { return .needMore }
+        var line = bytes.slice(0, newline)
+        if line.last == 0x0D { line = line.slice(0, line.count - 1) }
+        switch header(line) {
+        case .value(let value): return .frame(value, consumed: newline + 1)
+        case .more: return .skip(newline + 1)
+        case .desynchronised: return .stop
         }
     }
 
-    private mutating func header(_ text: [UInt8], _ body: (Value) -> Void) {
-        guard let kind = text.first else { return }
-        let rest = Array(text.dropFirst())
-        let number = Int(String(decoding: rest, as: UTF8.self))
+    private enum HeaderResult {
+        case value(Value)
+        case more
+        case desynchronised
+    }
+
+    private mutating func header(_ text: UnsafeRawBufferPointer) -> HeaderResult {
+        guard let kind = text.first else { return .more }
+        let rest = text.from(1)
+        let number = Int(rest.text)
         switch kind {
         case 0x2A, 0x3E, 0x7E, 0x25:  // array, push, set, map (maps count pairs)
             // Redis refuses multi-bulk counts past 1024*1024 (and bulk strings past 512 MB).
-            guard var count = number, count <= 1 << 20 else { return desync() }
+            guard var count = number, count <= 1 << 20 else { return .desynchronised }
             if kind == 0x25 { count *= 2 }
             if arrays.isEmpty { topIsError = false }
-            if count <= 0 {
-                element(nil, body)
-            } else {
-                arrays.append(count)
-            }
+            if count <= 0 { return element(nil).map { .value($0) } ?? .more }
+            arrays.append(count)
+            return .more
         case 0x24, 0x21, 0x3D:  // bulk string, bulk error, verbatim
-            guard let length = number, length <= 512 << 20 else { return desync() }
+            guard let length = number, length <= 512 << 20 else { return .desynchronised }
             if arrays.isEmpty { topIsError = kind == 0x21 }
-            if length < 0 {
-                element(nil, body)
-            } else {
-                bulk = []
-                skip = length + 2
-            }
+            if length < 0 { return element(nil).map { .value($0) } ?? .more }
+            bulk = []
+            skip = length + 2
+            return .more
         case 0x2B, 0x2D, 0x3A, 0x5F, 0x2C, 0x23, 0x28:  // simple, error, integer, null, double, bool, big number
             if arrays.isEmpty { topIsError = kind == 0x2D }
-            element(rest, body)
+            return element(Array(rest)).map { .value($0) } ?? .more
         default:
             // An inline command: words separated by spaces, only at the top level.
-            guard arrays.isEmpty else { return desync() }
-            let words = text.split(separator: 0x20).map(Array.init)
-            body(Value(parts: words, isError: false))
+            guard arrays.isEmpty else { return .desynchronised }
+            return .value(Value(parts: text.split(separator: 0x20).map(Array.init), isError: false))
         }
     }
 
-    private mutating func element(_ value: [UInt8]?, _ body: (Value) -> Void) {
+    /// Adds one element to the value being read; the value when it is complete.
+    private mutating func element(_ value: [UInt8]?) -> Value? {
         if let value, parts.count < 16 { parts.append(value) }
         while let last = arrays.last {
             arrays[arrays.count - 1] = last - 1
-            if last - 1 > 0 { return }
+            if last - 1 > 0 { return nil }
             arrays.removeLast()
         }
-        body(Value(parts: parts, isError: topIsError))
-        parts.removeAll()
-        topIsError = false
+        defer {
+            parts.removeAll()
+            topIsError = false
+        }
+        return Value(parts: parts, isError: topIsError)
     }
 
-    private mutating func desync() { desynchronised = true }
-
-    mutating func reset() {
-        self = RESPStream()
-    }
+    mutating func resynchronise() { self = RESPDecoder() }
 }
 
 /// One Redis connection.
 final class RedisSession: TCPSession {
     private let context: FlowContext
-    private var client = RESPStream()
-    private var server = RESPStream()
+    private var client = FramedStream(RESPDecoder())
+    private var server = FramedStream(RESPDecoder())
     /// For each command awaiting its reply: the AUTH it carried, if any.
     private var awaiting: [(user: String, secret: [UInt8], packet: Int, time: Timestamp)?] = []
 
@@ -194,17 +182,15 @@ final class RedisSession: TCPSession {
         _ auth: (user: String, secret: [UInt8], packet: Int, time: Timestamp), outcome: AuthOutcome, packet: Int?,
         into events: inout [Event]
     ) {
-        guard
-            let credential = context.credential(
-                RedisDissector.name, user: auth.user, secret: auth.secret, outcome: outcome,
-                packets: [auth.packet] + (packet.map { [$0] } ?? []))
-        else { return }
+        let credential = context.credential(
+            .redis, user: auth.user, secret: auth.secret, outcome: outcome,
+            packets: [auth.packet] + (packet.map { [$0] } ?? []))
         events.append(context.credentialEvent(credential, time: auth.time, packet: auth.packet))
     }
 
     func gap(on side: Side) {
         // Lost bytes break the pairing of replies with commands: report what is pending.
-        if side == .client { client.reset() } else { server.reset() }
+        if side == .client { client.gap() } else { server.gap() }
     }
 
     func finish(into events: inout [Event]) {

@@ -30,17 +30,20 @@ final class TelnetSession: TCPSession {
     }
 
     private let context: FlowContext
+    private var logins: LoginTracker
     /// The last characters the server printed, IAC sequences removed.
     private var screen: [UInt8] = []
     private var typed: [UInt8] = []
     private var typedPackets: [Int] = []
     private var expecting = Expecting.nothing
     private var user: (name: String, packets: [Int])?
-    private var pending: PendingLogin?
     private var iacState: [Side: Int] = [:]
     private var firstSeen: (packet: Int, time: Timestamp)?
 
-    init(context: FlowContext) { self.context = context }
+    init(context: FlowContext) {
+        self.context = context
+        logins = LoginTracker(context: context)
+    }
 
     func receive(
         _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
@@ -53,7 +56,7 @@ final class TelnetSession: TCPSession {
                 if screen.count > 512 { screen.removeFirst(screen.count - 512) }
                 serverPrinted(packet: packet, into: &events)
             } else {
-                clientTyped(data, packet: packet, time: time)
+                clientTyped(data, packet: packet, time: time, into: &events)
             }
         }
     }
@@ -100,31 +103,26 @@ final class TelnetSession: TCPSession {
             expecting = .password
             screen.removeAll()
         } else if trimmed.hasSuffix("login:") || trimmed.hasSuffix("username:") || trimmed.hasSuffix("user:") {
-            if let login = pending {
-                // Asked to log in again: the previous attempt failed.
-                pending = nil
-                context.emit(login, outcome: .failure(reply: "login prompt again"), replyPacket: packet, into: &events)
-            }
+            // Asked to log in again: the previous attempt failed.
+            logins.resolve(.failure(reply: "login prompt again"), replyPacket: packet, into: &events)
             expecting = .user
             screen.removeAll()
-        } else if let login = pending {
+        } else if logins.isWaiting() {
             if tail.contains("incorrect") || tail.contains("failed") || tail.contains("denied")
                 || tail.contains("invalid")
             {
-                pending = nil
-                context.emit(login, outcome: .failure(reply: "login incorrect"), replyPacket: packet, into: &events)
+                logins.resolve(.failure(reply: "login incorrect"), replyPacket: packet, into: &events)
                 screen.removeAll()
             } else if tail.contains("last login") || trimmed.hasSuffix("$") || trimmed.hasSuffix("#")
                 || trimmed.hasSuffix(">") || tail.contains("welcome")
             {
-                pending = nil
-                context.emit(login, outcome: .success(reply: "shell"), replyPacket: packet, into: &events)
+                logins.resolve(.success(reply: "shell"), replyPacket: packet, into: &events)
                 screen.removeAll()
             }
         }
     }
 
-    private func clientTyped(_ byte: UInt8, packet: Int, time: Timestamp) {
+    private func clientTyped(_ byte: UInt8, packet: Int, time: Timestamp, into events: inout [Event]) {
         switch byte {
         case 0x0D, 0x0A:
             guard !typed.isEmpty || expecting == .password else { return }
@@ -137,10 +135,12 @@ final class TelnetSession: TCPSession {
                 user = (String(decoding: line, as: UTF8.self), packets)
                 expecting = .nothing
             case .password:
-                pending = PendingLogin(
-                    protocolName: "telnet", user: user?.name ?? "", secret: line,
-                    packets: (user?.packets.prefix(1).map { $0 } ?? []) + (packets.last.map { [$0] } ?? [packet]),
-                    time: time)
+                logins.begin(
+                    PendingLogin(
+                        protocolName: .telnet, user: user?.name ?? "", secret: line,
+                        packets: (user?.packets.prefix(1).map { $0 } ?? []) + (packets.last.map { [$0] } ?? [packet]),
+                        time: time),
+                    into: &events)
                 expecting = .nothing
             case .nothing:
                 break
@@ -167,8 +167,7 @@ final class TelnetSession: TCPSession {
     }
 
     func finish(into events: inout [Event]) {
-        if let login = pending { context.emit(login, outcome: .unknown, replyPacket: nil, into: &events) }
-        pending = nil
+        logins.flush(into: &events)
         if let first = firstSeen {
             events.append(context.protocolEvent("telnet", packet: first.packet, time: first.time))
             firstSeen = nil

@@ -258,7 +258,7 @@ final class FlowTable {
             clientPort: flow.client.port, serverPort: flow.server.port,
             firstSpeaker: flow.side(fromA: firstFromA))
         var undecided = false
-        for dissector in tcpDissectors {
+        for dissector in DissectorRegistry.tcp {
             switch dissector.probe(input) {
             case .no:
                 continue

@@ -73,3 +73,14 @@ enum Accounts {
         events.append(event)
     }
 }
+
+extension Accounts: StatelessLogService {
+    static let programs = [
+        "useradd", "usermod", "userdel", "groupadd", "groupmod", "groupdel", "gpasswd", "passwd", "chpasswd", "chage",
+        "adduser", "deluser",
+    ]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        parse(line.message, context: context, into: &events)
+    }
+}

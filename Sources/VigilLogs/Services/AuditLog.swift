@@ -11,9 +11,9 @@ enum AuditLog {
         let type = message.from(5).word(at: 0).text
         guard type == "USER_AUTH" || type == "USER_ERR" || type == "USER_LOGIN" else { return }
         guard let at = message.find(stamp), let colon = message.index(of: 0x3A, from: at) else { return }
-        let seconds = message.cut(at + stamp.count, colon)
+        let seconds = message.slice(at + stamp.count, colon)
         let dot = seconds.index(of: 0x2E) ?? seconds.count
-        guard let whole = seconds.cut(0, dot).integer else { return }
+        guard let whole = seconds.slice(0, dot).integer else { return }
         let fraction = seconds.from(dot + 1)
         let millis = fraction.count == 3 ? fraction.integer ?? 0 : 0
         let failed = message.contains(Array("res=failed".utf8))
@@ -37,5 +37,14 @@ enum AuditLog {
         } else {
             events.append(context.auth(.authSuccess, from: address, user: account, method: op))
         }
+    }
+}
+
+extension AuditLog: StatelessLogService {
+    static let programs: [String] = []
+    static let formats: [LogLine.Format: String] = [.audit: "audit"]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        parse(line.message, path: context.path, number: context.number, into: &events)
     }
 }

@@ -26,7 +26,7 @@ enum Dropbear {
         lower.withUnsafeBytes { lowered in
             if lowered.starts(with: badPassword) {
                 let userEnd = message.index(of: 0x27, from: badPassword.count) ?? message.count
-                let user = message.cut(badPassword.count, userEnd).text
+                let user = message.slice(badPassword.count, userEnd).text
                 let (address, port) = endpoint(message, after: message.findLast(from))
                 context.appendFailure(
                     from: address, port: port, user: user, method: "password", reason: "bad password", into: &events)
@@ -38,16 +38,16 @@ enum Dropbear {
                 let (address, port) = endpoint(message, after: fromAt)
                 var user: String?
                 if let quote = message.find(Array("user '".utf8)), let end = message.index(of: 0x27, from: quote + 6) {
-                    user = message.cut(quote + 6, end).text
+                    user = message.slice(quote + 6, end).text
                 }
                 context.appendFailure(
                     from: address, port: port, user: user, reason: "maximum authentication attempts exceeded",
                     into: &events)
             } else if let at = message.find(succeeded) {
                 let userEnd = message.index(of: 0x27, from: at + succeeded.count) ?? message.count
-                let user = message.cut(at + succeeded.count, userEnd).text
+                let user = message.slice(at + succeeded.count, userEnd).text
                 let (address, port) = endpoint(message, after: message.findLast(from))
-                let method = message.cut(0, at).text.lowercased() == "pubkey" ? "publickey" : "password"
+                let method = message.slice(0, at).text.lowercased() == "pubkey" ? "publickey" : "password"
                 events.append(context.auth(.authSuccess, from: address, port: port, user: user, method: method))
             }
         }
@@ -58,11 +58,19 @@ enum Dropbear {
         guard let fromAt else { return (nil, nil) }
         var word = message.from(fromAt + 6).word(at: 0)
         if word.first == 0x3C { word = word.from(1) }
-        if let close = word.index(of: 0x3E) { word = word.cut(0, close) }
-        if word.last == 0x3A { word = word.cut(0, word.count - 1) }
+        if let close = word.index(of: 0x3E) { word = word.slice(0, close) }
+        if word.last == 0x3A { word = word.slice(0, word.count - 1) }
         guard let colon = word.findLast(Array(":".utf8)), let port = word.from(colon + 1).integer else {
             return (LogAddress(word), nil)
         }
-        return (LogAddress(word.cut(0, colon)), port)
+        return (LogAddress(word.slice(0, colon)), port)
+    }
+}
+
+extension Dropbear: StatelessLogService {
+    static let programs = ["dropbear"]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        parse(line.message, context: context, into: &events)
     }
 }

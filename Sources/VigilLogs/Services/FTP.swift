@@ -20,12 +20,12 @@ enum FTP {
             let failed = message.find(failLogin) != nil
             let start = at + (failed ? failLogin.count : okLogin.count)
             let end = message.index(of: 0x22, from: start) ?? message.count
-            let address = LogAddress(message.cut(start, end))
+            let address = LogAddress(message.slice(start, end))
             // The user is the last `[…]` before the marker (`[pid N] [alice] FAIL LOGIN`).
             var user: String?
-            let head = message.cut(0, at)
-            if let close = head.findLast(Array("]".utf8)), let open = head.cut(0, close).findLast(Array("[".utf8)) {
-                let name = head.cut(open + 1, close)
+            let head = message.slice(0, at)
+            if let close = head.findLast(Array("]".utf8)), let open = head.slice(0, close).findLast(Array("[".utf8)) {
+                let name = head.slice(open + 1, close)
                 if !name.starts(with: Array("pid ".utf8)) { user = name.text }
             }
             if failed {
@@ -54,10 +54,10 @@ enum FTP {
         guard let open = message.find(Array(" (".utf8)) ?? (message.first == 0x28 ? -1 : nil),
             let close = message.index(of: 0x29, from: open + 1)
         else { return }
-        let client = message.cut(open + 2, close)
+        let client = message.slice(open + 2, close)
         var address: LogAddress?
         if let bracket = client.findLast(Array("[".utf8)), client.last == 0x5D {
-            address = LogAddress(client.cut(bracket + 1, client.count - 1))
+            address = LogAddress(client.slice(bracket + 1, client.count - 1))
         }
         var rest = message.from(close + 1)
         if rest.starts(with: Array(": ".utf8)) || rest.starts(with: Array(" - ".utf8)) {
@@ -70,7 +70,7 @@ enum FTP {
             for marker in [loginFailed, noSuchUser, loginSuccessful] {
                 if let at = rest.find(marker) { end = min(end, at) }
             }
-            user = rest.cut(userWord.count, end).text
+            user = rest.slice(userWord.count, end).text
         }
         if rest.contains(loginFailed) || rest.contains(noSuchUser) {
             let reason = rest.contains(noSuchUser) ? "invalid user" : "FTP login failed"
@@ -80,7 +80,7 @@ enum FTP {
         } else if rest.starts(with: securityViolation) {
             // `SECURITY VIOLATION: Root login attempted`: the name as the client sent it.
             let violation = rest.from(securityViolation.count)
-            let name = violation.find(Array(" login attempted".utf8)).map { violation.cut(0, $0).text }
+            let name = violation.find(Array(" login attempted".utf8)).map { violation.slice(0, $0).text }
             context.appendFailure(
                 from: address, user: name, method: "password", reason: "root login refused", into: &events)
         } else if rest.starts(with: maximumAttempts) {
@@ -89,5 +89,24 @@ enum FTP {
         } else if rest.contains(loginSuccessful) {
             events.append(context.auth(.authSuccess, from: address, user: user, method: "password"))
         }
+    }
+}
+
+/// vsftpd's lines, in syslog or in its own log.
+enum Vsftpd: StatelessLogService {
+    static let programs = ["vsftpd"]
+    static let formats: [LogLine.Format: String] = [.vsftpd: "vsftpd"]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        FTP.vsftpd(line.message, context: context, into: &events)
+    }
+}
+
+/// ProFTPD's lines.
+enum ProFTPD: StatelessLogService {
+    static let programs = ["proftpd"]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        FTP.proftpd(line.message, context: context, into: &events)
     }
 }

@@ -50,7 +50,7 @@ enum Mail {
             if let noAttempts = message.find(noAuthAttempts) {
                 // Dropped before any login: in the reason given before "(no auth attempts" (TLS
                 // refused, connection reset, garbage commands), or in a TLS handshake reset.
-                let reason = message.cut(0, noAttempts)
+                let reason = message.slice(0, noAttempts)
                 let handshake = message.find(Array("TLS handshaking: ".utf8)).map { message.from($0) }
                 aborted =
                     aborted || reason.contains(sslAccept) || reason.contains(Array("Connection reset by peer".utf8))
@@ -88,11 +88,11 @@ enum Mail {
         while let open = bytes.index(of: 0x28, from: search) {
             search = open + 1
             guard let close = bytes.index(of: 0x29, from: open) else { break }
-            let inside = bytes.cut(open + 1, close)
+            let inside = bytes.slice(open + 1, close)
             guard let comma = inside.index(of: 0x2C) else { continue }
             let hostEnd = inside.index(of: 0x2C, from: comma + 1) ?? inside.count
-            if let address = LogAddress(inside.cut(comma + 1, hostEnd)) {
-                found = (inside.cut(0, comma).text, address)
+            if let address = LogAddress(inside.slice(comma + 1, hostEnd)) {
+                found = (inside.slice(0, comma).text, address)
             }
         }
         return found
@@ -100,7 +100,7 @@ enum Mail {
 
     private static func bracketed(_ message: UnsafeRawBufferPointer, after key: [UInt8]) -> String? {
         guard let at = message.find(key), let close = message.index(of: 0x3E, from: at + key.count) else { return nil }
-        return message.cut(at + key.count, close).text
+        return message.slice(at + key.count, close).text
     }
 
     private static let saslFailed = Array("authentication failed".utf8)
@@ -163,7 +163,7 @@ enum Mail {
         } else if message.contains(doesNotResolve) {
             let at = message.find(doesNotResolve)! + doesNotResolve.count
             var word = message.from(at).word(at: 0)
-            if word.last == 0x3A { word = word.cut(0, word.count - 1) }
+            if word.last == 0x3A { word = word.slice(0, word.count - 1) }
             context.appendFailure(
                 from: LogAddress(word), user: nil, reason: "reverse DNS does not match", action: "rejected",
                 into: &events)
@@ -182,7 +182,7 @@ enum Mail {
         while let open = message.index(of: 0x5B, from: search) {
             search = open + 1
             guard let close = message.index(of: 0x5D, from: open) else { return nil }
-            if let address = LogAddress(message.cut(open + 1, close)), address.ip != nil { return address }
+            if let address = LogAddress(message.slice(open + 1, close)), address.ip != nil { return address }
         }
         return nil
     }
@@ -194,7 +194,7 @@ enum Mail {
         guard failed || message.starts(with: Array("LOGIN,".utf8)) else { return }
         let address = message.value(of: Array("ip=[".utf8)).flatMap { value -> LogAddress? in
             let end = value.index(of: 0x5D) ?? value.count
-            return LogAddress(value.cut(0, end))
+            return LogAddress(value.slice(0, end))
         }
         let name = message.value(of: Array("user=".utf8)).map(\.text)
         let mechanism = message.value(of: Array("method=".utf8)).map { $0.text.lowercased() }
@@ -233,5 +233,48 @@ extension String {
         var text = self
         while text.hasSuffix(")") || text.hasSuffix(":") { text.removeLast() }
         return text
+    }
+}
+
+/// Dovecot's login processes and auth workers.
+enum Dovecot: StatelessLogService {
+    static let programs = [
+        "dovecot", "auth", "auth-worker", "imap-login", "pop3-login", "managesieve-login", "submission-login",
+        "dovecot-auth",
+    ]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        Mail.dovecot(line.message, context: context, into: &events)
+    }
+}
+
+/// Courier's IMAP, POP3 and ESMTP daemons.
+enum Courier: StatelessLogService {
+    static let programs = [
+        "imapd", "pop3d", "imapd-ssl", "pop3d-ssl", "courierpop3login", "courierpop3d", "courieresmtpd",
+        "courier-imapd", "courier-pop3d",
+    ]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        Mail.courier(line.message, context: context, into: &events)
+    }
+}
+
+/// Sendmail's lines.
+enum Sendmail: StatelessLogService {
+    static let programs = ["sm-mta", "sendmail", "sm-acceptingconnections", "sm-msp-queue"]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        Mail.sendmail(line.message, context: context, into: &events)
+    }
+}
+
+/// Postfix's daemons (`postfix/smtpd`, and instances such as `postfix-submission`).
+enum Postfix: StatelessLogService {
+    static let programs = ["postfix"]
+    static let programPrefixes = ["postfix"]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        Mail.postfix(line.message, context: context, into: &events)
     }
 }

@@ -15,7 +15,7 @@ enum PAM {
         into events: inout [Event]
     ) {
         guard let failureAt = message.find(failure) else { return }
-        guard message.cut(0, failureAt).contains(pamUnix) || program.contains(pamUnix) else { return }
+        guard message.slice(0, failureAt).contains(pamUnix) || program.contains(pamUnix) else { return }
         failure(message.from(failureAt), context: context, into: &events)
     }
 
@@ -48,7 +48,7 @@ enum PAM {
                 userName = user ?? (ruser.isEmpty ? nil : ruser.text)
             } else if let last = text.findLast(rhostSpaced), case (let host, .some(let user)) = tail(last) {
                 address = host
-                let between = text.cut(ruserAt + ruserSpaced.count, last).text
+                let between = text.slice(ruserAt + ruserSpaced.count, last).text
                 userName = user ?? (between.isEmpty ? nil : between)
             }
         } else if let last = text.findLast(rhostSpaced), case (let host, .some(let user)) = tail(last) {
@@ -75,5 +75,14 @@ enum PAM {
             if !value.isEmpty { return value.text }
         }
         return nil
+    }
+}
+
+extension PAM: StatelessLogService {
+    /// PAM claims no program: it reads the lines the others leave (``LogServices/fallback``).
+    static let programs: [String] = []
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        parse(line.message, context: context, program: line.program, into: &events)
     }
 }

@@ -23,7 +23,7 @@ enum Privilege {
             rest.contains(notInSudoers) || rest.contains(incorrect)
             || rest.starts(with: Array("command not allowed".utf8))
         guard denied || rest.contains(command) else { return }
-        let user = message.cut(0, at).trimmed.text
+        let user = message.slice(0, at).trimmed.text
         // `TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id` (COMMAND last: it may hold ` ; `)
         var fields: [(String, String)] = []
         var start = 0
@@ -31,9 +31,9 @@ enum Privilege {
             let end =
                 rest.starts(with: command, at: start)
                 ? rest.count : (rest.find(listSeparator, from: start) ?? rest.count)
-            let item = rest.cut(start, end).trimmed
+            let item = rest.slice(start, end).trimmed
             if let equals = item.index(of: 0x3D) {
-                fields.append((item.cut(0, equals).text, item.from(equals + 1).text))
+                fields.append((item.slice(0, equals).text, item.from(equals + 1).text))
             }
             start = end + listSeparator.count
         }
@@ -45,7 +45,7 @@ enum Privilege {
         event.set(.processWorkingDirectory, field("PWD"))
         event.set(.tty, field("TTY"))
         if denied {
-            event.set(.eventReason, rest.cut(0, rest.find(listSeparator) ?? rest.count).trimmed.text)
+            event.set(.eventReason, rest.slice(0, rest.find(listSeparator) ?? rest.count).trimmed.text)
             event.set(.eventAction, rest.contains(notInSudoers) ? "sudo-not-allowed" : "sudo-failed")
         } else {
             event.set(.eventAction, "sudo")
@@ -110,5 +110,32 @@ enum Privilege {
             event.set(.tty, text.hasPrefix("ROOT") ? words.dropFirst(3).first.map(String.init) : nil)
             events.append(event)
         }
+    }
+}
+
+/// sudo's lines.
+enum Sudo: StatelessLogService {
+    static let programs = ["sudo"]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        Privilege.sudo(line.message, context: context, into: &events)
+    }
+}
+
+/// su's lines.
+enum Su: StatelessLogService {
+    static let programs = ["su"]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        Privilege.su(line.message, context: context, into: &events)
+    }
+}
+
+/// Console and graphical logins.
+enum Login: StatelessLogService {
+    static let programs = ["login", "agetty", "systemd-logind", "gdm-password", "lightdm", "sddm"]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        Privilege.login(line.message, context: context, into: &events)
     }
 }

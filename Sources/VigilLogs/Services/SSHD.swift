@@ -128,12 +128,12 @@ enum SSHD {
         switch message.first {
         case 0x46 where message.starts(with: failed):  // Failed METHOD for [invalid user] USER from HOST …
             guard let forAt = message.find(forWord) else { return }
-            let method = message.cut(failed.count, forAt).text
+            let method = message.slice(failed.count, forAt).text
             var userStart = forAt + forWord.count
             let invalid = message.starts(with: invalidUser, at: userStart)
             if invalid { userStart += invalidUser.count }
             guard let (address, port, fromAt) = clientAfterFrom(message, from: userStart - 1) else { return }
-            var user = message.cut(userStart, fromAt).text
+            var user = message.slice(userStart, fromAt).text
             if user == "<invalid username>" { user = "" }
             rememberUser(user, in: &session)
             if method == "publickey" && !invalid {
@@ -146,11 +146,11 @@ enum SSHD {
                 invalid: invalid)
         case 0x41 where message.starts(with: accepted):  // Accepted METHOD for USER from HOST port N
             guard let forAt = message.find(forWord) else { return }
-            let method = message.cut(accepted.count, forAt).text
+            let method = message.slice(accepted.count, forAt).text
             guard let (address, port, fromAt) = clientAfterFrom(message, from: forAt + forWord.count - 1) else {
                 return
             }
-            let user = message.cut(forAt + forWord.count, fromAt).text
+            let user = message.slice(forAt + forWord.count, fromAt).text
             session.address = address
             session.accepted = true
             events.append(context.auth(.authSuccess, from: address, port: port, user: user, method: method))
@@ -158,13 +158,13 @@ enum SSHD {
             let start = invalidUserStart.count
             guard let fromAt = message.findLast(from), let (address, port) = client(message.from(fromAt + from.count))
             else { return }
-            let user = message.cut(start, fromAt).text
+            let user = message.slice(start, fromAt).text
             rememberUser(user, in: &session)
             fail(address, port: port, user: user, reason: "invalid user", invalid: true)
         case 0x55 where message.starts(with: userStart) && message.contains(notAllowed):
             guard let fromAt = message.find(from), let reasonAt = message.find(notAllowed) else { return }
-            let user = message.cut(userStart.count, fromAt).text
-            let address = LogAddress(message.cut(fromAt + from.count, reasonAt))
+            let user = message.slice(userStart.count, fromAt).text
+            let address = LogAddress(message.slice(fromAt + from.count, reasonAt))
             fail(address, user: user, reason: "not allowed because " + message.from(reasonAt + notAllowed.count).text)
         case 0x52 where message.starts(with: rootRefused):
             guard let (address, port) = client(message.from(rootRefused.count)) else { return }
@@ -172,28 +172,28 @@ enum SSHD {
         case 0x72 where message.starts(with: refusedConnect):
             // TCP wrappers: `refused connect from NAME (ADDRESS)`
             guard let open = message.findLast(Array(" (".utf8)), message.last == 0x29 else { return }
-            fail(LogAddress(message.cut(open + 2, message.count - 1)), reason: "refused by TCP wrappers")
+            fail(LogAddress(message.slice(open + 2, message.count - 1)), reason: "refused by TCP wrappers")
         case 0x50 where message.starts(with: pamFailure):
             // `PAM: Authentication failure for USER from HOST`, `PAM: authentication error for …`,
             // `PAM: User not known to the underlying authentication module for illegal user U from H`
             guard let fromAt = message.findLast(from), let forAt = message.find(forWord) else { return }
             var hostEnd = message.count
             if let viaAt = message.find(via, from: fromAt) { hostEnd = viaAt }
-            var user = message.cut(forAt + forWord.count, fromAt)
+            var user = message.slice(forAt + forWord.count, fromAt)
             var invalid = false
             if user.starts(with: Array("illegal user ".utf8)) {
                 user = user.from(13)
                 invalid = true
             }
-            let address = LogAddress(message.cut(fromAt + from.count, hostEnd).word(at: 0))
+            let address = LogAddress(message.slice(fromAt + from.count, hostEnd).word(at: 0))
             fail(
-                address, user: user.text, reason: "PAM: " + message.cut(pamFailure.count, forAt).text, invalid: invalid)
+                address, user: user.text, reason: "PAM: " + message.slice(pamFailure.count, forAt).text, invalid: invalid)
         case 0x6D where message.starts(with: maxAttempts):
             var userStart = maxAttempts.count
             let invalid = message.starts(with: invalidUser, at: userStart)
             if invalid { userStart += invalidUser.count }
             guard let (address, port, fromAt) = clientAfterFrom(message, from: userStart - 1) else { return }
-            let user = message.cut(userStart, fromAt).text
+            let user = message.slice(userStart, fromAt).text
             session.exhausted = true
             fail(address, port: port, user: user, reason: "maximum authentication attempts exceeded", invalid: invalid)
         case 0x44 where message.starts(with: disconnecting):
@@ -226,14 +226,14 @@ enum SSHD {
         case 0x52 where message.starts(with: receivedDisconnect):
             let rest = message.from(receivedDisconnect.count)
             var end = rest.index(of: 0x20) ?? rest.count
-            if let colon = rest.index(of: 0x3A), colon < end, !LogAddress.isIPv6(rest.cut(0, end)) { end = colon }
+            if let colon = rest.index(of: 0x3A), colon < end, !LogAddress.isIPv6(rest.slice(0, end)) { end = colon }
             guard isPreauth || message.contains(authFail) || message.contains(noAuthMethods) else { return }
             var portNumber: Int?
             if rest.starts(with: Self.port, at: end) {
                 let digits = rest.from(end + 6).prefix(while: { $0 >= 0x30 && $0 <= 0x39 })
                 if digits.count <= 5 { portNumber = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) } }
             }
-            fail(LogAddress(rest.cut(0, end)), port: portNumber, reason: "disconnected before authentication")
+            fail(LogAddress(rest.slice(0, end)), port: portNumber, reason: "disconnected before authentication")
         case 0x44 where message.starts(with: noIdentification):
             guard let (address, port) = client(message.from(noIdentification.count)) else { return }
             fail(address, port: port, reason: "no identification string (scan)")
@@ -280,8 +280,8 @@ enum SSHD {
             guard let at = message.find(remote) else { return }
             let value = message.from(at + remote.count)
             let end = value.index(of: 0x3B) ?? value.count
-            let hostEnd = value.cut(0, end).findLast(Array("-".utf8)) ?? end
-            if let address = LogAddress(value.cut(0, hostEnd)) { session.address = address }
+            let hostEnd = value.slice(0, end).findLast(Array("-".utf8)) ?? end
+            if let address = LogAddress(value.slice(0, hostEnd)) { session.address = address }
         default:
             if message.contains(oldPam) {
                 // Old Linux-PAM wrote its failures itself: each is one.
@@ -322,8 +322,8 @@ enum SSHD {
     static func client(_ bytes: UnsafeRawBufferPointer) -> (address: LogAddress, port: Int?)? {
         var end = 0
         while end < bytes.count, bytes[end] != 0x20, bytes[end] != 0x2C, bytes[end] != 0x29 { end += 1 }
-        var hostBytes = bytes.cut(0, end)
-        if hostBytes.last == 0x3A && !LogAddress.isIPv6(hostBytes) { hostBytes = hostBytes.cut(0, hostBytes.count - 1) }
+        var hostBytes = bytes.slice(0, end)
+        if hostBytes.last == 0x3A && !LogAddress.isIPv6(hostBytes) { hostBytes = hostBytes.slice(0, hostBytes.count - 1) }
         guard let address = LogAddress(hostBytes) else { return nil }
         var port: Int?
         if bytes.starts(with: Self.port, at: end) {
@@ -382,16 +382,28 @@ enum SSHD {
         }
         // The client is the word before ` port N`; when there is none, the last address word.
         if let portAt = rest.findLast(Self.port) {
-            let before = rest.cut(0, portAt)
+            let before = rest.slice(0, portAt)
             let space = before.findLast(Array(" ".utf8))
             let hostStart = space.map { $0 + 1 } ?? 0
             let found = client(rest.from(hostStart))
-            let user = space.map { before.cut(0, $0).text } ?? ""
+            let user = space.map { before.slice(0, $0).text } ?? ""
             return (user, found?.address, found?.port)
         }
         let words = rest.text.split(separator: " ")
         guard let last = words.last else { return ("", nil, nil) }
         let address = last.utf8.withContiguousStorageIfAvailable { LogAddress(UnsafeRawBufferPointer($0)) } ?? nil
         return (words.dropLast().joined(separator: " "), address, nil)
+    }
+}
+
+extension SSHD: LogService {
+    static let programs = ["sshd", "sshd-session", "sshd-auth"]
+    /// sshd weighs its own PAM lines (it logs the attempt itself).
+    static let pamMayFollow = false
+
+    static func makeState() -> SSHSessions { SSHSessions() }
+
+    static func read(_ line: LogLine, context: LineContext, state: inout SSHSessions, into events: inout [Event]) {
+        parse(line.message, context: context, sessions: &state, into: &events)
     }
 }

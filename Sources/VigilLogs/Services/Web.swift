@@ -34,7 +34,7 @@ enum Web {
     static func embedded(_ raw: UnsafeRawBufferPointer, context: LineContext, into events: inout [Event]) {
         if let at = raw.find(Array(" [error] ".utf8)) ?? raw.find(Array(" [crit] ".utf8))
             ?? raw.find(Array(" [warn] ".utf8)),
-            raw.cut(0, at).contains(Array("/".utf8))
+            raw.slice(0, at).contains(Array("/".utf8))
         {
             nginx(raw.from(at + 1), context: context, into: &events)
         } else if raw.first == 0x5B {
@@ -52,16 +52,16 @@ enum Web {
         if start < message.count, message[start] == 0x5B {
             // `[client [2001:db8::1]:51548]`
             guard let end = message.index(of: 0x5D, from: start) else { return }
-            hostBytes = message.cut(start + 1, end)
+            hostBytes = message.slice(start + 1, end)
             guard let tagEnd = message.index(of: 0x5D, from: end + 1) else { return }
             close = tagEnd
         } else {
             guard let end = message.index(of: 0x5D, from: start) else { return }
             close = end
-            hostBytes = message.cut(start, end)
+            hostBytes = message.slice(start, end)
             // `H:PORT` for IPv4 and names; a bare IPv6 address keeps its colons.
             if !LogAddress.isIPv6(hostBytes), let colon = hostBytes.findLast(Array(":".utf8)) {
-                hostBytes = hostBytes.cut(0, colon)
+                hostBytes = hostBytes.slice(0, colon)
             }
         }
         var text = message.from(close + 1).trimmed
@@ -86,7 +86,7 @@ enum Web {
             var end = rest.index(of: 0x3A) ?? rest.count
             if let notFound = rest.find(Array(" not found".utf8)), notFound < end { end = notFound }
             if let realm = rest.find(Array(" in realm ".utf8)), realm < end { end = realm }
-            var name = rest.cut(0, end).text
+            var name = rest.slice(0, end).text
             if name.hasPrefix("`") && name.hasSuffix("'") { name = String(name.dropFirst().dropLast()) }
             user = name.isEmpty ? nil : name
         } else if text.starts(with: Array("Authorization of user ".utf8)) {
@@ -105,12 +105,12 @@ enum Web {
         guard let clientAt = message.findLast(nginxClient) else { return }
         var hostEnd = message.index(of: 0x2C, from: clientAt + nginxClient.count) ?? message.count
         if let space = message.index(of: 0x20, from: clientAt + nginxClient.count), space < hostEnd { hostEnd = space }
-        let address = LogAddress(message.cut(clientAt + nginxClient.count, hostEnd))
+        let address = LogAddress(message.slice(clientAt + nginxClient.count, hostEnd))
         var user: String?
         var reason: String?
         if text.starts(with: Array("user \"".utf8)) {
             let end = text.index(of: 0x22, from: 6) ?? text.count
-            user = text.cut(6, end).text
+            user = text.slice(6, end).text
             let after = text.from(end)
             if after.starts(with: Array("\" was not found".utf8))
                 || after.starts(with: Array("\": password mismatch".utf8))
@@ -119,7 +119,7 @@ enum Web {
             }
         } else if text.starts(with: Array("PAM: user '".utf8)) {
             let end = text.index(of: 0x27, from: 11) ?? text.count
-            user = text.cut(11, end).text
+            user = text.slice(11, end).text
             if text.contains(Array("not authenticated".utf8)) { reason = "HTTP authentication failed" }
         } else if text.starts(with: Array("SSL_do_handshake() failed".utf8))
             || (text.starts(with: Array("SSL_read() failed".utf8)) && text.contains(Array("SSL alert".utf8)))
@@ -138,7 +138,7 @@ enum Web {
         let userWord = line.word(at: identStart + ident.count + 1)
         guard let open = line.index(of: 0x22) else { return }
         let requestEnd = line.index(of: 0x22, from: open + 1) ?? line.count
-        let request = line.cut(open + 1, requestEnd)
+        let request = line.slice(open + 1, requestEnd)
         let method = request.word(at: 0)
         let target = request.word(at: method.count + 1)
         let after = line.from(requestEnd + 1).trimmed
@@ -161,6 +161,20 @@ enum Web {
         if status == 401, let user {
             context.appendFailure(
                 from: address, user: user, method: "basic", reason: "HTTP authentication failed (401)", into: &events)
+        }
+    }
+}
+
+/// Web servers' logs of their own (access and error logs), and their lines inside syslog or
+/// journald.
+enum WebServer: StatelessLogService {
+    static let programs = ["nginx", "apache2", "httpd"]
+    static let formats: [LogLine.Format: String] = [.access: "http", .apacheError: "apache", .nginxError: "nginx"]
+
+    static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
+        switch line.format {
+        case .access, .apacheError, .nginxError: Web.parse(line, context: context, into: &events)
+        default: Web.embedded(line.message, context: context, into: &events)
         }
     }
 }

@@ -6,7 +6,7 @@ internal import VigilCore
 enum Kerberos {
     /// A crackable value found in one message.
     struct Finding {
-        var protocolName: String
+        var protocolName: CredentialProtocol
         var user: String
         var realm: String
         var line: String
@@ -126,11 +126,11 @@ enum Kerberos {
                 let line =
                     "$krb5pa$23$\(user)$\(realm)$$\(cipher.dropFirst(16).hexString)\(cipher.prefix(16).hexString)"
                 return Finding(
-                    protocolName: "kerberos-asreq", user: user, realm: realm, line: line, mode: 7500, etype: 23)
+                    protocolName: .kerberosASREQ, user: user, realm: realm, line: line, mode: 7500, etype: 23)
             case 17, 18:
                 let line = "$krb5pa$\(etype)$\(user)$\(realm)$\(cipher.hexString)"
                 return Finding(
-                    protocolName: "kerberos-asreq", user: user, realm: realm, line: line,
+                    protocolName: .kerberosASREQ, user: user, realm: realm, line: line,
                     mode: etype == 17 ? 19800 : 19900, etype: etype)
             default:
                 continue
@@ -154,7 +154,7 @@ enum Kerberos {
             "$krb5tgs$23$*\(user)$\(realm)$\(service)*$\(cipher.prefix(16).hexString)$\(cipher.dropFirst(16).hexString)"
         // The ticket is encrypted with the service account's key: that is the password at risk.
         return Finding(
-            protocolName: "kerberos-tgs-rc4", user: service, realm: realm, line: line, mode: 13100, etype: 23,
+            protocolName: .kerberosTGSRC4, user: service, realm: realm, line: line, mode: 13100, etype: 23,
             service: service, requestedBy: user)
     }
 
@@ -163,85 +163,15 @@ enum Kerberos {
     static func event(
         _ finding: Finding, context: FlowContext, packet: Int, time: Timestamp, outcome: AuthOutcome = .unknown,
         replyPacket: Int? = nil
-    ) -> Event? {
+    ) -> Event {
         let outcome = finding.requestedBy != nil ? .success(reply: "TGS-REP") : outcome
         var attributes = [CredentialAttribute("etype", String(finding.etype))]
         if let service = finding.service { attributes.append(CredentialAttribute("service", service)) }
         if let user = finding.requestedBy { attributes.append(CredentialAttribute("requested_by", user)) }
-        guard
-            let credential = context.credential(
-                finding.protocolName, user: finding.user, secret: Array(finding.line.utf8), kind: .hash,
-                outcome: outcome, packets: [packet] + (replyPacket.map { [$0] } ?? []), domain: finding.realm,
-                hashcatMode: finding.mode, attributes: attributes)
-        else { return nil }
+        let credential = context.credential(
+            finding.protocolName, user: finding.user, secret: Array(finding.line.utf8), kind: .hash, outcome: outcome,
+            packets: [packet] + (replyPacket.map { [$0] } ?? []), domain: finding.realm, hashcatMode: finding.mode,
+            attributes: attributes)
         return context.credentialEvent(credential, time: time, packet: packet)
     }
-}
-
-/// Kerberos over TCP: each message behind a 4-byte big-endian length.
-enum KerberosDissector: TCPDissector {
-    static let name = "kerberos"
-
-    static func probe(_ input: ProbeInput) -> ProbeVerdict {
-        func message(_ bytes: UnsafeRawBufferPointer) -> Bool {
-            bytes.count >= 6 && bytes[0] == 0 && [0x6A, 0x6B, 0x6C, 0x6D, 0x7E].contains(bytes[4])
-        }
-        if message(input.client) { return .yes(swapSides: input.client[4] == 0x6B || input.client[4] == 0x6D) }
-        if message(input.server) { return .yes(swapSides: input.server[4] == 0x6A || input.server[4] == 0x6C) }
-        return input.client.count >= 6 || input.server.count >= 6 ? .no : .undecided
-    }
-
-    static func makeSession(_ context: FlowContext) -> any TCPSession { KerberosSession(context: context) }
-}
-
-final class KerberosSession: TCPSession {
-    private let context: FlowContext
-    private var buffers: [Side: MessageBuffer] = [.client: MessageBuffer(), .server: MessageBuffer()]
-
-    init(context: FlowContext) { self.context = context }
-
-    func receive(
-        _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
-    ) {
-        var buffer = buffers[side] ?? MessageBuffer()
-        buffer.append(bytes)
-        while let length = buffer.be32(0), length < MessageBuffer.limit, let message = buffer.take(4 + length) {
-            message.withUnsafeBytes { all in
-                let body = all.slice(4, all.count)
-                let finding = Kerberos.parse(body)
-                if side == .server, let (request, requestPacket, requestTime) = pending,
-                    let outcome = Kerberos.outcome(ofReply: body)
-                {
-                    pending = nil
-                    if let event = Kerberos.event(
-                        request, context: context, packet: requestPacket, time: requestTime, outcome: outcome,
-                        replyPacket: packet)
-                    {
-                        events.append(event)
-                    }
-                }
-                guard let finding else { return }
-                if finding.requestedBy == nil {  // an AS-REQ: wait for the KDC's answer
-                    flushPending(into: &events)
-                    pending = (finding, packet, time)
-                } else if let event = Kerberos.event(finding, context: context, packet: packet, time: time) {
-                    events.append(event)
-                }
-            }
-        }
-        buffers[side] = buffer
-    }
-
-    /// An AS-REQ awaiting the KDC's answer.
-    private var pending: (Kerberos.Finding, Int, Timestamp)?
-
-    private func flushPending(into events: inout [Event]) {
-        guard let (request, packet, time) = pending else { return }
-        pending = nil
-        if let event = Kerberos.event(request, context: context, packet: packet, time: time) { events.append(event) }
-    }
-
-    func gap(on side: Side) { buffers[side]?.lost = true }
-
-    func finish(into events: inout [Event]) { flushPending(into: &events) }
 }

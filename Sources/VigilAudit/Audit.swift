@@ -10,7 +10,7 @@ public import VigilRules
 /// Problems with one input do not stop the others: what could be read is reported, and the
 /// problems come back in ``Result/errors`` for the caller to print and to set the exit code.
 public struct Audit: Sendable {
-    private let rules: Pending<RuleSet>
+    private let rules: PendingValue<RuleSet>
     public var revealSecrets: Bool
     public var limits: CaptureLimits
     public var logOptions: LogOptions
@@ -39,7 +39,7 @@ public struct Audit: Sendable {
         rules: RuleSet, revealSecrets: Bool, limits: CaptureLimits = CaptureLimits(),
         logOptions: LogOptions = LogOptions()
     ) {
-        self.rules = Pending(value: rules)
+        self.rules = PendingValue(value: rules)
         self.revealSecrets = revealSecrets
         self.limits = limits
         self.logOptions = logOptions
@@ -51,7 +51,7 @@ public struct Audit: Sendable {
         loadingRules load: @escaping @Sendable () throws -> RuleSet, revealSecrets: Bool,
         limits: CaptureLimits = CaptureLimits(), logOptions: LogOptions = LogOptions()
     ) {
-        self.rules = Pending(computing: load)
+        self.rules = PendingValue(name: "vigil-rules", computing: load)
         self.revealSecrets = revealSecrets
         self.limits = limits
         self.logOptions = logOptions
@@ -264,48 +264,29 @@ public struct Audit: Sendable {
         _ files: [(index: Int, file: InputFile)], rules: [Rule], options: LogOptions, workers: Int,
         inventory: Inventory? = nil, timeZone: String? = nil
     ) -> [Int: LogResult] {
-        final class Shared: @unchecked Sendable {
-            let lock = NSLock()
-            var next = 0
-            var results: [Int: LogResult] = [:]
-        }
-        let shared = Shared()
-        let group = DispatchGroup()
-        for _ in 0..<max(1, min(workers, files.count)) {
-            group.enter()
-            Thread {
-                while true {
-                    let taken: (index: Int, file: InputFile)? = shared.lock.withLock {
-                        guard shared.next < files.count else { return nil }
-                        defer { shared.next += 1 }
-                        return files[shared.next]
-                    }
-                    guard let (index, file) = taken else { break }
-                    let engine = RuleEngine(rules: rules)
-                    let context = EventContext(inventory: inventory, timeZone: timeZone)
-                    var result = LogResult(engine: engine)
-                    do {
-                        let outcome = try LogReader(options: options).read(
-                            origin: file.origin, displayPath: file.displayPath
-                        ) { event in
-                            var event = event
-                            context.enrich(&event)
-                            engine.process(event)
-                        }
-                        result.input = outcome.input
-                        result.error = outcome.error
-                    } catch let error as VigilError {
-                        result.error = error
-                    } catch {
-                        result.error = VigilError(.unreadable, path: file.displayPath, reason: "\(error)")
-                    }
-                    shared.lock.withLock { shared.results[index] = result }
+        let results = Locked<[Int: LogResult]>([:])
+        WorkerPool.run(files.count, workers: workers, name: "vigil-logs") { taken in
+            let (index, file) = files[taken]
+            let engine = RuleEngine(rules: rules)
+            let context = EventContext(inventory: inventory, timeZone: timeZone)
+            var result = LogResult(engine: engine)
+            do {
+                let outcome = try LogReader(options: options).read(origin: file.origin, displayPath: file.displayPath) {
+                    event in
+                    var event = event
+                    context.enrich(&event)
+                    engine.process(event)
                 }
-                group.leave()
-            }.start()
+                result.input = outcome.input
+                result.error = outcome.error
+            } catch let error as VigilError {
+                result.error = error
+            } catch {
+                result.error = VigilError(.unreadable, path: file.displayPath, reason: "\(error)")
+            }
+            results.withLock { $0[index] = result }
         }
-        group.wait()
-        return shared.results
+        return results.withLock { $0 }
     }
 
     /// Reads one input with the reader of its kind.
@@ -386,39 +367,5 @@ public struct Audit: Sendable {
             }
         }
         return (inputs, errors)
-    }
-}
-
-/// A value computed once, either given or computed on a thread of its own from the moment it
-/// is made; ``value()`` waits for it.
-final class Pending<Value: Sendable>: @unchecked Sendable {
-    private let ready = DispatchSemaphore(value: 0)
-    private var result: Result<Value, any Error>?
-    private var taken = false
-    private let lock = NSLock()
-
-    init(value: Value) {
-        result = .success(value)
-        taken = true
-    }
-
-    init(computing compute: @escaping @Sendable () throws -> Value) {
-        let thread = Thread { [self] in
-            let outcome = Result { try compute() }
-            lock.withLock { result = outcome }
-            ready.signal()
-        }
-        thread.name = "vigil-rules"
-        thread.start()
-    }
-
-    /// The value, or the error computing it threw.
-    func value() throws -> Value {
-        let waited = lock.withLock { () -> Bool in
-            defer { taken = true }
-            return taken
-        }
-        if !waited { ready.wait() }
-        return try lock.withLock { result! }.get()
     }
 }

@@ -92,11 +92,9 @@ public struct InputCollector: Sendable {
                 entries.append(InputCollector.sniff(stream: 0, path: path, owned: false, named: true))
                 return
             }
-            var info = stat()
-            guard stat(path, &info) == 0 else {
+            guard let info = SystemCall.status(path) else {
                 let code = errno
-                var link = stat()
-                let broken = lstat(path, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK
+                let broken = SystemCall.status(path, followLinks: false)?.kind == .link
                 let reason =
                     broken
                     ? "a broken symbolic link" : code == ENOENT ? "no such file or folder" : SystemCall.describe(code)
@@ -106,9 +104,8 @@ public struct InputCollector: Sendable {
                         named: named))
                 return
             }
-            let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-            let type = info.st_mode & S_IFMT
-            if type == S_IFDIR {
+            let identity = info.identity
+            if info.kind == .folder {
                 if ancestors.contains(identity) {
                     entries.append(
                         Entry(
@@ -129,19 +126,18 @@ public struct InputCollector: Sendable {
                 return
             }
             seen[identity] = path
-            if type == S_IFREG {
-                entries.append(
-                    InputCollector.sniff(file: path, identity: identity, size: Int64(info.st_size), named: named))
+            if info.kind == .regular {
+                entries.append(InputCollector.sniff(file: path, identity: identity, size: info.size, named: named))
             } else if named {
                 // A FIFO, socket, terminal or device named on purpose: opened once, read whole.
-                let descriptor = SystemCall.retrying { open(path, O_RDONLY | O_CLOEXEC) }
+                let descriptor = SystemCall.open(path, O_RDONLY | O_CLOEXEC)
                 guard descriptor >= 0 else {
                     entries.append(InputCollector.unreadable(path, SystemCall.describe(errno), named: named))
                     return
                 }
                 entries.append(InputCollector.sniff(stream: descriptor, path: path, owned: true, named: true))
             } else {
-                let what = type == S_IFIFO ? "a FIFO" : type == S_IFSOCK ? "a socket" : "a device"
+                let what = info.kind == .fifo ? "a FIFO" : info.kind == .socket ? "a socket" : "a device"
                 entries.append(
                     Entry(
                         path: path, status: .skipped("\(what), not a regular file: name it to read it"), named: named))
@@ -162,8 +158,7 @@ public struct InputCollector: Sendable {
             for name in names.sorted(by: InputCollector.rotationOrder) {
                 let child = base + name
                 if name.hasPrefix(".") {
-                    var info = stat()
-                    let isFolder = stat(child, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+                    let isFolder = SystemCall.status(child)?.kind == .folder
                     entries.append(
                         Entry(
                             path: child,
@@ -178,7 +173,7 @@ public struct InputCollector: Sendable {
 
     /// A regular file, examined without moving anything: its first bytes by `pread`.
     static func sniff(file path: String, identity: FileIdentity, size: Int64, named: Bool) -> Entry {
-        let descriptor = SystemCall.retrying { open(path, O_RDONLY | O_CLOEXEC) }
+        let descriptor = SystemCall.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return unreadable(path, SystemCall.describe(errno), named: named) }
         defer { SystemCall.close(descriptor) }
         var head = [UInt8](repeating: 0, count: min(sniffBytes, Int(max(size, 0))))

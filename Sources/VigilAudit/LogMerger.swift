@@ -76,50 +76,42 @@ enum LogMerger {
         handler: (Event) throws -> Void
     ) throws {
         let queues = series.map { _ in BatchQueue(capacity: 2) }
-        let shared = SharedResults()
-        let group = DispatchGroup()
-        for (number, files) in series.enumerated() {
+        let shared = Locked<[Int: FileResult]>([:])
+        // One reading thread per series, each filling its own queue.
+        let readers = WorkerPool.start(series.count, workers: series.count, name: "vigil-log") { number in
             let queue = queues[number]
-            group.enter()
-            let thread = Thread {
-                defer {
-                    queue.close()
-                    group.leave()
-                }
-                var batch: [Event] = []
-                batch.reserveCapacity(batchSize)
-                for file in files {
-                    var result = FileResult()
-                    do {
-                        let outcome = try LogReader(options: options).read(
-                            origin: file.file.origin, displayPath: file.file.displayPath
-                        ) { event in
-                            batch.append(event)
-                            if batch.count == batchSize {
-                                guard queue.put(batch) else { throw Stopped() }
-                                batch.removeAll(keepingCapacity: true)
-                            }
+            defer { queue.close() }
+            var batch: [Event] = []
+            batch.reserveCapacity(batchSize)
+            for file in series[number] {
+                var result = FileResult()
+                do {
+                    let outcome = try LogReader(options: options).read(
+                        origin: file.file.origin, displayPath: file.file.displayPath
+                    ) { event in
+                        batch.append(event)
+                        if batch.count == batchSize {
+                            guard queue.put(batch) else { throw Stopped() }
+                            batch.removeAll(keepingCapacity: true)
                         }
-                        result.input = outcome.input
-                        result.error = outcome.error
-                    } catch is Stopped {
-                        return
-                    } catch let error as VigilError {
-                        result.error = error
-                    } catch {
-                        result.error = VigilError(.unreadable, path: file.file.displayPath, reason: "\(error)")
                     }
-                    shared.set(file.index, result)
+                    result.input = outcome.input
+                    result.error = outcome.error
+                } catch is Stopped {
+                    return
+                } catch let error as VigilError {
+                    result.error = error
+                } catch {
+                    result.error = VigilError(.unreadable, path: file.file.displayPath, reason: "\(error)")
                 }
-                if !batch.isEmpty { _ = queue.put(batch) }
+                shared.withLock { $0[file.index] = result }
             }
-            thread.name = "vigil-log-\(number)"
-            thread.start()
+            if !batch.isEmpty { _ = queue.put(batch) }
         }
         defer {
             for queue in queues { queue.cancel() }
-            group.wait()
-            for (index, result) in shared.take() { results[index] = result }
+            readers.wait()
+            for (index, result) in shared.withLock({ $0 }) { results[index] = result }
         }
         // The head batch of each series; nil once a series is done.
         var heads: [[Event]?] = queues.map { $0.take() }
@@ -146,15 +138,6 @@ enum LogMerger {
     }
 
     private struct Stopped: Error {}
-
-    /// What the reading threads report, gathered under a lock.
-    private final class SharedResults: @unchecked Sendable {
-        private let lock = NSLock()
-        private var results: [Int: FileResult] = [:]
-
-        func set(_ index: Int, _ result: FileResult) { lock.withLock { results[index] = result } }
-        func take() -> [Int: FileResult] { lock.withLock { results } }
-    }
 }
 
 /// A bounded queue of event batches between one reading thread and the merging thread.

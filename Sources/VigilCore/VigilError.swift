@@ -48,18 +48,41 @@ public struct VigilError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What the user can do about an error, in the library's terms: the command line says it
+    /// with its own flags (``hint`` is the library's words when it has no flag to name).
+    public enum Remedy: Sendable, Equatable {
+        /// Write every format to a folder rather than one file.
+        case writeAFolderOfReports
+        /// Start a checklist, or name the store that holds them.
+        case startOrNameAChecklistStore
+        /// Name the organisation's CA certificate, which the first ledger entry pins.
+        case pinTheOrganisationCA
+        /// Have the organisation's CA issue a key with this role (`nil`: any role).
+        case issueAKey(role: String?)
+        /// Raise the limits on a gzip log's expansion.
+        case raiseTheGzipLimits
+        /// Name an existing unprivileged account to run a live capture as.
+        case nameAnUnprivilegedUser
+    }
+
     public var code: Code
     public var path: String?
     public var position: Position?
     public var reason: String
     public var hint: String?
+    /// What to do, for the command line to say with its flags.
+    public var remedy: Remedy?
 
-    public init(_ code: Code, path: String? = nil, position: Position? = nil, reason: String, hint: String? = nil) {
+    public init(
+        _ code: Code, path: String? = nil, position: Position? = nil, reason: String, hint: String? = nil,
+        remedy: Remedy? = nil
+    ) {
         self.code = code
         self.path = path
         self.position = position
         self.reason = reason
         self.hint = hint
+        self.remedy = remedy
     }
 
     public var description: String {

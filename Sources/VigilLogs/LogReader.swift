@@ -133,9 +133,8 @@ public struct LogReader: Sendable {
             case .limit(let message):
                 stop = VigilError(
                     .limit, path: name, position: .line(at + 1), reason: message,
-                    hint:
-                        "the lines before it were analysed; for a genuine log, raise --max-gunzip-ratio or --max-gunzip-bytes"
-                )
+                    hint: "the lines before it were analysed; for a genuine log, raise the gzip limits",
+                    remedy: .raiseTheGzipLimits)
             }
         }
         if reader.overlong > 0 {

@@ -39,7 +39,7 @@ public struct DeviceList: Sendable {
             var out =
                 hasInventory
                 ? "\(devices.count) device(s), \(unmanaged) not in the inventory\n"
-                : "\(devices.count) device(s); no inventory given (--inventory FILE) to tell managed ones\n"
+                : "\(devices.count) device(s); no inventory given, so managed devices cannot be told from others\n"
             for device in devices {
                 var parts = [device.mac]
                 if hasInventory {

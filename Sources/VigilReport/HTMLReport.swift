@@ -287,3 +287,10 @@ public enum HTMLReport {
     /// Text for HTML (``Printable/html(_:)``).
     public static func escape(_ text: String) -> String { Printable.html(text) }
 }
+
+extension HTMLReport: ReportRenderer {
+    public static let name = "html"
+    public static let fileName = "report.html"
+
+    public static func render(_ report: Report, colour: Bool) -> String { render(report) }
+}

@@ -1,4 +1,4 @@
-internal import VigilCore
+public import VigilCore
 
 /// The JSON report of the contract in `DESIGN.md`: every key always present, `null` where a
 /// value is unknown, secrets masked unless the report reveals them.
@@ -152,4 +152,11 @@ public enum JSONReport {
             ("seen_by", .array(device.seenBy.map(JSONValue.string))),
         ])
     }
+}
+
+extension JSONReport: ReportRenderer {
+    public static let name = "json"
+    public static let fileName = "report.json"
+
+    public static func render(_ report: Report, colour: Bool) -> String { render(report) }
 }

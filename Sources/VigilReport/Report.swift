@@ -91,36 +91,46 @@ public struct RuleDescriptor: Sendable, Equatable {
     }
 }
 
-/// The report formats Vigil writes.
-public enum ReportFormat: String, Sendable, CaseIterable {
-    case text
-    case json
-    case sarif
-    case csv
-    case md
-    case html
+/// A report format: its name, its file in a folder of reports, and how a report is written in
+/// it. Adding a format is a type conforming to this and a line in ``ReportFormat/renderers``.
+public protocol ReportRenderer: Sendable {
+    /// The name `--format` takes: `json`.
+    static var name: String { get }
+    /// The file `--output-dir` writes it to: `report.json`.
+    static var fileName: String { get }
+    /// `report` in this format; `colour` for a terminal (text only).
+    static func render(_ report: Report, colour: Bool) -> String
+}
+
+/// A report format Vigil writes, by name (`--format json`).
+public struct ReportFormat: RawRepresentable, Hashable, Sendable, CaseIterable {
+    /// Every format, in the order a folder of reports is written and listed.
+    static let renderers: [any ReportRenderer.Type] = [
+        HTMLReport.self, JSONReport.self, SARIFReport.self, CSVReport.self, MarkdownReport.self, TextReport.self,
+    ]
+
+    public let rawValue: String
+
+    /// The format named `rawValue`; `nil` for a name no renderer has.
+    public init?(rawValue: String) {
+        guard Self.renderers.contains(where: { $0.name == rawValue }) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    public static let allCases: [ReportFormat] = renderers.map { ReportFormat(rawValue: $0.name)! }
+
+    public static let text = ReportFormat(rawValue: TextReport.name)!
+    public static let json = ReportFormat(rawValue: JSONReport.name)!
+    public static let sarif = ReportFormat(rawValue: SARIFReport.name)!
+    public static let csv = ReportFormat(rawValue: CSVReport.name)!
+    public static let md = ReportFormat(rawValue: MarkdownReport.name)!
+    public static let html = ReportFormat(rawValue: HTMLReport.name)!
+
+    private var renderer: any ReportRenderer.Type { Self.renderers.first { $0.name == rawValue }! }
 
     /// The file name `--output-dir` writes this format to.
-    public var fileName: String {
-        switch self {
-        case .text: "report.txt"
-        case .json: "report.json"
-        case .sarif: "report.sarif"
-        case .csv: "findings.csv"
-        case .md: "report.md"
-        case .html: "report.html"
-        }
-    }
+    public var fileName: String { renderer.fileName }
 
     /// Renders `report` in this format. `colour` applies to text only.
-    public func render(_ report: Report, colour: Bool = false) -> String {
-        switch self {
-        case .text: TextReport(colour: colour).render(report)
-        case .json: JSONReport.render(report)
-        case .sarif: SARIFReport.render(report)
-        case .csv: CSVReport.render(report)
-        case .md: MarkdownReport.render(report)
-        case .html: HTMLReport.render(report)
-        }
-    }
+    public func render(_ report: Report, colour: Bool = false) -> String { renderer.render(report, colour: colour) }
 }

@@ -49,26 +49,25 @@ public struct ReportOutput {
             return
         case .file(let path):
             try Self.checkParent(of: path)
-            var info = stat()
-            if lstat(path, &info) == 0 {
-                if (info.st_mode & S_IFMT) == S_IFLNK {
+            if let info = SystemCall.status(path, followLinks: false) {
+                if info.kind == .link {
                     throw VigilError(
                         .output, path: path, reason: "is a symbolic link: Vigil does not write through links",
                         hint: "name the file the link points to, or remove the link")
                 }
-                if (info.st_mode & S_IFMT) == S_IFDIR {
+                if info.kind == .folder {
                     throw VigilError(
-                        .output, path: path, reason: "is a folder", hint: "name a file, or use --output-dir")
+                        .output, path: path, reason: "is a folder", hint: "name a file",
+                        remedy: .writeAFolderOfReports)
                 }
             }
         case .folder(let path):
             try Self.checkParent(of: path)
-            var info = stat()
-            guard lstat(path, &info) == 0 else { return }
-            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            guard let info = SystemCall.status(path, followLinks: false) else { return }
+            guard info.kind == .folder else {
                 throw VigilError(
                     .output, path: path,
-                    reason: (info.st_mode & S_IFMT) == S_IFLNK
+                    reason: info.kind == .link
                         ? "is a symbolic link: Vigil does not write through links" : "exists and is not a folder")
             }
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
@@ -86,8 +85,7 @@ public struct ReportOutput {
 
     private static func checkParent(of path: String) throws(VigilError) {
         let parent = FileOutput.folder(of: path)
-        var info = stat()
-        guard stat(parent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+        guard SystemCall.status(parent)?.kind == .folder else {
             throw VigilError(.output, path: path, reason: "its folder \(parent) does not exist")
         }
         guard access(parent, W_OK | X_OK) == 0 else {
@@ -113,9 +111,7 @@ public struct ReportOutput {
             paths = formats.map { folder + "/" + $0.fileName }
         }
         for path in paths {
-            let descriptor = SystemCall.retrying {
-                open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-            }
+            let descriptor = SystemCall.open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode: 0o600)
             guard descriptor >= 0 else {
                 throw VigilError(.output, path: path, reason: SystemCall.describe(SystemCall.errorNumber))
             }
@@ -188,8 +184,7 @@ public struct ReportOutput {
             throw error
         }
         var old: String?
-        var info = stat()
-        if lstat(folder, &info) == 0 {
+        if SystemCall.status(folder, followLinks: false) != nil {
             let aside = parent + "/." + name + ".vigil-old-" + tag
             guard rename(folder, aside) == 0 else {
                 let code = errno

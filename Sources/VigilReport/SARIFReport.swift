@@ -208,3 +208,10 @@ public enum SARIFReport {
 extension String {
     fileprivate func leftPadded() -> String { count == 1 ? "0" + self : self }
 }
+
+extension SARIFReport: ReportRenderer {
+    public static let name = "sarif"
+    public static let fileName = "report.sarif"
+
+    public static func render(_ report: Report, colour: Bool) -> String { render(report) }
+}

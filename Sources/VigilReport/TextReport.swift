@@ -137,3 +137,10 @@ public struct TextReport: Sendable {
 
     private func bold(_ text: String) -> String { paint(text, .bold) }
 }
+
+extension TextReport: ReportRenderer {
+    public static let name = "text"
+    public static let fileName = "report.txt"
+
+    public static func render(_ report: Report, colour: Bool) -> String { TextReport(colour: colour).render(report) }
+}

@@ -58,14 +58,15 @@ public struct Logsource: Sendable, Hashable {
     public var category: String?
     public var service: String?
 
-    static let categories: [String: Set<String>] = [
-        "credential": ["credential.observed"],
-        "authentication": ["auth.failure", "auth.success"],
-        "device": ["device.observed"],
-        "protocol": ["protocol.observed"],
-        "privilege": ["privilege.use", "privilege.denied"],
-        "account": ["account.change"],
-        "webserver": ["http.request"],
+    /// The event kinds each `category` selects.
+    static let categories: [String: Set<EventKind>] = [
+        "credential": [.credentialObserved],
+        "authentication": [.authFailure, .authSuccess],
+        "device": [.deviceObserved],
+        "protocol": [.protocolObserved],
+        "privilege": [.privilegeUse, .privilegeDenied],
+        "account": [.accountChange],
+        "webserver": [.httpRequest],
     ]
     static let products: Set<String> = ["network", "linux", "vigil"]
 
@@ -75,7 +76,7 @@ public struct Logsource: Sendable, Hashable {
     }
 
     func admits(_ event: Event) -> Bool {
-        if let category, !(Self.categories[category]?.contains(event.kind.rawValue) ?? false) { return false }
+        if let category, !(Self.categories[category]?.contains(event.kind) ?? false) { return false }
         return admitsSource(event)
     }
 

@@ -54,7 +54,7 @@ struct AuditCommand: ParsableCommand {
             audit.progress = { step in
                 let read = step.input.packets.map { "\($0) packets" } ?? step.input.lines.map { "\($0) lines" } ?? ""
                 let line =
-                    "\r[\(step.filesDone)/\(step.files) files, \(WipeReport.bytes(step.bytesDone)) of \(WipeReport.bytes(step.bytes)), "
+                    "\r[\(step.filesDone)/\(step.files) files, \(ByteCount.text(step.bytesDone)) of \(ByteCount.text(step.bytes)), "
                     + "\(step.findings) findings so far] \(step.input.path) (\(read))"
                 FileHandleWriter.standardError.write(
                     line.padding(toLength: max(line.count, 110), withPad: " ", startingAt: 0))
@@ -73,7 +73,7 @@ struct AuditCommand: ParsableCommand {
                 "skipped \(skipped.count) input(s): "
                     + skipped.map { "\($0.path) (\($0.reason ?? ""))" }.joined(separator: ", "))
         }
-        for error in result.errors { Terminal.error(error.description) }
+        for error in result.errors { Terminal.error(error) }
         if !result.errors.isEmpty { throw ExitCode(2) }
         try report.exitForFindings(result.report)
     }
@@ -215,7 +215,7 @@ struct ReportOptions: ParsableArguments {
     }
 
     /// The formats `--output-dir` writes.
-    private var directoryFormats: [ReportFormat] { format.isEmpty ? [.html, .json, .sarif, .csv, .md, .text] : format }
+    private var directoryFormats: [ReportFormat] { format.isEmpty ? ReportFormat.allCases : format }
 
     /// Where the report goes, checked now, before any analysis (a folder that does not exist, a
     /// link, a folder of other files are said at once, not after an hour of reading).
@@ -291,7 +291,7 @@ enum RuleOptions {
         }
         let set = RuleSet.load(from: chosen)
         if !set.errors.isEmpty {
-            for error in set.errors.dropLast() { Terminal.error(error.description) }
+            for error in set.errors.dropLast() { Terminal.error(error) }
             throw set.errors[set.errors.count - 1]
         }
         return set

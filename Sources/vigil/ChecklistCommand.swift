@@ -136,6 +136,10 @@ struct ChecklistCommand: ParsableCommand {
         @Option(name: .long, help: "A note for the record.") var note: String?
         @OptionGroup var common: Common
 
+        func validate() throws {
+            guard !by.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--by names who did it") }
+        }
+
         func run() throws {
             try common.open().markDone(id, item: item, by: by, note: note)
             print("checklist \(id), item \(item): done by \(Printable.visible(by))")
@@ -149,6 +153,10 @@ struct ChecklistCommand: ParsableCommand {
         @Option(name: .long, help: "Who reopens it.") var by: String
         @Option(name: .long, help: "Why.") var note: String?
         @OptionGroup var common: Common
+
+        func validate() throws {
+            guard !by.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--by names who did it") }
+        }
 
         func run() throws {
             try common.open().reopen(id, item: item, by: by, note: note)

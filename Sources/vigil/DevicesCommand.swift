@@ -46,7 +46,7 @@ struct DevicesCommand: ParsableCommand {
                 for warning in input.warnings { Terminal.warn("\(input.path): \(warning)") }
             }
         }
-        for error in result.errors { Terminal.error(error.description) }
+        for error in result.errors { Terminal.error(error) }
         if !result.errors.isEmpty { throw ExitCode(2) }
         if failOnUnmanaged && result.hasInventory && result.devices.contains(where: { !$0.managed }) {
             throw ExitCode(1)

@@ -44,7 +44,7 @@ struct EventsCommand: ParsableCommand {
                 for warning in input.warnings { Terminal.warn("\(input.path): \(warning)") }
             }
         }
-        for error in result.errors { Terminal.error(error.description) }
+        for error in result.errors { Terminal.error(error) }
         if !result.errors.isEmpty { throw ExitCode(2) }
     }
 }

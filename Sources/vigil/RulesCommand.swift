@@ -77,7 +77,7 @@ struct RulesCommand: ParsableCommand {
             guard !chosen.isEmpty else { throw VigilError(.usage, reason: "no rule folder found", hint: "name one") }
             let set = RuleSet.load(from: chosen)
             set.notes.forEach(Terminal.warn)
-            for error in set.errors { Terminal.error(error.description) }
+            for error in set.errors { Terminal.error(error) }
             print("\(set.rules.count) rules, \(set.correlations.count) correlations, \(set.errors.count) errors")
             if !set.errors.isEmpty { throw ExitCode(2) }
         }

@@ -36,7 +36,7 @@ struct Vigil: ParsableCommand {
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)
         } catch let error as VigilError {
-            Terminal.error(error.description)
+            Terminal.error(error)
             Glibc.exit(2)
         } catch {
             let code = exitCode(for: error)
@@ -62,6 +62,27 @@ enum Terminal {
         FileHandleWriter.standardError.write(line.hasSuffix("\n") ? line : line + "\n")
     }
 
+    /// One error line for `error`, its remedy said with the command line's flags.
+    static func error(_ error: VigilError) {
+        var error = error
+        if let remedy = error.remedy { error.hint = Self.advice(remedy) }
+        self.error(error.description)
+    }
+
+    /// What to do about an error, in flags and commands.
+    static func advice(_ remedy: VigilError.Remedy) -> String {
+        switch remedy {
+        case .writeAFolderOfReports: "name a file, or use --output-dir"
+        case .startOrNameAChecklistStore: "start one with vigil checklist breach or new, or name the store with --store"
+        case .pinTheOrganisationCA: "name the organisation's CA certificate once (--ca ca.pem): the first entry pins it"
+        case .issueAKey(let role?): "the organisation's CA issues roles: vigil keys issue --role \(role)"
+        case .issueAKey(nil): "the organisation's CA issues keys and roles: vigil keys issue --role technician|approver"
+        case .raiseTheGzipLimits:
+            "the lines before it were analysed; for a genuine log, raise --max-gunzip-ratio or --max-gunzip-bytes"
+        case .nameAnUnprivilegedUser: "pass --user with an existing unprivileged account"
+        }
+    }
+
     static func note(_ message: String) {
         FileHandleWriter.standardError.write("vigil: \(Printable.visible(message))\n")
     }
@@ -85,15 +106,9 @@ struct FileHandleWriter {
     static let standardError = FileHandleWriter(descriptor: STDERR_FILENO)
     static let standardOutput = FileHandleWriter(descriptor: STDOUT_FILENO)
 
+    /// Writes all of `text`, retrying on `EINTR` and after short writes; a closed pipe (the
+    /// reader went away) ends the writing quietly.
     func write(_ text: String) {
-        var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        try? SystemCall.writeAll(descriptor, Array(text.utf8), path: nil)
     }
 }

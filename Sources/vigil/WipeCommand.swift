@@ -133,10 +133,8 @@ struct WipeCommand: ParsableCommand {
             }
             let scope: VerificationScope =
                 full ? .full : .sample(percent: sample ?? 10, seed: seed ?? UInt64.random(in: 1...UInt64.max))
-            // Everything that would stop the certificate is checked before the medium is read
-            // for minutes: the signer and the ledger's CA, the files, nwipe's log of this target.
-            var certifying: (signer: Signer, ledger: Ledger, authority: Certificate?)?
-            var toolLog: NwipeLog?
+            // Everything that would stop the certificate is checked before the medium is read.
+            var certification: WipeCertification?
             if let out {
                 guard let key, let cert else {
                     throw ValidationError("--out needs --key and --cert to sign the certificate")
@@ -150,44 +148,14 @@ struct WipeCommand: ParsableCommand {
                 guard (1...8760).contains(nwipeMaxAge) else {
                     throw ValidationError("--nwipe-max-age takes 1 to 8760 hours")
                 }
-                let signer = try Signer(key: key, certificate: cert)
-                if let technician, PersonName.skeleton(technician) != PersonName.skeleton(signer.identity.name) {
-                    throw VigilError(
-                        .usage,
-                        reason:
-                            "--technician names \(PersonName.display(technician)), but the certificate is \(signer.identity.displayName)'s"
-                    )
-                }
-                let ledger = try Ledger(path: store ?? Ledger.defaultPath)
-                let given = try ca.flatMap { try PEMFile.certificates(path: $0).first }
-                guard let authority = LedgerHistory(entries: try ledger.entries()).authority ?? given else {
-                    throw VigilError(
-                        .usage, path: ledger.path, reason: "the ledger pins no CA yet",
-                        hint: "name the organisation's CA once with --ca ca.pem")
-                }
-                try signer.check(role: .technician, authority: authority)
-                certifying = (signer, ledger, given)
-                if let nwipeLog { toolLog = try NwipeLog(path: nwipeLog) }
-                for path in [out, out + ".p7s"] where FileManager.default.fileExists(atPath: path) {
-                    throw VigilError(.usage, path: path, reason: "already exists: certificates are never overwritten")
-                }
+                certification = try WipeCertification(
+                    key: key, certificate: cert, technician: technician, ledgerPath: store ?? Ledger.defaultPath,
+                    authorityPath: ca, toolLogPath: nwipeLog, output: out)
             }
             let medium = try WipeTarget(path: target)
-            if out != nil {
-                if let method, let problem = MethodCheck.problem(method: method, category: category) {
-                    throw VigilError(.usage, reason: "--method '\(method)': \(problem)")
-                }
-                if let toolLog {
-                    let problems = toolLog.problems(
-                        for: medium.identity, expected: expectation, verificationStart: Timestamp.now(),
-                        maxAge: Int64(nwipeMaxAge) * 3600)
-                    if !problems.isEmpty {
-                        throw VigilError(
-                            .usage, path: nwipeLog,
-                            reason: "the nwipe log cannot back this certificate: " + problems.joined(separator: "; "))
-                    }
-                }
-            }
+            try certification?.check(
+                medium: medium.identity, expectation: expectation, method: method, category: category,
+                toolLogPath: nwipeLog, maxAge: Int64(nwipeMaxAge) * 3600)
             let showProgress = !quiet && isatty(2) == 1
             let bar = ProgressBar()
             let result = WipeVerifier(expectation: expectation, scope: scope, failFast: failFast).verify(medium) {
@@ -195,39 +163,26 @@ struct WipeCommand: ParsableCommand {
                 if showProgress { bar.draw(done: done, total: total) }
             }
             if showProgress { bar.finish() }
-            let text = format == .json ? WipeReport.json(result) : WipeReport.text(result)
+            let text = format == .json ? VerificationReport.json(result) : VerificationReport.text(result)
             try Output.write(text, to: output)
             if !result.passed {
                 if out != nil { Terminal.error("no certificate written: the verification failed") }
                 throw ExitCode(1)
             }
-            if let out, let certifying {
-                let logMethod = toolLog.map { log in
-                    [log.method, log.rounds.map { "\($0) round(s)" }, log.verify.map { "nwipe verify \($0)" }]
-                        .compactMap { $0 }.joined(separator: ", ")
-                }
-                let signer = certifying.signer
+            if let out, let certification {
+                let signer = certification.signer
                 var details = SanitizationDetails(
                     assetTag: asset ?? "", technician: signer.identity,
                     organisation: organisation ?? signer.certificate.organisation ?? signer.certificate.subject,
-                    category: category, method: method ?? logMethod ?? "", tool: tool ?? toolLog?.version ?? "",
-                    mediaType: mediaType, destination: destination, source: source)
-                details.toolLog = toolLog
+                    category: category, method: method ?? certification.toolLogMethod ?? "",
+                    tool: tool ?? certification.toolLog?.version ?? "", mediaType: mediaType, destination: destination,
+                    source: source)
+                details.toolLog = certification.toolLog
                 details.toolLogMaxAge = Int64(nwipeMaxAge) * 3600
-                let entry = try certifying.ledger.appendCertificate(
-                    asset: details.assetTag, signer: signer, authority: certifying.authority
-                ) { previous in
-                    let document = try SanitizationCertificate.document(
-                        result: result, details: details, previousEntry: previous
-                    ).bytes
-                    let signature = try CMS.sign(document, certificate: signer.certificate, key: signer.key)
-                    let signed = LedgerTransaction.Signed(
-                        document: document, signature: signature,
-                        timestamp: try tsaURL.map { try TimestampClient.stamp(signature, url: $0) })
-                    try SanitizationCertificate.write(signed, to: out)
-                    return signed
-                }
-                Terminal.note("ledger entry \(entry.id) appended to \(certifying.ledger.path)")
+                let entry = try certification.certify(
+                    result, details: details,
+                    timestamp: tsaURL.map { url in { try TimestampClient.stamp($0, url: url) } })
+                Terminal.note("ledger entry \(entry.id) appended to \(certification.ledger.path)")
                 Terminal.note(
                     "certificate written: \(out) and \(out).p7s (check: openssl cms -verify -binary -inform DER -content \(out) -in \(out).p7s -CAfile CA.pem)"
                 )
@@ -250,126 +205,10 @@ final class ProgressBar {
         let filled = Int(fraction * Double(width))
         let line =
             "\r[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] "
-            + "\(Int(fraction * 100))%  \(WipeReport.bytes(done)) of \(WipeReport.bytes(total))  "
-            + "\(WipeReport.bytes(Int64(rate)))/s  \(Int(left.rounded())) s left  "
+            + "\(Int(fraction * 100))%  \(ByteCount.text(done)) of \(ByteCount.text(total))  "
+            + "\(ByteCount.text(Int64(rate)))/s  \(Int(left.rounded())) s left  "
         FileHandleWriter.standardError.write(line)
     }
 
     func finish() { FileHandleWriter.standardError.write("\n") }
-}
-
-/// The result of `vigil wipe verify` for a person (text) or a script (JSON).
-enum WipeReport {
-    static func text(_ result: VerificationResult) -> String {
-        let identity = result.identity
-        var out = "Vigil \(VigilVersion.current) wipe verification, \(result.finished.wholeSeconds.iso8601)\n\n"
-        out += "target:      \(identity.path) (\(identity.kind), \(bytes(identity.size)), \(identity.size) bytes)\n"
-        let details = [
-            identity.vendor, identity.model, identity.serial.map { "serial \($0)" },
-            identity.firmware.map { "firmware \($0)" },
-            identity.rotational.map { $0 ? "rotational" : "solid state" },
-            identity.removable == true ? "removable" : nil, identity.backingFile.map { "backed by \($0)" },
-        ].compactMap { $0 }
-        if !details.isEmpty { out += "device:      " + details.joined(separator: ", ") + "\n" }
-        out += "expected:    \(result.expectation)"
-        if result.expectation == .random {
-            out +=
-                " (the weaker check: no structure left, each 64 KiB block statistically random; it does not prove every byte was overwritten)"
-        }
-        out += "\n"
-        switch result.scope {
-        case .full: out += "scope:       full (every byte)\n"
-        case .sample(let percent, let seed):
-            out +=
-                "scope:       sample of \(percent)% of each of \(result.subsections ?? 0) subsections plus the first and last MiB; "
-            out += "seed \(seed); \(result.samples) ranges read\n"
-        }
-        let percent = (result.coverage * 10000).rounded() / 100
-        out += "verified:    \(bytes(result.bytesVerified)) (\(result.bytesVerified) bytes, \(percent)% of the medium)"
-        out += " in \(String(format: "%.2f", result.seconds)) s, \(bytes(Int64(result.throughput)))/s\n"
-        if case .sample = result.scope {
-            out += "sampling:    a single bad byte anywhere would be missed with probability "
-            out += "\(String(format: "%.4f", result.missProbability)); use --full to read every byte\n"
-        }
-        out += "result:      " + (result.passed ? "PASS" : "FAIL") + "\n"
-        if result.mismatches > 0 {
-            let unit = result.expectation == .random ? "block(s) of 64 KiB" : "byte(s)"
-            out += "\n\(result.mismatches) \(unit) not as expected; the first:\n"
-            for failure in result.failures {
-                out += "  offset \(failure.offset) (0x\(String(failure.offset, radix: 16))): found \(failure.found)"
-                if let reason = failure.reason { out += " — \(reason)" }
-                out += "\n"
-            }
-        }
-        for error in result.readErrors { out += "read error at offset \(error.offset): \(error.reason)\n" }
-        if result.stoppedEarly { out += "stopped at the first failure (--fail-fast)\n" }
-        return out
-    }
-
-    static func json(_ result: VerificationResult) -> String {
-        let identity = result.identity
-        func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
-        var scope: [(String, JSONValue)] = []
-        switch result.scope {
-        case .full: scope = [("mode", .string("full"))]
-        case .sample(let percent, let seed):
-            scope = [
-                ("mode", .string("sample")), ("percent", .double(percent)), ("seed", .string(String(seed))),
-                ("subsections", .int(Int64(result.subsections ?? 0))), ("ranges", .int(Int64(result.samples))),
-                ("miss_probability", .double(result.missProbability)),
-            ]
-        }
-        let value = JSONValue.object([
-            ("tool", .string("vigil \(VigilVersion.current)")),
-            (
-                "target",
-                .object([
-                    ("path", .string(identity.path)), ("kind", .string(identity.kind)), ("size", .int(identity.size)),
-                    ("logical_block_size", .int(Int64(identity.logicalBlockSize))),
-                    ("vendor", optional(identity.vendor)),
-                    ("model", optional(identity.model)), ("serial", optional(identity.serial)),
-                    ("firmware", optional(identity.firmware)),
-                    ("rotational", identity.rotational.map(JSONValue.bool) ?? .null),
-                    ("removable", identity.removable.map(JSONValue.bool) ?? .null),
-                    ("backing_file", optional(identity.backingFile)),
-                ])
-            ),
-            ("expect", .string(result.expectation.description)),
-            ("scope", .object(scope)),
-            ("result", .string(result.passed ? "pass" : "fail")),
-            ("bytes_verified", .int(result.bytesVerified)),
-            ("coverage", .double(result.coverage)),
-            ("mismatches", .int(result.mismatches)),
-            (
-                "failures",
-                .array(
-                    result.failures.map {
-                        .object([
-                            ("offset", .int($0.offset)), ("found", .string($0.found)), ("reason", optional($0.reason)),
-                        ])
-                    })
-            ),
-            (
-                "read_errors",
-                .array(
-                    result.readErrors.map { .object([("offset", .int($0.offset)), ("reason", .string($0.reason))]) })
-            ),
-            ("stopped_early", .bool(result.stoppedEarly)),
-            ("started", .string(result.started.iso8601)), ("finished", .string(result.finished.iso8601)),
-            ("seconds", .double(result.seconds)), ("bytes_per_second", .double(result.throughput)),
-        ])
-        return value.serialized(pretty: true) + "\n"
-    }
-
-    /// `4.00 GiB`, `512 KiB`, `17 B`.
-    static func bytes(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.2f", value) + " " + units[unit]
-    }
 }

@@ -29,7 +29,7 @@ public enum Privileges {
         guard let entry = getpwnam(user) else {
             throw VigilError(
                 .usage, path: place, reason: "no user named '\(user)' to run as",
-                hint: "pass --user with an existing unprivileged account")
+                remedy: .nameAnUnprivilegedUser)
         }
         let uid = entry.pointee.pw_uid
         let gid = entry.pointee.pw_gid

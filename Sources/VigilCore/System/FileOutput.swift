@@ -28,10 +28,8 @@ public enum FileOutput {
     public static func write(
         _ bytes: [UInt8], to path: String, permissions: UInt32 = 0o600, existing: Existing = .replace
     ) throws(VigilError) {
-        var info = stat()
-        if lstat(path, &info) == 0 {
-            let type = info.st_mode & S_IFMT
-            if type == S_IFLNK {
+        if let info = SystemCall.status(path, followLinks: false) {
+            if info.kind == .link {
                 throw VigilError(
                     .output, path: path, reason: "is a symbolic link: Vigil does not write through links",
                     hint: "name the file the link points to, or remove the link")
@@ -39,10 +37,10 @@ public enum FileOutput {
             if existing == .refuse {
                 throw VigilError(.output, path: path, reason: "already exists: it is never overwritten")
             }
-            if type == S_IFDIR { throw VigilError(.output, path: path, reason: "is a folder") }
-            if type != S_IFREG {
+            if info.kind == .folder { throw VigilError(.output, path: path, reason: "is a folder") }
+            if info.kind != .regular {
                 // A device (/dev/null) or a FIFO: written in place, it has no contents to replace.
-                let descriptor = SystemCall.retrying { open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC) }
+                let descriptor = SystemCall.open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
                 guard descriptor >= 0 else {
                     throw VigilError(.output, path: path, reason: SystemCall.describe(SystemCall.errorNumber))
                 }
@@ -132,9 +130,8 @@ public enum FileOutput {
             let temporary =
                 folder + "/." + name(of: path) + ".vigil-\(getpid())-"
                 + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-            let descriptor = SystemCall.retrying {
-                open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(permissions))
-            }
+            let descriptor = SystemCall.open(
+                temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: permissions)
             if descriptor < 0 {
                 if errno == EEXIST { continue }
                 throw VigilError(.output, path: path, reason: SystemCall.describe(errno))
@@ -161,7 +158,7 @@ public enum FileOutput {
 
     /// Flushes the folder's entry for a renamed or linked file, so a power cut keeps it.
     static func syncFolder(of path: String) {
-        let descriptor = SystemCall.retrying { open(folder(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        let descriptor = SystemCall.open(folder(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         _ = fsync(descriptor)
         SystemCall.close(descriptor)

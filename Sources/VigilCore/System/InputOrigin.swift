@@ -60,11 +60,10 @@ public enum InputOrigin: Sendable {
     /// callers that name one file.
     public static func named(_ path: String) throws(VigilError) -> InputOrigin {
         if path == "-" { return .stream(InputStreamSource(descriptor: 0, prefix: [], owned: false)) }
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard let info = SystemCall.status(path) else {
             throw VigilError(.unreadable, path: path, reason: SystemCall.describe(SystemCall.errorNumber))
         }
-        return .file(path: path, identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
+        return .file(path: path, identity: info.identity)
     }
 
     /// Opens the input for reading: a descriptor at its first unread byte, the bytes read before
@@ -75,14 +74,11 @@ public enum InputOrigin: Sendable {
     public func open(displayPath: String) throws(VigilError) -> (descriptor: Int32, prefix: [UInt8], owned: Bool) {
         switch self {
         case .file(let path, let identity):
-            let descriptor = SystemCall.retrying { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+            let descriptor = SystemCall.open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
                 throw VigilError(.unreadable, path: displayPath, reason: SystemCall.describe(SystemCall.errorNumber))
             }
-            var info = stat()
-            guard fstat(descriptor, &info) == 0,
-                FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == identity
-            else {
+            guard SystemCall.status(of: descriptor)?.identity == identity else {
                 SystemCall.close(descriptor)
                 throw VigilError(
                     .unreadable, path: displayPath,

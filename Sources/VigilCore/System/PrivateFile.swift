@@ -12,25 +12,24 @@ public enum PrivateFile {
     ///
     /// - Throws: ``VigilError``: missing, readable by group or others, owned by another user.
     public static func read(_ path: String, what: String = "the key") throws(VigilError) -> [UInt8] {
-        let descriptor = SystemCall.retrying { open(path, O_RDONLY | O_CLOEXEC) }
+        let descriptor = SystemCall.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw VigilError(.unreadable, path: path, reason: SystemCall.describe(SystemCall.errorNumber))
         }
         defer { SystemCall.close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
+        guard let info = SystemCall.status(of: descriptor) else {
             throw VigilError(.unreadable, path: path, reason: SystemCall.describe(SystemCall.errorNumber))
         }
-        guard info.st_mode & 0o077 == 0 else {
+        guard info.permissions & 0o077 == 0 else {
             throw VigilError(
                 .usage, path: path,
-                reason: "\(what) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8)))",
+                reason: "\(what) can be read by others (mode \(String(info.permissions & 0o777, radix: 8)))",
                 hint: "chmod 600 \(path)")
         }
-        guard info.st_uid == geteuid() || info.st_uid == 0 else {
+        guard info.owner == geteuid() || info.owner == 0 else {
             throw VigilError(
                 .usage, path: path,
-                reason: "\(what) belongs to another user (uid \(info.st_uid)); a key is used by its owner only",
+                reason: "\(what) belongs to another user (uid \(info.owner)); a key is used by its owner only",
                 hint: "the key's owner uses it, as themselves")
         }
         var bytes: [UInt8] = []

@@ -18,30 +18,27 @@ public enum TimestampClient {
     public static func stamp(_ data: [UInt8], url: String, timeout: Int = 30) throws -> [UInt8] {
         guard let target = Target(url) else {
             throw VigilError(
-                .usage, reason: "--tsa-url '\(url)' is not an http:// URL",
+                .usage, reason: "the time-stamping authority's URL '\(url)' is not an http:// URL",
                 hint: "time-stamping authorities answer over plain HTTP (the token is signed)")
         }
         let query = try RFC3161.request(for: data)
         let socket = try connect(target, timeout: timeout, url: url)
-        defer { close(socket) }
+        defer { SystemCall.close(socket) }
         var request = Array(
             ("POST \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\n"
                 + "Content-Type: application/timestamp-query\r\nContent-Length: \(query.count)\r\n"
                 + "Connection: close\r\nUser-Agent: vigil/\(VigilVersion.current)\r\n\r\n").utf8)
         request += query
-        var sent = 0
-        while sent < request.count {
-            let count = request.withUnsafeBytes {
-                send(socket, $0.baseAddress! + sent, request.count - sent, Int32(MSG_NOSIGNAL))
-            }
-            guard count > 0 else { throw failure(url, "sending failed: \(String(cString: strerror(errno)))") }
-            sent += count
+        guard SystemCall.sendAll(socket, request) else {
+            throw failure(url, "sending failed: \(SystemCall.describe(SystemCall.errorNumber))")
         }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
         while response.count < 1 << 20 {
-            let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
-            if count < 0 { throw failure(url, "reading failed: \(String(cString: strerror(errno)))") }
+            let count = buffer.withUnsafeMutableBytes {
+                SystemCall.receive(socket, into: $0.baseAddress!, count: $0.count)
+            }
+            if count < 0 { throw failure(url, "reading failed: \(SystemCall.describe(SystemCall.errorNumber))") }
             if count == 0 { break }
             response += buffer.prefix(count)
         }
@@ -99,8 +96,8 @@ public enum TimestampClient {
                 _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
                 _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
                 if Glibc.connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return fd }
-                lastError = String(cString: strerror(errno))
-                close(fd)
+                lastError = SystemCall.describe(SystemCall.errorNumber)
+                SystemCall.close(fd)
             }
             entry = address.pointee.ai_next
         }

@@ -49,8 +49,7 @@ public final class ChecklistStore: @unchecked Sendable {
         self.path = path
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw VigilError(
-                .unreadable, path: path, reason: "no checklist store here",
-                hint: "start one with vigil checklist breach or new, or name the store with --store")
+                .unreadable, path: path, reason: "no checklist store here", remedy: .startOrNameAChecklistStore)
         }
         queue = try Store.open(path)
         try queue.write { db in
@@ -142,7 +141,7 @@ public final class ChecklistStore: @unchecked Sendable {
 
     private func change(_ id: Int64, item number: Int, by: String, note: String?, done: Bool) throws {
         guard !by.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw VigilError(.usage, reason: "--by names who did it")
+            throw VigilError(.usage, reason: "who did it is not named")
         }
         try queue.inTransaction(.immediate) { db in
             guard

@@ -29,18 +29,17 @@ extension Ledger {
                     .usage,
                     reason:
                         "the ledger pins the CA \(pinned.commonName ?? pinned.subject) (SHA-256 \((try? pinned.fingerprint()) ?? "?")), not the CA given (SHA-256 \((try? given.fingerprint()) ?? "?"))",
-                    hint: "a new CA is recorded with vigil ledger change-ca, signed with the old CA's key")
+                    hint: "a new CA is recorded by a change of CA signed with the old CA's key")
             }
             guard let authority = history.authority ?? given else {
                 throw VigilError(
-                    .usage, path: path, reason: "the ledger pins no CA yet",
-                    hint: "name the organisation's CA certificate once (--ca ca.pem): the first entry pins it")
+                    .usage, path: path, reason: "the ledger pins no CA yet", remedy: .pinTheOrganisationCA)
             }
             try signer.check(role: role, authority: authority)
             if signer.identity.roles.isEmpty {
                 throw VigilError(
                     .notAllowed, reason: "\(signer.identity.displayName)'s certificate carries no role",
-                    hint: "the organisation's CA issues roles: vigil keys issue --role technician or --role approver")
+                    remedy: .issueAKey(role: nil))
             }
             if history.authority == nil {
                 guard authority.isSelfSignedAuthority else {

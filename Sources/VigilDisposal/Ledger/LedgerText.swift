@@ -54,7 +54,7 @@ public enum LedgerText {
             lines.append("signed by (the signature does not verify)")
         }
         if entry.timestamp != nil {
-            lines.append("timestamp: an RFC 3161 token over the signature (--tsa-ca checks it)")
+            lines.append("timestamp: an RFC 3161 token over the signature (checked against the TSA's CA)")
         }
         for problem in history.problems where problem.entry == entry.id { lines.append("PROBLEM: \(problem.reason)") }
         if entry.kind == .certificate, let json = entry.json {

@@ -76,7 +76,7 @@ public struct Signer: Sendable {
                     .notAllowed,
                     reason:
                         "\(identity.displayName)'s certificate expired on \(Timestamp(seconds: certificate.notAfter).iso8601)",
-                    hint: "ask for a new one: vigil keys issue")
+                    remedy: .issueAKey(role: nil))
             }
             if time < certificate.notBefore {
                 throw VigilError(
@@ -89,7 +89,7 @@ public struct Signer: Sendable {
                 .notAllowed,
                 reason:
                     "\(identity.displayName)'s certificate is not issued by the ledger's CA, \(caName) (SHA-256 \((try? authority.fingerprint()) ?? "?")): \(reason)",
-                hint: "sign with a key issued by the organisation's CA (vigil keys issue)")
+                hint: "sign with a key issued by the organisation's CA", remedy: .issueAKey(role: nil))
         }
         if let role, !identity.roles.contains(role) {
             let held = identity.roles.isEmpty ? "no role" : identity.roles.map(\.rawValue).joined(separator: " and ")
@@ -97,7 +97,7 @@ public struct Signer: Sendable {
                 .notAllowed,
                 reason:
                     "\(identity.displayName)'s certificate does not carry the \(role.rawValue) role (it has \(held))",
-                hint: "the organisation's CA issues roles: vigil keys issue --role \(role.rawValue)")
+                remedy: .issueAKey(role: role.rawValue))
         }
     }
 }

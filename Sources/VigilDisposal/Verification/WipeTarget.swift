@@ -34,21 +34,20 @@ public final class WipeTarget {
     /// - Throws: ``VigilError`` naming the path: missing, unreadable, neither a block device nor
     ///   a regular file, or empty.
     public init(path: String) throws(VigilError) {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw VigilError(.unreadable, path: path, reason: String(cString: strerror(errno)))
+        guard let info = SystemCall.status(path) else {
+            throw VigilError(.unreadable, path: path, reason: SystemCall.describe(SystemCall.errorNumber))
         }
-        let isDevice = (info.st_mode & S_IFMT) == S_IFBLK
-        guard isDevice || (info.st_mode & S_IFMT) == S_IFREG else {
+        let isDevice = info.kind == .blockDevice
+        guard isDevice || info.kind == .regular else {
             throw VigilError(.usage, path: path, reason: "neither a block device nor an image file")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = SystemCall.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw VigilError(.unreadable, path: path, reason: String(cString: strerror(errno)))
+            throw VigilError(.unreadable, path: path, reason: SystemCall.describe(SystemCall.errorNumber))
         }
         descriptor = fd
         var identity = Identity(
-            path: path, kind: isDevice ? "block-device" : "image-file", size: Int64(info.st_size),
+            path: path, kind: isDevice ? "block-device" : "image-file", size: info.size,
             logicalBlockSize: 512)
         if isDevice {
             // BLKGETSIZE64 = _IOR(0x12, 114, size_t): the size in bytes as the kernel knows it.
@@ -61,16 +60,16 @@ public final class WipeTarget {
             var sector: Int32 = 0
             // BLKSSZGET = _IO(0x12, 104): the logical sector size.
             if ioctl(fd, 0x1268, &sector) == 0, sector > 0 { identity.logicalBlockSize = Int(sector) }
-            Self.describe(&identity, device: info.st_rdev)
+            Self.describe(&identity, device: dev_t(info.deviceNumber))
         }
         self.identity = identity
         guard identity.size > 0 else {
-            close(fd)
+            SystemCall.close(fd)
             throw VigilError(.usage, path: path, reason: "the target is empty (0 bytes)")
         }
     }
 
-    deinit { close(descriptor) }
+    deinit { SystemCall.close(descriptor) }
 
     /// Model, serial, firmware, flags from `/sys/dev/block/MAJOR:MINOR`, where the kernel has them.
     private static func describe(_ identity: inout Identity, device: dev_t) {
@@ -96,16 +95,8 @@ public final class WipeTarget {
     /// Reads `count` bytes at `offset` into `buffer`: the bytes read (fewer only at the end),
     /// or the `errno` of a failed read.
     func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int64) -> Result<Int, ReadFailure> {
-        var done = 0
-        while done < count {
-            let got = pread(descriptor, buffer + done, count - done, off_t(offset) + off_t(done))
-            if got < 0 {
-                if errno == EINTR { continue }
-                return .failure(ReadFailure(offset: offset + Int64(done), code: errno))
-            }
-            if got == 0 { break }
-            done += got
-        }
+        let done = SystemCall.read(descriptor, into: buffer, count: count, at: offset)
+        guard done >= 0 else { return .failure(ReadFailure(offset: offset, code: SystemCall.errorNumber)) }
         return .success(done)
     }
 

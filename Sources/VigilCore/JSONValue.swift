@@ -14,7 +14,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// `.string` for a value, `.null` for `nil`.
-    static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+    public static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
 
     /// The value as JSON text: indented with two spaces when `pretty`, else on one line.
     public func serialized(pretty: Bool = false) -> String {
@@ -73,7 +73,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// RFC 8259 string quoting: `"` and `\` escaped, control characters as `\uXXXX`; other
     /// bytes (UTF-8 included) are copied as they are.
-    static func quote(_ text: String, into out: inout [UInt8]) {
+    public static func quote(_ text: String, into out: inout [UInt8]) {
         out.append(0x22)
         // Most strings need no escape: copied in one go.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {

@@ -1,11 +1,12 @@
-import VigilDisposal
-import VigilReport
+internal import VigilCore
 
 /// A certificate of sanitization as one self-contained HTML page: no scripts, fonts or images,
 /// a print stylesheet for A4 and Letter, the verification summary, and the signature's SHA-256
 /// written out (no QR code) so a person can compare it by eye.
-enum CertificateHTML {
-    static func render(_ document: CanonicalJSON, status: String, signer: String?, signatureSHA256: String?) -> String {
+public enum CertificateHTML {
+    /// The page for `document`, with the verification `status` line, who signed, and the
+    /// signature's SHA-256.
+    public static func render(_ document: CanonicalJSON, status: String, signer: String?, signatureSHA256: String?) -> String {
         func value(_ path: String...) -> String { document.text(at: path, missing: "—") }
         func row(_ label: String, _ text: String) -> String {
             "<tr><th scope=\"row\">\(escape(label))</th><td>\(escape(text))</td></tr>\n"
@@ -67,5 +68,5 @@ enum CertificateHTML {
             """
     }
 
-    static func escape(_ text: String) -> String { HTMLReport.escape(text) }
+    static func escape(_ text: String) -> String { Printable.html(text) }
 }

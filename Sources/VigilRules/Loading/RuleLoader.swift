@@ -1,0 +1,112 @@
+internal import Foundation
+internal import VigilCore
+internal import Yams
+
+/// Reads Sigma rule documents from a YAML file into ``Rule`` and ``CorrelationRule`` values.
+enum RuleLoader {
+    struct Loaded {
+        var rules: [Rule] = []
+        var correlations: [CorrelationRule] = []
+    }
+
+    /// The largest rule file read (1 MiB: the biggest Sigma rule files are a few kilobytes).
+    static let maxFileBytes = 1 << 20
+    /// The most YAML nodes a rule document may expand to, aliases followed: a "billion laughs"
+    /// file of a few lines expands past any memory.
+    static let maxNodes = 100_000
+
+    static func load(file: String) throws(VigilError) -> Loaded {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int,
+            size > maxFileBytes
+        {
+            throw VigilError(
+                .limit, path: file,
+                reason: "the rule file is \(size) bytes, more than the \(maxFileBytes) a rule file may be")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw VigilError(.unreadable, path: file, reason: "cannot read the rule file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw VigilError(.invalidRule, path: file, reason: "not UTF-8 text")
+        }
+        return try load(yaml: text, file: file)
+    }
+
+    /// The plain-scalar types a Sigma rule uses: booleans, integers and null. Yams' default also
+    /// tries floats, timestamps and merge keys with a regular expression on every scalar, most of
+    /// the cost of loading a rule, for types no rule field takes (a value such as `1.5` stays text).
+    static let resolver = Resolver.basic.appending(.bool).appending(.int).appending(.null)
+
+    static func load(yaml text: String, file: String) throws(VigilError) -> Loaded {
+        var documents: [Node] = []
+        do {
+            let parser = try Parser(yaml: text, resolver: Self.resolver)
+            while let document = try parser.nextRoot() {
+                // An empty document (a trailing `---`) holds nothing to load.
+                if case .scalar(let scalar) = document, scalar.string.isEmpty || scalar.string == "~" { continue }
+                documents.append(document)
+            }
+        } catch let error as YamlError {
+            throw VigilError(
+                .invalidRule, path: file, position: position(of: error), reason: "not valid YAML: \(summary(error))")
+        } catch {
+            throw VigilError(.invalidRule, path: file, reason: "not valid YAML: \(error)")
+        }
+        guard !documents.isEmpty else { throw VigilError(.invalidRule, path: file, reason: "the file holds no rule") }
+        for document in documents {
+            var budget = maxNodes
+            guard !Self.fits(document, budget: &budget) else { continue }
+            throw VigilError(
+                .limit, path: file, position: document.mark.map { .lineColumn($0.line, $0.column) },
+                reason: "the YAML expands to more than \(maxNodes) nodes (aliases repeating aliases?)")
+        }
+        var loaded = Loaded()
+        for document in documents {
+            let reader = NodeReader(file: file)
+            guard case .mapping = document else {
+                throw reader.error(document, "a rule document must be a mapping of keys (title, detection, ...)")
+            }
+            if document["correlation"] != nil {
+                loaded.correlations.append(try reader.correlation(document))
+            } else {
+                loaded.rules.append(try reader.rule(document))
+            }
+        }
+        return loaded
+    }
+
+    /// Counts `node` and what it holds against `budget`, stopping as soon as it runs out.
+    private static func fits(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping where !fits(key, budget: &budget) || !fits(value, budget: &budget) {
+                return false
+            }
+        case .sequence(let sequence):
+            for item in sequence where !fits(item, budget: &budget) { return false }
+        default: break
+        }
+        return true
+    }
+
+    private static func position(of error: YamlError) -> VigilError.Position? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return .lineColumn(mark.line, mark.column)
+        default:
+            return nil
+        }
+    }
+
+    private static func summary(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+            .composer(let context, let problem, _, _):
+            return [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        default:
+            return "\(error)"
+        }
+    }
+}

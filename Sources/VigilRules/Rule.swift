@@ -21,6 +21,8 @@ public struct Rule: Sendable {
     public var line: Int
     /// Example events that must or must not match (`vigil: tests:`).
     public var tests: [RuleExample]
+    /// Examples read from real inputs (`vigil: tests:` with `log:` or `capture:`).
+    public var inputExamples: [InputExample] = []
     /// The fields that name a finding's subject (`vigil: subject:`), when the rule chooses them;
     /// `nil` keeps the default (``RuleEngine`` documents it).
     public var subject: [Field]?
@@ -90,6 +92,42 @@ public struct Logsource: Sendable, Hashable {
         }
         if let service, event[.service]?.description != service { return false }
         return true
+    }
+}
+
+/// An example read from a real input by Vigil's own readers, so that a rule is tested against
+/// the fields the parsers really give (a field renamed in a parser fails it): log lines written
+/// in the rule, or a capture beside it (`vigil: tests:` with `log:` or `capture:`).
+public struct InputExample: Sendable {
+    /// What is read.
+    public enum Source: Sendable {
+        /// Log lines, as a log file holds them.
+        case log(String)
+        /// A capture file (an absolute path, resolved from the rule file's folder).
+        case capture(String)
+    }
+
+    public var name: String
+    public var source: Source
+    /// For a rule: whether it must match an event of the input.
+    public var shouldMatch: Bool
+    /// For a correlation: how many findings it must give.
+    public var findings: Int
+    /// An asset inventory to read with it (an absolute path), for device rules.
+    public var inventory: String?
+    /// The zone of the log's times written without one, and of working hours (default UTC).
+    public var timeZone: String?
+
+    public init(
+        name: String, source: Source, shouldMatch: Bool = true, findings: Int = 0, inventory: String? = nil,
+        timeZone: String? = nil
+    ) {
+        self.name = name
+        self.source = source
+        self.shouldMatch = shouldMatch
+        self.findings = findings
+        self.inventory = inventory
+        self.timeZone = timeZone
     }
 }
 

@@ -27,6 +27,8 @@ public struct CorrelationRule: Sendable {
     public var remediation: String
     public var checklist: [String]
     public var examples: [CorrelationExample]
+    /// Examples read from real inputs (`vigil: tests:` with `log:` or `capture:`).
+    public var inputExamples: [InputExample] = []
     public var file: String
     public var line: Int
 }

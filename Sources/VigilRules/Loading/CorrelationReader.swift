@@ -91,14 +91,17 @@ extension NodeReader {
             ?? level.flatMap { $0 == "informational" ? .info : Severity(rawValue: $0) } ?? .medium
         let category =
             try optionalString(vigil?["category"], "category").flatMap(Category.init(rawValue:)) ?? .policyBreach
-        return CorrelationRule(
+        var correlation = CorrelationRule(
             id: id, sigmaID: name == nil ? nil : sigmaID, title: title, type: type, rules: rules, groupBy: groupBy,
             aliases: aliases, timespan: seconds, condition: condition, field: field,
             generate: body["generate"]?.bool ?? false,
             severity: severity, category: category,
             remediation: try optionalString(vigil?["remediation"], "remediation") ?? "",
             checklist: try strings(vigil?["checklist"], "checklist"),
-            examples: try correlationExamples(vigil?["tests"]), file: file, line: document.mark?.line ?? 1)
+            examples: try correlationExamples(vigil?["tests"]?.withoutInputExamples), file: file,
+            line: document.mark?.line ?? 1)
+        correlation.inputExamples = try inputExamples(vigil?["tests"], correlation: true)
+        return correlation
     }
 
     /// `tests:` of a correlation: `events:` (each `kind`, `fields`, `after` seconds since the

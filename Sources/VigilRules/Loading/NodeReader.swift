@@ -1,3 +1,4 @@
+internal import Foundation
 internal import VigilCore
 internal import Yams
 
@@ -83,7 +84,7 @@ struct NodeReader {
             category = value
         }
         let line = document.mark?.line ?? 1
-        return Rule(
+        var rule = Rule(
             id: id, sigmaID: name == nil ? nil : sigmaID, title: title,
             status: try optionalString(document["status"], "status"),
             description: try optionalString(document["description"], "description"),
@@ -93,13 +94,15 @@ struct NodeReader {
             remediation: try optionalString(vigil?["remediation"], "remediation") ?? "",
             checklist: try strings(vigil?["checklist"], "checklist"),
             file: file, line: line,
-            tests: try examples(vigil?["tests"]),
+            tests: try examples(vigil?["tests"]?.withoutInputExamples),
             subject: try subjectFields(vigil?["subject"]),
             notes: notes, detection: detection,
             kinds: Self.narrowed(
                 logsource.category.map { (Logsource.categories[$0] ?? []).sorted { $0.rawValue < $1.rawValue } },
                 by: detection),
             kindOnly: Self.onlyKind(detection))
+        rule.inputExamples = try inputExamples(vigil?["tests"], correlation: false)
+        return rule
     }
 
     /// The event kinds a rule can match: those of its log source, narrowed by an `event.kind`
@@ -171,6 +174,41 @@ struct NodeReader {
         return fields
     }
 
+    /// `tests:` entries read from real inputs: `log: |` lines or `capture: FILE` (beside the rule
+    /// file), with `match:` (a rule) or `findings:` (a correlation), and optionally `inventory:`
+    /// and `timezone:`.
+    func inputExamples(_ node: Node?, correlation: Bool) throws(VigilError) -> [InputExample] {
+        guard let node, case .sequence(let items) = node else { return [] }
+        let folder = (file as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : folder + "/" + path }
+        var examples: [InputExample] = []
+        for (index, item) in items.enumerated() where item["log"] != nil || item["capture"] != nil {
+            let name = try optionalString(item["name"], "name") ?? "example \(index + 1)"
+            let source: InputExample.Source
+            if let log = try optionalString(item["log"], "log") {
+                source = .log(log)
+            } else {
+                source = .capture(resolve(try string(item["capture"], "capture", in: item)))
+            }
+            var example = InputExample(
+                name: name, source: source, inventory: try optionalString(item["inventory"], "inventory").map(resolve),
+                timeZone: try optionalString(item["timezone"], "timezone"))
+            if correlation {
+                guard let findings = item["findings"]?.int else {
+                    throw error(item, "test '\(name)' needs 'findings: N', the findings the correlation must give")
+                }
+                example.findings = findings
+            } else {
+                guard let match = item["match"]?.bool else {
+                    throw error(item, "test '\(name)' needs 'match: true' or 'match: false'")
+                }
+                example.shouldMatch = match
+            }
+            examples.append(example)
+        }
+        return examples
+    }
+
     private func examples(_ node: Node?) throws(VigilError) -> [RuleExample] {
         guard let node else { return [] }
         guard case .sequence(let items) = node else { throw error(node, "'tests' must be a list of examples") }
@@ -207,5 +245,16 @@ struct NodeReader {
             if let flag = node.bool { return .bool(flag) }
         }
         return .string(node.string ?? "")
+    }
+}
+
+extension Node {
+    /// A `tests:` list without its real-input entries (`log:`, `capture:`), which
+    /// ``NodeReader/inputExamples(_:correlation:)`` reads.
+    var withoutInputExamples: Node {
+        guard case .sequence(let items) = self else { return self }
+        var kept = items
+        kept.removeAll { $0["log"] != nil || $0["capture"] != nil }
+        return .sequence(kept)
     }
 }

@@ -70,16 +70,17 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Fuzz/Sources Fuzz/Package.swift Package.swift
 
-## samples / fixtures: regenerate the committed captures from their scripts
+## samples / fixtures: regenerate the committed captures from their scripts (rules/examples too)
 samples:
 	python3 samples/make-samples.py
 fixtures:
 	python3 Tests/VigilCaptureTests/Fixtures/make-fixtures.py
 	python3 Tests/VigilLogsTests/Fixtures/make-fixtures.py
+	python3 rules/examples/make-examples.py
 
 ## check-generated: the committed captures are exactly what their scripts make
 check-generated: samples fixtures
-	git diff --exit-code --stat -- samples Tests/VigilCaptureTests/Fixtures Tests/VigilLogsTests/Fixtures
+	git diff --exit-code --stat -- samples Tests/VigilCaptureTests/Fixtures Tests/VigilLogsTests/Fixtures rules/examples
 
 ## bench: every benchmark in bench/ (each prints its ratio against a baseline tool last)
 bench: build

@@ -35,6 +35,7 @@ public struct Audit: Sendable {
         public var findings: Int
     }
 
+    /// An audit with `rules` already loaded.
     public init(
         rules: RuleSet, revealSecrets: Bool, limits: CaptureLimits = CaptureLimits(),
         logOptions: LogOptions = LogOptions()

@@ -9,6 +9,7 @@ internal import VigilLogs
 
 /// A file Vigil will read, what kind it is, and where its bytes come from.
 public struct InputFile: Sendable {
+    /// What an input is read as.
     public enum Kind: String, Sendable {
         case pcap, pcapng
         /// A text log, plain or gzip-compressed (its format is told line by line).
@@ -48,6 +49,7 @@ public struct InputFile: Sendable {
 public struct InputCollector: Sendable {
     /// What one path became.
     public struct Entry: Sendable {
+        /// Whether an input is read, skipped (why) or cannot be read (the error).
         public enum Status: Sendable {
             case read(InputFile)
             case skipped(String)
@@ -73,6 +75,7 @@ public struct InputCollector: Sendable {
     /// Bytes examined at most to tell a file's kind.
     public static let sniffBytes = 64 * 1024
 
+    /// A collector.
     public init() {}
 
     /// The entries for `paths`, in the order named, folders expanded where they stand.

@@ -19,6 +19,7 @@ public struct LiveAudit {
     /// The key secrets' digests are made with.
     public var digest: SecretDigest = .ephemeral()
 
+    /// A live audit of `interface` with the rules of `ruleSet`, reported as `audit` reports.
     public init(
         options: LiveCaptureOptions, rules: RuleSet, revealSecrets: Bool, duration: Double?, count: Int?,
         samples: Int = 1, every: Double? = nil

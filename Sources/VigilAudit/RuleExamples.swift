@@ -1,6 +1,7 @@
 internal import Foundation
+public import VigilCapture
 internal import VigilCore
-internal import VigilLogs
+public import VigilLogs
 public import VigilRules
 
 /// Runs the examples rules carry (`vigil: tests:`): synthetic events, and real inputs read by
@@ -57,7 +58,8 @@ public enum RuleExamples {
                     Outcome(
                         file: correlation.file, rule: correlation.id, isCorrelation: true, example: example.name,
                         readsInput: false, passed: found == example.findings,
-                        problem: found == example.findings ? nil : "expected \(example.findings) finding(s), got \(found)"
+                        problem: found == example.findings
+                            ? nil : "expected \(example.findings) finding(s), got \(found)"
                     ))
             }
             for example in correlation.inputExamples {
@@ -120,5 +122,41 @@ public enum RuleExamples {
         }
         if let error = errors.first { throw error }
         return events
+    }
+}
+
+/// The rule engine's own throughput, apart from reading: the events of the inputs are read into
+/// memory first, then timed through the audit's context and the whole rule set on one core.
+public enum RuleEngineBench {
+    /// What one measurement found.
+    public struct Measure: Sendable {
+        public var events: Int
+        /// The best of the runs.
+        public var seconds: Double
+        public var findings: Int
+        public var eventsPerSecond: Int { seconds > 0 ? Int(Double(events) / seconds) : 0 }
+    }
+
+    /// Reads `paths`, then runs their events through `set` `runs` times; the best run.
+    public static func measure(
+        _ paths: [String], set: RuleSet, runs: Int, limits: CaptureLimits, logOptions: LogOptions, timeZone: String?
+    ) throws -> Measure {
+        var events: [Event] = []
+        _ = try Audit.events(paths, limits: limits, logOptions: logOptions) { events.append($0) }
+        var best = Double.infinity
+        var findings = 0
+        for _ in 0..<max(1, runs) {
+            let engine = RuleEngine(rules: set.rules, correlations: set.correlations)
+            let context = EventContext(timeZone: timeZone)
+            let start = ContinuousClock.now
+            for var event in events {
+                context.enrich(&event)
+                engine.process(event)
+            }
+            let elapsed = ContinuousClock.now - start
+            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            findings = try engine.findings().count
+        }
+        return Measure(events: events.count, seconds: best, findings: findings)
     }
 }

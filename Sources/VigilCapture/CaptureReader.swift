@@ -8,6 +8,7 @@ public import VigilCore
 public struct CaptureReader: Sendable {
     public var limits: CaptureLimits
 
+    /// A reader within `limits`.
     public init(limits: CaptureLimits = CaptureLimits()) { self.limits = limits }
 
     /// What reading a capture produced.

@@ -21,6 +21,7 @@ public enum ResponsePhase: String, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// Phases in the order a response goes through them.
     public static func < (a: ResponsePhase, b: ResponsePhase) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
@@ -36,6 +37,8 @@ public struct ChecklistTemplateItem: Sendable, Equatable {
     public var dependsOn: [String]
     public var evidence: String?
 
+    /// An item of a template: its id, phase, text with placeholders, who does it, what it waits for, what to
+    /// keep.
     public init(id: String, phase: ResponsePhase, text: String, role: String, dependsOn: [String], evidence: String?) {
         self.id = id
         self.phase = phase
@@ -53,6 +56,7 @@ public struct ChecklistTemplate: Sendable, Equatable {
     public var description: String?
     public var items: [ChecklistTemplateItem]
 
+    /// A template: its id, title, description and items.
     public init(id: String, title: String, description: String?, items: [ChecklistTemplateItem]) {
         self.id = id
         self.title = title
@@ -72,6 +76,7 @@ public struct PlannedChecklistItem: Sendable, Equatable {
     /// Positions (0-based) of the items this one depends on.
     public var dependsOn: [Int]
 
+    /// An item filled in for one finding's subject.
     public init(itemID: String, phase: ResponsePhase, text: String, role: String, evidence: String?, dependsOn: [Int]) {
         self.itemID = itemID
         self.phase = phase

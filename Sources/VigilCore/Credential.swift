@@ -10,6 +10,7 @@ internal import VigilCrypto
 public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     private let clear: [UInt8]
 
+    /// A secret holding `bytes` in clear (shown masked unless revealed).
     public init(clear bytes: some Sequence<UInt8>) {
         clear = Array(bytes)
     }
@@ -59,6 +60,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     public var ip: String
     public var port: Int
 
+    /// The end `ip`:`port`.
     public init(ip: String, port: Int) {
         self.ip = ip
         self.port = port
@@ -112,6 +114,7 @@ public struct CredentialAttribute: Sendable, Hashable {
     public var name: String
     public var value: String
 
+    /// A protocol detail `name` = `value` (`realm`, `salt`, …).
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
@@ -142,6 +145,8 @@ public struct Credential: Sendable, Hashable {
     /// How guessable the secret is, once scored (clear-text secrets only).
     public var strength: CredentialStrength?
 
+    /// A credential seen over `protocolName`: the account, the secret, between whom, with what outcome and in
+    /// which packets.
     public init(
         protocolName: String, username: String, secret: Secret, kind: CredentialKind = .password, client: Endpoint?,
         server: Endpoint?, outcome: AuthOutcome, packets: [Int], domain: String? = nil, workstation: String? = nil,
@@ -179,6 +184,8 @@ public struct CredentialStrength: Sendable, Hashable {
     /// It is on the list of vendor default credentials.
     public var isDefault: Bool
 
+    /// A strength verdict: zxcvbn's score and guesses, the reasons it is weak, and whether it is a vendor
+    /// default.
     public init(score: Int, guessesLog10: Double, weakBecause: [String], isDefault: Bool) {
         self.score = score
         self.guessesLog10 = guessesLog10

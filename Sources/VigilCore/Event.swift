@@ -1,6 +1,7 @@
 /// What an event says happened; the raw value is the contract's spelling (`auth.failure`).
 public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
+    /// The kind named `rawValue` (`auth.failure`).
     public init(rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
 
@@ -29,6 +30,7 @@ public struct SourceLocation: Hashable, Sendable {
         case line(Int)
     }
 
+    /// The place `position` in `path`.
     public init(path: String, position: Position) {
         self.path = path
         self.position = position
@@ -98,6 +100,7 @@ public struct Event: Sendable {
     /// Every secret the event holds: its credential's and those in its text.
     public var secrets: [Secret] { (credential.map { [$0.secret] } ?? []) + secretsInText }
 
+    /// An event of `kind` at `time`, read at `source`, with its credential if it carries one.
     public init(kind: EventKind, time: Timestamp, source: SourceLocation, credential: Credential? = nil) {
         self.kind = kind
         self.time = time
@@ -128,10 +131,15 @@ public struct Event: Sendable {
         if let value { fields.append((field, value)) }
     }
 
+    /// Adds `text` as `field` (nothing for `nil`), keeping a value already there.
     public mutating func add(_ field: Field, _ text: String?) { add(field, text.map(FieldValue.string)) }
+    /// Adds `number` as `field` (nothing for `nil`), keeping a value already there.
     public mutating func add(_ field: Field, _ number: Int?) { add(field, number.map { FieldValue.int(Int64($0)) }) }
 
+    /// Sets `field` to `text`, replacing any value (nothing for `nil`).
     public mutating func set(_ field: Field, _ text: String?) { set(field, text.map(FieldValue.string)) }
+    /// Sets `field` to `number`, replacing any value (nothing for `nil`).
     public mutating func set(_ field: Field, _ number: Int?) { set(field, number.map { FieldValue.int(Int64($0)) }) }
+    /// Sets `field` to `flag`, replacing any value.
     public mutating func set(_ field: Field, _ flag: Bool) { set(field, FieldValue.bool(flag)) }
 }

@@ -8,6 +8,7 @@ public struct Subject: Hashable, Sendable {
     public var host: String?
     public var user: String?
 
+    /// A subject; `nil` for each part the finding does not know.
     public init(ip: String? = nil, mac: String? = nil, host: String? = nil, user: String? = nil) {
         self.ip = ip
         self.mac = mac
@@ -22,6 +23,7 @@ public struct Evidence: Hashable, Sendable {
     public var locator: String
     public var summary: String
 
+    /// Evidence in `source` at `locator` (`packet 71`, `line 13`), with a one-line summary.
     public init(source: String, locator: String, summary: String) {
         self.source = source
         self.locator = locator
@@ -50,6 +52,7 @@ public struct Finding: Sendable {
     /// How many pieces of evidence a finding keeps; `count` still counts every event.
     public static let evidenceLimit = 20
 
+    /// A finding of `rule` about `subject`, with its times, count, evidence and remediation.
     public init(
         id: String, rule: String, title: String, severity: Severity, category: Category, firstSeen: Timestamp,
         lastSeen: Timestamp, count: Int, subject: Subject, credential: Credential?, evidence: [Evidence],
@@ -109,6 +112,7 @@ public struct InputReport: Sendable, Hashable {
     /// For a live capture, each sample's counts.
     public var samples: [CaptureSample] = []
 
+    /// The report of an input read (or not: `status` and `reason`).
     public init(path: String, kind: String, packets: Int? = nil, lines: Int? = nil, warnings: [String] = []) {
         self.path = path
         self.kind = kind
@@ -146,6 +150,7 @@ public struct CaptureSample: Sendable, Hashable {
     /// Packets the interface or driver dropped, where the platform reports it.
     public var interfaceDrops: Int
 
+    /// A device seen, with what the inventory says of it.
     public init(
         index: Int, start: Timestamp, end: Timestamp, packets: Int, bytes: Int, kernelDrops: Int, interfaceDrops: Int
     ) {
@@ -180,6 +185,7 @@ public struct Device: Sendable, Hashable {
     /// How it was seen: `arp`, `dhcp`, `lldp`, `cdp`, `mdns`, `llmnr`, `traffic`.
     public var seenBy: [String]
 
+    /// One sample of a live capture: its times, packets, bytes and drops.
     public init(
         mac: String, ips: [String], hostnames: [String], vendor: String?, firstSeen: Timestamp, lastSeen: Timestamp,
         managed: Bool, assetTag: String?, platform: String? = nil, port: String? = nil,

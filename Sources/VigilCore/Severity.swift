@@ -12,6 +12,7 @@ public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
         }
     }
 
+    /// Less severe first: `info` < `low` < … < `critical`.
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 
     /// Severities from the most to the least serious, the order reports list them in.

@@ -17,14 +17,17 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     /// holds is clamped into this range, so that the difference of any two never overflows.
     public static let limit: Int64 = (1 << 62) - 1
 
+    /// The instant `nanoseconds` after the epoch (clamped to ±2^62 ns, so no difference of two overflows).
     public init(nanoseconds: Int64) { self.nanoseconds = min(max(nanoseconds, -Self.limit), Self.limit) }
 
+    /// The instant `seconds` and `nanoseconds` after the epoch.
     public init(seconds: Int64, nanoseconds: Int64 = 0) {
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let (sum, carry) = scaled.addingReportingOverflow(nanoseconds)
         self.init(nanoseconds: overflow || carry ? (seconds < 0 ? -Self.limit : Self.limit) : sum)
     }
 
+    /// Earlier first.
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
     /// The current wall-clock time.

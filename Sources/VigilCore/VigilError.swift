@@ -6,6 +6,7 @@ public struct VigilError: Error, Sendable, CustomStringConvertible {
     /// A stable error code. A struct rather than an enum so that new codes don't break callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
+        /// A code named `rawValue` (`unreadable`, `corrupt`, …).
         public init(_ rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }
 
@@ -73,6 +74,8 @@ public struct VigilError: Error, Sendable, CustomStringConvertible {
     /// What to do, for the command line to say with its flags.
     public var remedy: Remedy?
 
+    /// An error of `code` about `path` at `position`: what was wrong (`reason`), what to do (`hint`,
+    /// `remedy`).
     public init(
         _ code: Code, path: String? = nil, position: Position? = nil, reason: String, hint: String? = nil,
         remedy: Remedy? = nil

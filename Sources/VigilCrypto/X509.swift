@@ -49,6 +49,7 @@ public final class Certificate: @unchecked Sendable {
         self.init(owning: certificate)
     }
 
+    /// The certificate as PEM text.
     public func pem() throws(OpenSSLError) -> [UInt8] {
         let bio = try MemoryBIO()
         guard PEM_write_bio_X509(bio.pointer, pointer) == 1 else { throw OpenSSLError.drain("PEM_write_bio_X509") }

@@ -282,6 +282,7 @@ public struct LogClock: Sendable {
     /// thousands of lines.
     private var cache: (hour: Int64, offset: Int64)?
 
+    /// A clock in `zone`: year-less times placed no later than `reference` (plus a day), or in `year`.
     public init(zone: LogTimeZone, reference: Timestamp, year: Int? = nil) {
         self.zone = zone
         self.reference = reference

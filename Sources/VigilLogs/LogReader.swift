@@ -15,6 +15,7 @@ public struct LogOptions: Sendable {
     /// Bounds on line length and on how far a gzip log may expand.
     public var limits = LogLimits()
 
+    /// Logs read in `zone`, year-less times in `year` or inferred against `reference`.
     public init(zone: LogTimeZone = .local, year: Int? = nil, reference: Timestamp? = nil) {
         self.zone = zone
         self.year = year
@@ -37,6 +38,7 @@ public struct LogLimits: Sendable, Equatable {
     /// Bytes decompressed before the ratio is checked (default 64 MiB).
     public var ratioGrace: Int64
 
+    /// Limits on what a log may cost (line length, gzip expansion).
     public init(
         maxLineBytes: Int = 64 * 1024, maxDecompressedBytes: Int64 = 64 << 30, maxCompressionRatio: Int = 250,
         ratioGrace: Int64 = 64 << 20
@@ -53,6 +55,7 @@ public struct LogLimits: Sendable, Equatable {
 public struct LogReader: Sendable {
     public var options: LogOptions
 
+    /// A reader with `options`.
     public init(options: LogOptions = LogOptions()) { self.options = options }
 
     /// What reading a log produced.

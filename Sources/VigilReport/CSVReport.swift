@@ -9,6 +9,7 @@ public enum CSVReport {
         "secret_digest", "weak_because", "evidence", "remediation",
     ]
 
+    /// `report` as CSV, one row per finding.
     public static func render(_ report: Report) -> String {
         var out = columns.joined(separator: ",") + "\r\n"
         for finding in report.findings {
@@ -34,5 +35,6 @@ extension CSVReport: ReportRenderer {
     public static let name = "csv"
     public static let fileName = "findings.csv"
 
+    /// `report` as CSV (no colour).
     public static func render(_ report: Report, colour: Bool) -> String { render(report) }
 }

@@ -15,6 +15,7 @@ public struct ReportedFinding: Sendable, Equatable {
     public var evidence: String?
     public var checklist: [String]
 
+    /// A finding as a checklist needs it: its rule, title, subject, evidence and checklist items.
     public init(
         title: String, rule: String, ip: String? = nil, mac: String? = nil, host: String? = nil, user: String? = nil,
         protocolName: String? = nil, server: String? = nil, evidence: String? = nil, checklist: [String]

@@ -13,11 +13,13 @@ public struct DeviceList: Sendable {
     /// An inventory was given: `managed` means something.
     public var hasInventory: Bool
 
+    /// The list of `devices`; `hasInventory` when they were matched against one.
     public init(devices: [Device], hasInventory: Bool) {
         self.devices = devices
         self.hasInventory = hasInventory
     }
 
+    /// The list as text, JSON or CSV.
     public func render(_ format: Format) -> String {
         switch format {
         case .json:

@@ -6,6 +6,7 @@ public import VigilCore
 /// fields that hold a secret (a log line with a password typed as a user name) are scrubbed the
 /// same way; the text format shows control characters visibly.
 public struct EventWriter: Sendable {
+    /// How events are written: one JSON object per line, or text.
     public enum Format: String, Sendable, CaseIterable {
         case jsonl, text
     }
@@ -15,6 +16,7 @@ public struct EventWriter: Sendable {
     /// The key of the secrets' digests.
     public var digest: SecretDigest
 
+    /// A writer in `format`, secrets in clear only when `revealSecrets`, digests under `digest`'s key.
     public init(format: Format, revealSecrets: Bool, digest: SecretDigest = .ephemeral()) {
         self.format = format
         self.revealSecrets = revealSecrets
@@ -29,6 +31,7 @@ public struct EventWriter: Sendable {
         }
     }
 
+    /// `event` as a JSON object: kind, time, source, fields, and its credential masked.
     public func json(_ event: Event) -> JSONValue {
         let source: JSONValue =
             switch event.source.position {

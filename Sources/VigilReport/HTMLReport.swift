@@ -8,6 +8,7 @@ internal import VigilCore
 /// script every finding is shown. Severity is always written out and marked by a shape, never by
 /// colour alone; a print stylesheet gives a clean A4 or Letter document.
 public enum HTMLReport {
+    /// `report` as one self-contained HTML page.
     public static func render(_ report: Report) -> String {
         var out = head(report)
         out += summary(report)
@@ -292,5 +293,6 @@ extension HTMLReport: ReportRenderer {
     public static let name = "html"
     public static let fileName = "report.html"
 
+    /// `report` as HTML (no colour).
     public static func render(_ report: Report, colour: Bool) -> String { render(report) }
 }

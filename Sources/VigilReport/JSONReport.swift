@@ -3,10 +3,12 @@ public import VigilCore
 /// The JSON report of the contract in `DESIGN.md`: every key always present, `null` where a
 /// value is unknown, secrets masked unless the report reveals them.
 public enum JSONReport {
+    /// `report` as the JSON of the contract, pretty-printed.
     public static func render(_ report: Report) -> String {
         value(report).serialized(pretty: true) + "\n"
     }
 
+    /// `report` as a JSON value (for callers that add to it).
     public static func value(_ report: Report) -> JSONValue {
         .object([
             ("tool", .object([("name", .string("vigil")), ("version", .string(report.toolVersion))])),
@@ -158,5 +160,6 @@ extension JSONReport: ReportRenderer {
     public static let name = "json"
     public static let fileName = "report.json"
 
+    /// `report` as JSON (no colour).
     public static func render(_ report: Report, colour: Bool) -> String { render(report) }
 }

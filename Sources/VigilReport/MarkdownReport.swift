@@ -5,6 +5,7 @@ internal import VigilCore
 /// characters shown, Markdown's own characters backslashed, code spans fenced longer than any
 /// run of backticks inside.
 public enum MarkdownReport {
+    /// `report` as Markdown.
     public static func render(_ report: Report) -> String {
         var out = "# Vigil audit report\n\n"
         out += "Vigil \(report.toolVersion), \(report.generatedAt.iso8601).\n\n"
@@ -73,5 +74,6 @@ extension MarkdownReport: ReportRenderer {
     public static let name = "md"
     public static let fileName = "report.md"
 
+    /// `report` as Markdown (no colour).
     public static func render(_ report: Report, colour: Bool) -> String { render(report) }
 }

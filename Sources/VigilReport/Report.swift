@@ -16,6 +16,7 @@ public struct Report: Sendable {
     /// The key secrets' digests are made with (reports name its fingerprint, never the key).
     public var digest: SecretDigest = .ephemeral()
 
+    /// A report of `inputs`, `findings` and `devices`, made by Vigil `toolVersion` at `generatedAt`.
     public init(
         toolVersion: String, generatedAt: Timestamp, inputs: [InputReport], findings: [Finding], devices: [Device],
         revealSecrets: Bool
@@ -60,6 +61,7 @@ public struct RuleSetIdentity: Sendable, Equatable {
     public var files: Int
     public var sha256: String
 
+    /// The rule set loaded from `paths`: `files` rule files with this SHA-256.
     public init(paths: [String], files: Int, sha256: String) {
         self.paths = paths
         self.files = files
@@ -77,6 +79,7 @@ public struct RuleDescriptor: Sendable, Equatable {
     public var remediation: String
     public var tags: [String]
 
+    /// A rule as reports list it.
     public init(
         id: String, title: String, description: String?, severity: Severity, category: Category, remediation: String,
         tags: [String]

@@ -8,6 +8,7 @@ internal import VigilCore
 public enum SARIFReport {
     static let schema = "https://json.schemastore.org/sarif-2.1.0.json"
 
+    /// `report` as SARIF 2.1.0.
     public static func render(_ report: Report) -> String {
         // Rules that ran, plus any rule a finding names that the list lacks.
         var rules = report.rules
@@ -213,5 +214,6 @@ extension SARIFReport: ReportRenderer {
     public static let name = "sarif"
     public static let fileName = "report.sarif"
 
+    /// `report` as SARIF (no colour).
     public static func render(_ report: Report, colour: Bool) -> String { render(report) }
 }

@@ -8,8 +8,10 @@ internal import VigilCore
 public struct TextReport: Sendable {
     public var colour: Bool
 
+    /// A text renderer, in colour for a terminal when `colour`.
     public init(colour: Bool) { self.colour = colour }
 
+    /// `report` as text for a person.
     public func render(_ report: Report) -> String {
         var out = "Vigil \(report.toolVersion) audit, \(report.generatedAt.iso8601)\n\n"
         if let notice = report.incompleteNotice { out += paint("INCOMPLETE:", .red) + " " + v(notice) + "\n\n" }
@@ -142,5 +144,6 @@ extension TextReport: ReportRenderer {
     public static let name = "text"
     public static let fileName = "report.txt"
 
+    /// `report` as text, coloured when `colour`.
     public static func render(_ report: Report, colour: Bool) -> String { TextReport(colour: colour).render(report) }
 }

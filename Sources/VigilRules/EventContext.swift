@@ -45,6 +45,8 @@ public final class EventContext {
         return TimeZone(secondsFromGMT: sign == "-" ? -seconds : seconds)
     }
 
+    /// Adds to `event` what the audit knows beyond it: credential strength, inventory match, ARP flip flops,
+    /// login sources and hours.
     public func enrich(_ event: inout Event) {
         switch event.kind {
         case .credentialObserved: scoreCredential(&event)

@@ -118,6 +118,7 @@ public struct InputExample: Sendable {
     /// The zone of the log's times written without one, and of working hours (default UTC).
     public var timeZone: String?
 
+    /// A rule as the loader builds it.
     public init(
         name: String, source: Source, shouldMatch: Bool = true, findings: Int = 0, inventory: String? = nil,
         timeZone: String? = nil

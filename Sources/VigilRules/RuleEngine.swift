@@ -64,6 +64,7 @@ public final class RuleEngine {
     /// Correlations that only feed other correlations (chains), likewise.
     private let silentCorrelations: Set<Int>
 
+    /// An engine running `rules` and `correlations` over the events it is given.
     public init(rules: [Rule], correlations: [CorrelationRule] = []) {
         self.rules = rules
         compiled = rules.map(Compiled.init)

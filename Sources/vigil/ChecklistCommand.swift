@@ -128,44 +128,49 @@ struct ChecklistCommand: ParsableCommand {
         }
     }
 
-    struct Done: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark an item done, saying who did it.")
+    /// What `done` and `reopen` take: which item, who, and a note.
+    struct ItemChange: ParsableArguments {
         @Argument(help: "The checklist's number.") var id: Int64
         @Argument(help: "The item's number.") var item: Int
-        @Option(name: .long, help: "Who did it.") var by: String
-        @Option(name: .long, help: "A note for the record.") var note: String?
+        @Option(name: .long, help: "Who did it (or reopens it).") var by: String
+        @Option(name: .long, help: "A note for the record (why, for a reopening).") var note: String?
         @OptionGroup var common: Common
 
         func validate() throws {
-            guard !by.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--by names who did it") }
+            guard !by.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--by names who did it")
+            }
         }
 
-        func run() throws {
-            try common.open().markDone(id, item: item, by: by, note: note)
-            print("checklist \(id), item \(item): done by \(Printable.visible(by))")
+        /// Records the change (`done` or not) and says so.
+        func record(done: Bool) throws {
+            let store = try common.open()
+            if done {
+                try store.markDone(id, item: item, by: by, note: note)
+            } else {
+                try store.reopen(id, item: item, by: by, note: note)
+            }
+            print("checklist \(id), item \(item): \(done ? "done" : "reopened") by \(Printable.visible(by))")
         }
+    }
+
+    struct Done: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark an item done, saying who did it.")
+        @OptionGroup var change: ItemChange
+
+        func run() throws { try change.record(done: true) }
     }
 
     struct Reopen: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open an item again, saying who and why.")
-        @Argument(help: "The checklist's number.") var id: Int64
-        @Argument(help: "The item's number.") var item: Int
-        @Option(name: .long, help: "Who reopens it.") var by: String
-        @Option(name: .long, help: "Why.") var note: String?
-        @OptionGroup var common: Common
+        @OptionGroup var change: ItemChange
 
-        func validate() throws {
-            guard !by.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--by names who did it") }
-        }
-
-        func run() throws {
-            try common.open().reopen(id, item: item, by: by, note: note)
-            print("checklist \(id), item \(item): reopened by \(Printable.visible(by))")
-        }
+        func run() throws { try change.record(done: false) }
     }
 }
 
 extension Optional {
+    /// The value, or `error` thrown when there is none.
     func unwrap(_ error: @autoclosure () -> VigilError) throws -> Wrapped {
         guard let self else { throw error() }
         return self

@@ -101,7 +101,9 @@ struct RulesCommand: ParsableCommand {
             }
             let failed = outcomes.filter { !$0.passed }.count
             let inputs = outcomes.filter(\.readsInput).count
-            print("rule tests: \(outcomes.count - failed) passed, \(failed) failed (\(inputs) read real logs or captures)")
+            print(
+                "rule tests: \(outcomes.count - failed) passed, \(failed) failed (\(inputs) read real logs or captures)"
+            )
             if failed > 0 { throw ExitCode(1) }
         }
     }
@@ -128,26 +130,11 @@ struct RulesCommand: ParsableCommand {
 
         func run() throws {
             try analysis.validate()
-            let set = try RuleOptions.load(rules)
-            var events: [Event] = []
-            _ = try Audit.events(paths, limits: analysis.limits, logOptions: analysis.logOptions) { events.append($0) }
-            var best = Double.infinity
-            var findings = 0
-            for _ in 0..<max(1, runs) {
-                let engine = RuleEngine(rules: set.rules, correlations: set.correlations)
-                let context = EventContext(timeZone: analysis.timezone)
-                let start = ContinuousClock.now
-                for var event in events {
-                    context.enrich(&event)
-                    engine.process(event)
-                }
-                let elapsed = ContinuousClock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                best = min(best, seconds)
-                findings = try engine.findings().count
-            }
+            let measure = try RuleEngineBench.measure(
+                paths, set: try RuleOptions.load(rules), runs: runs, limits: analysis.limits,
+                logOptions: analysis.logOptions, timeZone: analysis.timezone)
             print(
-                "events \(events.count) seconds \(best) events/s \(Int(Double(events.count) / best)) findings \(findings)"
+                "events \(measure.events) seconds \(measure.seconds) events/s \(measure.eventsPerSecond) findings \(measure.findings)"
             )
         }
     }

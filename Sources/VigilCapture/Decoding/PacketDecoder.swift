@@ -180,7 +180,8 @@ enum PacketDecoder {
 
     private static func ipv4(_ bytes: UnsafeRawBufferPointer, into frame: inout DecodedFrame) {
         guard bytes.count >= 20, bytes[0] >> 4 == 4, let totalLength = bytes.integer(at: 2, as: UInt16.self),
-            let identification = bytes.integer(at: 4, as: UInt16.self), let flags = bytes.integer(at: 6, as: UInt16.self),
+            let identification = bytes.integer(at: 4, as: UInt16.self),
+            let flags = bytes.integer(at: 6, as: UInt16.self),
             let sourceBits = bytes.integer(at: 12, as: UInt32.self),
             let destinationBits = bytes.integer(at: 16, as: UInt32.self)
         else { return }

@@ -164,7 +164,8 @@ enum ARPReader {
             let operation = bytes.integer(at: 6, as: UInt16.self)
         else { return [] }
         var sightings: [DeviceSighting] = []
-        if let sender = MACAddress(bytes, at: 8), !sender.isZero, !sender.isGroup, let ip = IPAddress(v4: bytes, at: 14) {
+        if let sender = MACAddress(bytes, at: 8), !sender.isZero, !sender.isGroup, let ip = IPAddress(v4: bytes, at: 14)
+        {
             sightings.append(DeviceSighting(mac: sender, ip: ip.isUnspecified ? nil : ip.text, source: "arp"))
         }
         if operation == 2, let target = MACAddress(bytes, at: 18), !target.isZero, !target.isGroup,

@@ -27,7 +27,9 @@ enum FTPDissector: TCPDissector {
     /// `.yes` if `command` is an FTP opening command answered by an FTP reply (or banner), `.no`
     /// if both are complete and don't fit, `nil` when this pairing says nothing yet.
     private static func judge(command: FirstLine, reply: FirstLine) -> ProbeVerdict? {
-        guard case .text(let line) = command, hasFourLetterVerb(line), openingCommands.contains(TextCommand.verb(of: line)) else {
+        guard case .text(let line) = command, hasFourLetterVerb(line),
+            openingCommands.contains(TextCommand.verb(of: line))
+        else {
             return nil
         }
         switch reply {

@@ -85,7 +85,8 @@ final class VNCSession: TCPSession {
             case .result:
                 guard let result = server.take(4) else { return }
                 let ok = result == [0, 0, 0, 0]
-                logins.resolve(ok ? .success(reply: "0") : .failure(reply: String(result[3])), replyPacket: packet, into: &events)
+                logins.resolve(
+                    ok ? .success(reply: "0") : .failure(reply: String(result[3])), replyPacket: packet, into: &events)
                 stage = .done
             case .done:
                 return

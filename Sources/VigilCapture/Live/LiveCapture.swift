@@ -15,6 +15,7 @@ public struct LiveCaptureOptions: Sendable {
     /// Where to write what was sampled, as pcapng.
     public var writePath: String?
 
+    /// A live capture of `interface` with a BPF `filter`, `snaplen` bytes kept per packet.
     public init(
         interface: String, filter: String? = nil, snaplen: Int = 262_144, promiscuous: Bool = true,
         writePath: String? = nil

@@ -16,6 +16,7 @@ public struct CaptureLimits: Sendable {
     /// processor count (at least 1, at most 4). Findings are the same whatever the count.
     public var analysisThreads: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount - 1))
 
+    /// Limits on what a capture may cost (defaults documented in docs/HARDENING.md).
     public init(
         maxFlows: Int = 200_000, maxHeldBytesPerDirection: Int = 256 * 1024, probeBytes: Int = 2048,
         idleTimeoutSeconds: Int64 = 600

@@ -11,6 +11,7 @@ public struct FileIdentity: Hashable, Sendable {
     public var device: UInt64
     public var inode: UInt64
 
+    /// The file `inode` on `device`.
     public init(device: UInt64, inode: UInt64) {
         self.device = device
         self.inode = inode
@@ -27,6 +28,8 @@ public final class InputStreamSource: Sendable {
     /// Whether the descriptor is Vigil's to close (standard input is not).
     public let owned: Bool
 
+    /// A stream on `descriptor` whose first bytes (`prefix`) were read to sniff it; `owned` when it is
+    /// Vigil's to close.
     public init(descriptor: Int32, prefix: [UInt8], owned: Bool) {
         state = Mutex((descriptor, false))
         self.prefix = prefix

@@ -102,7 +102,9 @@ public enum SystemCall {
         bytes.withUnsafeBytes { buffer in
             var sent = 0
             while sent < buffer.count {
-                let count = retrying { send(socket, buffer.baseAddress! + sent, buffer.count - sent, Int32(MSG_NOSIGNAL)) }
+                let count = retrying {
+                    send(socket, buffer.baseAddress! + sent, buffer.count - sent, Int32(MSG_NOSIGNAL))
+                }
                 guard count > 0 else { return false }
                 sent += count
             }

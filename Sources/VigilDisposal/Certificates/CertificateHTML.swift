@@ -6,7 +6,9 @@ internal import VigilCore
 public enum CertificateHTML {
     /// The page for `document`, with the verification `status` line, who signed, and the
     /// signature's SHA-256.
-    public static func render(_ document: CanonicalJSON, status: String, signer: String?, signatureSHA256: String?) -> String {
+    public static func render(_ document: CanonicalJSON, status: String, signer: String?, signatureSHA256: String?)
+        -> String
+    {
         func value(_ path: String...) -> String { document.text(at: path, missing: "—") }
         func row(_ label: String, _ text: String) -> String {
             "<tr><th scope=\"row\">\(escape(label))</th><td>\(escape(text))</td></tr>\n"

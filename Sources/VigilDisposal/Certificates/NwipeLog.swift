@@ -50,6 +50,7 @@ public struct NwipeLog: Sendable, Equatable {
         try self.init(bytes: Array(data), path: path)
     }
 
+    /// nwipe's log `bytes`, read from `path` (named in errors).
     public init(bytes: [UInt8], path: String) throws {
         sha256 = (try? SHA256.hex(bytes)) ?? ""
         devices = []

@@ -26,6 +26,7 @@ public struct SanitizationDetails: Sendable {
     /// How long before the verification the wipe the tool's log records may have ended.
     public var toolLogMaxAge: Int64 = NwipeLog.defaultMaxAge
 
+    /// What the technician states for the certificate: the asset, who, how, where the medium goes.
     public init(
         assetTag: String, technician: SignerIdentity, organisation: String, category: String, method: String,
         tool: String,

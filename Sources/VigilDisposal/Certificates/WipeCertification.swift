@@ -58,7 +58,8 @@ public struct WipeCertification {
     ///
     /// - Throws: ``VigilError`` naming the method or the log and every problem found.
     public func check(
-        medium: WipeTarget.Identity, expectation: ExpectedContent, method: String?, category: String, toolLogPath: String?,
+        medium: WipeTarget.Identity, expectation: ExpectedContent, method: String?, category: String,
+        toolLogPath: String?,
         maxAge: Int64
     ) throws {
         if let method, let problem = MethodCheck.problem(method: method, category: category) {

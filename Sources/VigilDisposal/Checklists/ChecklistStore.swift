@@ -92,12 +92,14 @@ public final class ChecklistStore: @unchecked Sendable {
         return try queue.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM checklists") ?? 0 }
     }
 
+    /// Every checklist, newest last.
     public func list() throws -> [Checklist] {
         try queue.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM checklists ORDER BY id") }.compactMap {
             try checklist($0)
         }
     }
 
+    /// Checklist `id`, with its items; `nil` when there is none.
     public func checklist(_ id: Int64) throws -> Checklist? {
         try queue.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM checklists WHERE id = ?", arguments: [id]) else {
@@ -117,6 +119,7 @@ public final class ChecklistStore: @unchecked Sendable {
         }
     }
 
+    /// Every change made to checklist `id`, oldest first: who, when, which item, done or reopened.
     public func history(_ id: Int64) throws -> [Change] {
         try queue.read { db in
             try Row.fetchAll(

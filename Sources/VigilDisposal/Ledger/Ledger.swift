@@ -81,6 +81,7 @@ public final class Ledger: @unchecked Sendable {
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
         public var entry: Int64
         public var reason: String
+        /// A problem with ledger entry `entry`.
         public init(entry: Int64, reason: String) {
             self.entry = entry
             self.reason = reason
@@ -238,6 +239,7 @@ public struct LedgerTransaction {
         public var document: [UInt8]
         public var signature: [UInt8]
         public var timestamp: [UInt8]?
+        /// A signed document, its detached CMS signature and, when stamped, the TSA's token.
         public init(document: [UInt8], signature: [UInt8], timestamp: [UInt8]? = nil) {
             self.document = document
             self.signature = signature

@@ -5,7 +5,9 @@ internal import VigilCore
 /// after `REFUSED:` and exits 1. Nothing was written.
 public struct Refusal: Error, Sendable, CustomStringConvertible {
     public var reasons: [String]
+    /// A refusal for every one of `reasons`.
     public init(_ reasons: [String]) { self.reasons = reasons }
+    /// A refusal for one `reason`.
     public init(_ reason: String) { self.reasons = [reason] }
     public var description: String { reasons.joined(separator: "; ") }
 }
@@ -25,6 +27,8 @@ public enum Release {
         /// Drives taken out of the record that the approver accepts.
         public var acceptedRemovals: [String]
 
+        /// A release of asset `tag`, checked against the approver named, the drives counted, and the removals
+        /// accepted by name.
         public init(tag: String, approverName: String? = nil, drives: Int? = nil, acceptedRemovals: [String] = []) {
             self.tag = tag
             self.approverName = approverName

@@ -24,6 +24,7 @@ public enum PersonRole: String, CaseIterable, Sendable, Hashable, Comparable {
         return allCases.filter { usages.contains($0.objectIdentifier) }
     }
 
+    /// Roles in a fixed order (for listing).
     public static func < (lhs: PersonRole, rhs: PersonRole) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

@@ -7,7 +7,8 @@ public enum VerificationReport {
     public static func text(_ result: VerificationResult) -> String {
         let identity = result.identity
         var out = "Vigil \(VigilVersion.current) wipe verification, \(result.finished.wholeSeconds.iso8601)\n\n"
-        out += "target:      \(identity.path) (\(identity.kind), \(ByteCount.text(identity.size)), \(identity.size) bytes)\n"
+        out +=
+            "target:      \(identity.path) (\(identity.kind), \(ByteCount.text(identity.size)), \(identity.size) bytes)\n"
         let details = [
             identity.vendor, identity.model, identity.serial.map { "serial \($0)" },
             identity.firmware.map { "firmware \($0)" },
@@ -29,7 +30,8 @@ public enum VerificationReport {
             out += "seed \(seed); \(result.samples) ranges read\n"
         }
         let percent = (result.coverage * 10000).rounded() / 100
-        out += "verified:    \(ByteCount.text(result.bytesVerified)) (\(result.bytesVerified) bytes, \(percent)% of the medium)"
+        out +=
+            "verified:    \(ByteCount.text(result.bytesVerified)) (\(result.bytesVerified) bytes, \(percent)% of the medium)"
         out += " in \(String(format: "%.2f", result.seconds)) s, \(ByteCount.text(Int64(result.throughput)))/s\n"
         if case .sample = result.scope {
             out += "sampling:    a single bad byte anywhere would be missed with probability "

@@ -71,6 +71,7 @@ public struct WipeVerifier: Sendable {
     public var scope: VerificationScope
     public var failFast: Bool
 
+    /// A verifier expecting `expectation` over `scope`; `failFast` stops at the first difference.
     public init(expectation: ExpectedContent, scope: VerificationScope, failFast: Bool = false) {
         self.expectation = expectation
         self.scope = scope

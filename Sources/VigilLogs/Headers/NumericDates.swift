@@ -117,7 +117,8 @@ extension HeaderParser {
         if scanner.current == 0x2E { scanner.offset += 1 }  // a mark with no digit after it
         guard scanner.skip(0x20) else { return nil }
         var parsed = LogLine(
-            time: Timestamp(seconds: Int64(seconds), nanoseconds: Int64(nanoseconds)), message: line.from(scanner.offset),
+            time: Timestamp(seconds: Int64(seconds), nanoseconds: Int64(nanoseconds)),
+            message: line.from(scanner.offset),
             format: .plain)
         parsed.takeTag(from: parsed.message)
         return parsed

@@ -114,7 +114,8 @@ extension HeaderParser {
     func access(_ line: UnsafeRawBufferPointer) -> LogLine? {
         guard let open = line.slice(0, 400).find(Self.spaceBracket) else { return nil }
         var scanner = DateScanner(bytes: line, offset: open + 2)
-        guard let day = scanner.digits(2), scanner.skip(0x2F), let month = DateScanner.month(line, at: scanner.offset) else {
+        guard let day = scanner.digits(2), scanner.skip(0x2F), let month = DateScanner.month(line, at: scanner.offset)
+        else {
             return nil
         }
         scanner.offset += 3

@@ -187,7 +187,8 @@ enum SSHD {
             }
             let address = LogAddress(message.slice(fromAt + from.count, hostEnd).word(at: 0))
             fail(
-                address, user: user.text, reason: "PAM: " + message.slice(pamFailure.count, forAt).text, invalid: invalid)
+                address, user: user.text, reason: "PAM: " + message.slice(pamFailure.count, forAt).text,
+                invalid: invalid)
         case 0x6D where message.starts(with: maxAttempts):
             var userStart = maxAttempts.count
             let invalid = message.starts(with: invalidUser, at: userStart)
@@ -323,7 +324,9 @@ enum SSHD {
         var end = 0
         while end < bytes.count, bytes[end] != 0x20, bytes[end] != 0x2C, bytes[end] != 0x29 { end += 1 }
         var hostBytes = bytes.slice(0, end)
-        if hostBytes.last == 0x3A && !LogAddress.isIPv6(hostBytes) { hostBytes = hostBytes.slice(0, hostBytes.count - 1) }
+        if hostBytes.last == 0x3A && !LogAddress.isIPv6(hostBytes) {
+            hostBytes = hostBytes.slice(0, hostBytes.count - 1)
+        }
         guard let address = LogAddress(hostBytes) else { return nil }
         var port: Int?
         if bytes.starts(with: Self.port, at: end) {

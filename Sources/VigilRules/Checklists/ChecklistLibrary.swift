@@ -8,6 +8,7 @@ public struct ChecklistLibrary: Sendable {
     public var templates: [ChecklistTemplate]
     public var items: [String: ChecklistTemplateItem]
 
+    /// A library of `templates`.
     public init(templates: [ChecklistTemplate]) {
         self.templates = templates
         var items: [String: ChecklistTemplateItem] = [:]

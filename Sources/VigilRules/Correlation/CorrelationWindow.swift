@@ -190,15 +190,7 @@ struct CorrelationWindow {
     }
 
     /// The first live index whose time is at least `time`.
-    private func lowerBound(_ time: Int64) -> Int {
-        var low = head
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].time < time { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
+    private func lowerBound(_ time: Int64) -> Int { partition(entries, from: head) { $0 < time } }
 }
 
 /// The steps of a temporal_ordered correlation one group has seen: per rule, its events sorted
@@ -278,23 +270,25 @@ struct OrderedSteps {
         return dropped
     }
 
+    /// The first entry at or after `time`.
     private static func lowerBound(_ entries: [CorrelationWindow.Entry], _ time: Int64) -> Int {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].time < time { low = middle + 1 } else { high = middle }
-        }
-        return low
+        partition(entries, from: 0) { $0 < time }
     }
 
+    /// The first entry after `time`.
     private static func upperBound(_ entries: [CorrelationWindow.Entry], _ time: Int64) -> Int {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].time <= time { low = middle + 1 } else { high = middle }
-        }
-        return low
+        partition(entries, from: 0) { $0 <= time }
     }
+
+}
+
+/// The first index from `start` whose entry's time is not `before` (entries ordered by time).
+private func partition(_ entries: [CorrelationWindow.Entry], from start: Int, before: (Int64) -> Bool) -> Int {
+    var low = start
+    var high = entries.count
+    while low < high {
+        let middle = (low + high) / 2
+        if before(entries[middle].time) { low = middle + 1 } else { high = middle }
+    }
+    return low
 }

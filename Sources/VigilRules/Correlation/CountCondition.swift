@@ -15,9 +15,11 @@ public enum CorrelationType: String, Sendable, CaseIterable {
 /// A count condition of a correlation: one or more bounds, all of which must hold (`gt: 100`
 /// and `lte: 200` is a range).
 public struct CountCondition: Sendable, Equatable {
+    /// A comparison of a count with a value (Sigma's `gt`, `gte`, `lt`, `lte`, `eq`, `neq`).
     public enum Bound: String, Sendable, CaseIterable { case gt, gte, lt, lte, eq, neq }
     public var bounds: [(bound: Bound, value: Int)]
 
+    /// A condition holding when every bound holds.
     public init(bounds: [(bound: Bound, value: Int)]) { self.bounds = bounds }
 
     /// Whether more events can only help (`gt`, `gte` alone): then the window ending at the
@@ -27,6 +29,7 @@ public struct CountCondition: Sendable, Equatable {
     /// The largest number a bound names (how many entries a group must keep to decide).
     var largestValue: Int { bounds.map(\.value).max() ?? 1 }
 
+    /// The same bounds, in any order.
     public static func == (a: CountCondition, b: CountCondition) -> Bool {
         a.bounds.map { "\($0.bound)\($0.value)" } == b.bounds.map { "\($0.bound)\($0.value)" }
     }

@@ -23,6 +23,7 @@ public final class StrengthScorer {
     private var cache: [Key: CredentialStrength] = [:]
     private let cacheLimit = 10_000
 
+    /// A scorer over zxcvbn-c's dictionaries.
     public init() {}
 
     /// The strength of `credential`'s secret, or `nil` for a hash or a token.

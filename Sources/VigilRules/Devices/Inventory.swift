@@ -37,6 +37,7 @@ public struct Inventory: Sendable {
         try self.init(text: String(decoding: data, as: UTF8.self), path: path)
     }
 
+    /// The inventory in CSV `text`, read from `path` (named in errors).
     public init(text: String, path: String) throws(VigilError) {
         let rows = Self.records(text)
         guard let header = rows.first else {

@@ -121,21 +121,10 @@ extension NodeReader {
             var events: [Event] = []
             var clock: Int64 = 1_700_000_000
             for (number, eventNode) in nodes.enumerated() {
-                let kind = try string(eventNode["kind"], "kind", in: eventNode)
                 clock += Int64(eventNode["after"]?.int ?? 1)
-                var event = Event(
-                    kind: EventKind(rawValue: kind), time: Timestamp(seconds: clock),
-                    source: SourceLocation(path: "\(file) test '\(name)'", position: .line(number + 1)))
-                if let fields = eventNode["fields"] {
-                    guard case .mapping(let mapping) = fields else { throw error(fields, "'fields' must be a mapping") }
-                    for (key, value) in mapping {
-                        guard let fieldName = key.string, let field = Field.named(fieldName) else {
-                            throw error(key, "test '\(name)': unknown field '\(key.string ?? "?")'")
-                        }
-                        event.set(field, Self.fieldValue(value))
-                    }
-                }
-                events.append(event)
+                events.append(
+                    try exampleEvent(
+                        eventNode, test: name, time: Timestamp(seconds: clock), position: .line(number + 1)))
             }
             examples.append(CorrelationExample(name: name, events: events, findings: expected))
         }

@@ -219,24 +219,33 @@ struct NodeReader {
                 throw error(item, "test '\(name)' needs 'match: true' or 'match: false'")
             }
             guard let eventNode = item["event"] else { throw error(item, "test '\(name)' needs an 'event'") }
-            let kind = try string(eventNode["kind"], "kind", in: eventNode)
             let origin = try optionalString(eventNode["source"], "source") ?? "network"
-            let position: SourceLocation.Position = origin == "log" ? .line(1) : .packet(1)
-            var event = Event(
-                kind: EventKind(rawValue: kind), time: Timestamp(nanoseconds: 0),
-                source: SourceLocation(path: "\(file) test '\(name)'", position: position))
-            if let fields = eventNode["fields"] {
-                guard case .mapping(let mapping) = fields else { throw error(fields, "'fields' must be a mapping") }
-                for (key, value) in mapping {
-                    guard let fieldName = key.string, let field = Field.named(fieldName) else {
-                        throw error(key, "test '\(name)': unknown field '\(key.string ?? "?")'")
-                    }
-                    event.set(field, Self.fieldValue(value))
-                }
-            }
+            let event = try exampleEvent(
+                eventNode, test: name, time: Timestamp(nanoseconds: 0),
+                position: origin == "log" ? .line(1) : .packet(1))
             examples.append(RuleExample(name: name, shouldMatch: match, event: event))
         }
         return examples
+    }
+
+    /// An example's event: its `kind` and `fields` (known field names only), at `time`.
+    func exampleEvent(
+        _ node: Node, test name: String, time: Timestamp, position: SourceLocation.Position
+    ) throws(VigilError) -> Event {
+        let kind = try string(node["kind"], "kind", in: node)
+        var event = Event(
+            kind: EventKind(rawValue: kind), time: time,
+            source: SourceLocation(path: "\(file) test '\(name)'", position: position))
+        if let fields = node["fields"] {
+            guard case .mapping(let mapping) = fields else { throw error(fields, "'fields' must be a mapping") }
+            for (key, value) in mapping {
+                guard let fieldName = key.string, let field = Field.named(fieldName) else {
+                    throw error(key, "test '\(name)': unknown field '\(key.string ?? "?")'")
+                }
+                event.set(field, Self.fieldValue(value))
+            }
+        }
+        return event
     }
 
     static func fieldValue(_ node: Node) -> FieldValue {

@@ -18,6 +18,7 @@ public struct RuleSet: Sendable {
     /// rules give the same digest wherever they lie.
     public var sha256 = ""
 
+    /// A rule set of `rules` and `correlations`, with the errors and notes of loading them.
     public init(
         rules: [Rule] = [], correlations: [CorrelationRule] = [], errors: [VigilError] = [], notes: [String] = []
     ) {
@@ -27,12 +28,12 @@ public struct RuleSet: Sendable {
         self.notes = notes
     }
 
-    /// Loads every `*.yml` and `*.yaml` file under each of `paths` (files or folders,
-    /// recursively, in name order; `checklists/` folders hold checklist templates and are left
-    /// out). A missing path is an error in ``errors``.
     /// The most rules (and correlations) one run loads: every rule costs time on every event.
     public static let maxRules = 10_000
 
+    /// Loads every `*.yml` and `*.yaml` file under each of `paths` (files or folders, recursively, in name
+    /// order; `checklists/` folders hold checklist templates and are left out). A missing path is an error in
+    /// ``errors``.
     public static func load(from paths: [String]) -> RuleSet {
         var set = RuleSet()
         set.sources = paths

@@ -12,7 +12,7 @@ struct FTPv6CredentialTests {
     static let cases: [ProtocolCase] = [
         ProtocolCase(
             file: "ftp-ipv6-extension-headers.pcap", protocolName: "ftp", user: "mike", secret: "over-ipv6",
-            outcome: "success (230)", server: "[2001:db8::20]:21"),
+            outcome: "success (230)", server: "[2001:db8::20]:21")
     ]
 
     @Test(arguments: cases)

@@ -12,7 +12,7 @@ struct RedisCredentialTests {
     static let cases: [ProtocolCase] = [
         ProtocolCase(
             file: "redis-inline.pcap", protocolName: "redis", user: "default", secret: "s3cret-redis",
-            outcome: "success (OK)", server: "192.168.1.20:6380"),
+            outcome: "success (OK)", server: "192.168.1.20:6380")
     ]
 
     @Test(arguments: cases)

@@ -8,7 +8,10 @@ import VigilTestSupport
 @testable import VigilCapture
 
 /// Every credential case of the dissector suites.
-let allCredentialCases: [ProtocolCase] = HTTPCredentialTests.cases + NTLMCredentialTests.cases + MailCredentialTests.cases + TelnetCredentialTests.cases + RedisCredentialTests.cases + DatabasesCredentialTests.cases + VNCCredentialTests.cases + KerberosCredentialTests.cases + SNMPCredentialTests.cases + FTPv6CredentialTests.cases
+let allCredentialCases: [ProtocolCase] =
+    HTTPCredentialTests.cases + NTLMCredentialTests.cases + MailCredentialTests.cases + TelnetCredentialTests.cases
+    + RedisCredentialTests.cases + DatabasesCredentialTests.cases + VNCCredentialTests.cases
+    + KerberosCredentialTests.cases + SNMPCredentialTests.cases + FTPv6CredentialTests.cases
 
 @Suite("Every credential has a rule")
 struct RuleCoverageTests {

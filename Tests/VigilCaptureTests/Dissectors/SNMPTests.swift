@@ -12,7 +12,7 @@ struct SNMPCredentialTests {
     static let cases: [ProtocolCase] = [
         ProtocolCase(
             file: "snmp-fragmented.pcap", protocolName: "snmp", user: "", secret: "private-rw", outcome: "unknown",
-            server: "192.168.1.20:161"),
+            server: "192.168.1.20:161")
     ]
 
     @Test(arguments: cases)

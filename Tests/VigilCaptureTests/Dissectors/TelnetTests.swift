@@ -12,7 +12,7 @@ struct TelnetCredentialTests {
     static let cases: [ProtocolCase] = [
         ProtocolCase(
             file: "telnet.pcap", protocolName: "telnet", user: "leo", secret: "t3ln3t!", outcome: "success (shell)",
-            server: "192.168.1.20:23"),
+            server: "192.168.1.20:23")
     ]
 
     @Test(arguments: cases)

@@ -9,7 +9,8 @@ import VigilTestSupport
 struct AccountsTests {
     @Test func accountChanges() throws {
         let changes = events(
-            of: "Nov 23 08:02:00 web1 useradd[3001]: new user: name=backup2, UID=0, GID=0, home=/root, shell=/bin/bash, from=/dev/pts/0",
+            of:
+                "Nov 23 08:02:00 web1 useradd[3001]: new user: name=backup2, UID=0, GID=0, home=/root, shell=/bin/bash, from=/dev/pts/0",
             "Nov 23 08:02:01 web1 usermod[3002]: add 'eve' to group 'sudo'",
             "Nov 23 08:02:02 web1 usermod[3002]: add 'eve' to shadow group 'sudo'",
             "Nov 23 08:02:03 web1 userdel[3003]: delete user 'olduser'",

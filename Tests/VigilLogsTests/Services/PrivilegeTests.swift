@@ -9,7 +9,8 @@ import VigilTestSupport
 struct PrivilegeTests {
     @Test func sudo() throws {
         let lines = events(
-            of: "Nov 23 08:01:00 web1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/apt-get update",
+            of:
+                "Nov 23 08:01:00 web1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/apt-get update",
             "Nov 23 08:01:01 web1 sudo:      bob : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/bash",
             "Nov 23 08:01:02 web1 sudo:    carol : 3 incorrect password attempts ; TTY=pts/2 ; PWD=/home/carol ; USER=root ; COMMAND=/usr/bin/su",
             "Nov 23 08:01:03 web1 sudo: pam_unix(sudo:auth): authentication failure; logname=carol uid=1002 euid=0 tty=/dev/pts/2 ruser=carol rhost=  user=carol"

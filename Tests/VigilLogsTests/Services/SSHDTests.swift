@@ -10,7 +10,8 @@ import VigilTestSupport
 struct SSHDTests {
     @Test func sshdInAllItsSpellings() throws {
         let lines = events(
-            of: "Nov 23 08:00:01 web1 sshd[1001]: Connection from 203.0.113.7 port 51000 on 10.0.0.2 port 22 rdomain \"\"",
+            of:
+                "Nov 23 08:00:01 web1 sshd[1001]: Connection from 203.0.113.7 port 51000 on 10.0.0.2 port 22 rdomain \"\"",
             "Nov 23 08:00:02 web1 sshd[1001]: Failed password for root from 203.0.113.7 port 51000 ssh2",
             "Nov 23 08:00:03 web1 sshd-session[1002]: Invalid user oracle from 203.0.113.8 port 51002",
             "Nov 23 08:00:04 web1 sshd-auth[1003]: Failed password for invalid user admin from 2001:db8::66 port 51003 ssh2",
@@ -64,7 +65,8 @@ struct SSHDTests {
     /// A "user name" that is a password is a leaked secret: masked everywhere, with its digest.
     @Test func passwordTypedAsUserName() throws {
         let onLine = events(
-            of: "Nov 23 08:00:10 web1 sshd[1009]: Failed password for invalid user Winter2025! from 192.0.2.44 port 51009 ssh2"
+            of:
+                "Nov 23 08:00:10 web1 sshd[1009]: Failed password for invalid user Winter2025! from 192.0.2.44 port 51009 ssh2"
         )[0]
         #expect(onLine.map(\.kind) == [.authFailure, .credentialObserved])
         let failure = onLine[0]

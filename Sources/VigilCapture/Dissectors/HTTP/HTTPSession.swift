@@ -141,7 +141,8 @@ final class HTTPSession: TCPSession {
         if let status, status >= 200, !pending.isEmpty {
             let request = pending.removeFirst()
             for var credential in request.credentials {
-                credential.outcome = Self.outcome(status, form: credential.protocolName == CredentialProtocol.httpForm.rawValue)
+                credential.outcome = Self.outcome(
+                    status, form: credential.protocolName == CredentialProtocol.httpForm.rawValue)
                 credential.packets.append(packet)
                 events.append(context.credentialEvent(credential, time: request.time, packet: request.packet))
                 events.append(

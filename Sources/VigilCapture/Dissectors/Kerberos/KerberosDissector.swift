@@ -57,7 +57,8 @@ struct KerberosRequests<Key: Hashable> {
     private mutating func flush(_ key: Key, into events: inout [Event]) {
         guard let request = pending.removeValue(forKey: key) else { return }
         order.removeAll { $0 == key }
-        events.append(Kerberos.event(request.finding, context: request.context, packet: request.packet, time: request.time))
+        events.append(
+            Kerberos.event(request.finding, context: request.context, packet: request.packet, time: request.time))
     }
 
     /// Reports every request still unanswered.

@@ -144,8 +144,9 @@ final class IMAPSession: TCPSession {
         }
     }
 
-    private func clientCommand(_ command: [UInt8], literals: [Int: [UInt8]], time: Timestamp, into events: inout [Event])
-    {
+    private func clientCommand(
+        _ command: [UInt8], literals: [Int: [UInt8]], time: Timestamp, into events: inout [Event]
+    ) {
         let packet = commandPackets.last ?? 0
         if let waiting = plainTag {
             plainTag = nil

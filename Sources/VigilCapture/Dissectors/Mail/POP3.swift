@@ -22,48 +22,35 @@ enum POP3Dissector: TCPDissector {
 }
 
 /// One POP3 connection.
-final class POP3Session: TCPSession {
-    private var clientLines = LineStream()
-    private var serverLines = LineStream()
+final class POP3Session: LineProtocolSession {
+    var clientLines = LineStream()
+    var serverLines = LineStream()
     private var user: (name: String, packet: Int)?
     private var logins: LoginTracker
     private var awaitingPlain: Int?
-    private var tls = false
+    private(set) var encrypted = false
     private var stlsRequested = false
 
     init(context: FlowContext) { logins = LoginTracker(context: context) }
 
-    func receive(
-        _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
-    ) {
-        guard !tls else { return }
-        if side == .client {
-            clientLines.feed(bytes) { raw in
-                command(String(decoding: raw, as: UTF8.self), packet: packet, time: time, into: &events)
-            }
-        } else {
-            serverLines.feed(bytes) { raw in
-                let ok = raw.starts(with: Self.ok)
-                let error = raw.starts(with: Self.error)
-                if stlsRequested && ok {
-                    tls = true
-                    return
-                }
-                stlsRequested = false
-                guard ok || error else { return }
-                logins.resolve(ok ? .success(reply: "+OK") : .failure(reply: "-ERR"), replyPacket: packet, into: &events)
-            }
+    func serverLine(_ line: String, packet: Int, into events: inout [Event]) {
+        let ok = line.hasPrefix("+OK")
+        let error = line.hasPrefix("-ERR")
+        if stlsRequested && ok {
+            encrypted = true
+            return
         }
+        stlsRequested = false
+        guard ok || error else { return }
+        logins.resolve(ok ? .success(reply: "+OK") : .failure(reply: "-ERR"), replyPacket: packet, into: &events)
     }
 
-    private static let ok = Array("+OK".utf8)
-    private static let error = Array("-ERR".utf8)
-
-    private func command(_ line: String, packet: Int, time: Timestamp, into events: inout [Event]) {
+    func clientLine(_ line: String, packet: Int, time: Timestamp, into events: inout [Event]) {
         if let started = awaitingPlain {
             awaitingPlain = nil
             if let (name, secret) = TextCommand.saslPlain(line) {
-                login(.pop3, user: name, secret: secret, packets: [started, packet], time: time, method: "plain", &events)
+                login(
+                    .pop3, user: name, secret: secret, packets: [started, packet], time: time, method: "plain", &events)
             }
             return
         }
@@ -101,11 +88,10 @@ final class POP3Session: TCPSession {
     ) {
         logins.begin(
             PendingLogin(
-                protocolName: name, user: user, secret: secret, kind: kind, packets: packets, time: time, method: method),
+                protocolName: name, user: user, secret: secret, kind: kind, packets: packets, time: time, method: method
+            ),
             into: &events)
     }
-
-    func gap(on side: Side) { if side == .client { clientLines.gap() } else { serverLines.gap() } }
 
     func finish(into events: inout [Event]) { logins.flush(into: &events) }
 }

@@ -25,7 +25,7 @@ enum SMTPDissector: TCPDissector {
 }
 
 /// One SMTP connection.
-final class SMTPSession: TCPSession {
+final class SMTPSession: LineProtocolSession {
     private enum Step {
         case idle
         case plainPrompt(Int)
@@ -33,30 +33,15 @@ final class SMTPSession: TCPSession {
         case loginPassword(user: String, packets: [Int])
     }
 
-    private var clientLines = LineStream()
-    private var serverLines = LineStream()
+    var clientLines = LineStream()
+    var serverLines = LineStream()
     private var step = Step.idle
     private var logins: LoginTracker
     private var startTLS = false
-    private var tls = false
+    private(set) var encrypted = false
     private var inData = false
 
     init(context: FlowContext) { logins = LoginTracker(context: context) }
-
-    func receive(
-        _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
-    ) {
-        guard !tls else { return }
-        if side == .client {
-            clientLines.feed(bytes) { raw in
-                clientLine(String(decoding: raw, as: UTF8.self), packet: packet, time: time, into: &events)
-            }
-        } else {
-            serverLines.feed(bytes) { raw in
-                serverLine(String(decoding: raw, as: UTF8.self), packet: packet, into: &events)
-            }
-        }
-    }
 
     private func login(
         user: String, secret: [UInt8], packets: [Int], time: Timestamp, method: String, into events: inout [Event]
@@ -66,7 +51,7 @@ final class SMTPSession: TCPSession {
             into: &events)
     }
 
-    private func clientLine(_ line: String, packet: Int, time: Timestamp, into events: inout [Event]) {
+    func clientLine(_ line: String, packet: Int, time: Timestamp, into events: inout [Event]) {
         if inData {
             if line == "." { inData = false }
             return
@@ -75,7 +60,8 @@ final class SMTPSession: TCPSession {
         case .plainPrompt(let started):
             step = .idle
             if let (user, secret) = TextCommand.saslPlain(line) {
-                login(user: user, secret: secret, packets: [started, packet], time: time, method: "plain", into: &events)
+                login(
+                    user: user, secret: secret, packets: [started, packet], time: time, method: "plain", into: &events)
             }
             return
         case .loginUser(let started):
@@ -85,7 +71,8 @@ final class SMTPSession: TCPSession {
         case .loginPassword(let user, let packets):
             step = .idle
             if let secret = TextCommand.base64(line) {
-                login(user: user, secret: secret, packets: packets + [packet], time: time, method: "login", into: &events)
+                login(
+                    user: user, secret: secret, packets: packets + [packet], time: time, method: "login", into: &events)
             }
             return
         case .idle:
@@ -115,11 +102,11 @@ final class SMTPSession: TCPSession {
         }
     }
 
-    private func serverLine(_ line: String, packet: Int, into events: inout [Event]) {
+    func serverLine(_ line: String, packet: Int, into events: inout [Event]) {
         guard let reply = TextCommand.replyCode(line), !reply.continues else { return }
         if startTLS {
             startTLS = false
-            if reply.code == 220 { tls = true }
+            if reply.code == 220 { encrypted = true }
             return
         }
         if reply.code == 354 { inData = true }
@@ -132,8 +119,6 @@ final class SMTPSession: TCPSession {
             ? .success(reply: "235") : reply.code >= 400 ? .failure(reply: String(reply.code)) : .unknown
         logins.resolve(outcome, replyPacket: packet, into: &events)
     }
-
-    func gap(on side: Side) { if side == .client { clientLines.gap() } else { serverLines.gap() } }
 
     func finish(into events: inout [Event]) { logins.flush(into: &events) }
 }

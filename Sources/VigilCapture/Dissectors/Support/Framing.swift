@@ -241,3 +241,32 @@ struct LengthPrefixedDecoder: FrameDecoder {
         return .frame(bytes.slice(frameStart, total), consumed: total)
     }
 }
+
+/// A session of a line-based text protocol (POP3, SMTP): lines each way, read until the
+/// connection turns to TLS. A conforming session states what a line means; receiving and
+/// resynchronising after a gap are shared.
+protocol LineProtocolSession: TCPSession {
+    var clientLines: LineStream { get set }
+    var serverLines: LineStream { get set }
+    /// The connection turned to TLS: nothing more is read.
+    var encrypted: Bool { get }
+    func clientLine(_ line: String, packet: Int, time: Timestamp, into events: inout [Event])
+    func serverLine(_ line: String, packet: Int, into events: inout [Event])
+}
+
+extension LineProtocolSession {
+    func receive(
+        _ bytes: UnsafeRawBufferPointer, from side: Side, packet: Int, time: Timestamp, into events: inout [Event]
+    ) {
+        guard !encrypted else { return }
+        if side == .client {
+            clientLines.feed(bytes) {
+                clientLine(String(decoding: $0, as: UTF8.self), packet: packet, time: time, into: &events)
+            }
+        } else {
+            serverLines.feed(bytes) { serverLine(String(decoding: $0, as: UTF8.self), packet: packet, into: &events) }
+        }
+    }
+
+    func gap(on side: Side) { if side == .client { clientLines.gap() } else { serverLines.gap() } }
+}

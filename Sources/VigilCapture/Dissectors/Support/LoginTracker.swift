@@ -36,7 +36,9 @@ struct LoginTracker {
         if let index = waiting.firstIndex(where: { $0.tag == tag }) {
             emit(waiting.remove(at: index).login, outcome: .unknown, replyPacket: nil, into: &events)
         }
-        if waiting.count >= limit { emit(waiting.removeFirst().login, outcome: .unknown, replyPacket: nil, into: &events) }
+        if waiting.count >= limit {
+            emit(waiting.removeFirst().login, outcome: .unknown, replyPacket: nil, into: &events)
+        }
         waiting.append((tag, login))
     }
 

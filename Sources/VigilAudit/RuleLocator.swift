@@ -7,7 +7,10 @@ public enum RuleLocator {
     /// installed binary. Never `./rules` of the current folder: an evidence folder may hold one
     /// (a crafted one, or an empty one that would make every audit "clean"); a folder of rules is
     /// used only when named with `--rules`.
-    public static func defaultRuleFolders(executable: String) -> [String] {
+    /// - Parameter executable: the binary's path; by default the running one as the kernel
+    ///   knows it (`/proc/self/exe`), which holds when `vigil` is found on the `PATH` or through
+    ///   a link (its `argv[0]` is then only `vigil`).
+    public static func defaultRuleFolders(executable: String = runningExecutable) -> [String] {
         var candidates: [String] = []
         if let fromEnvironment = ProcessInfo.processInfo.environment["VIGIL_RULES"], !fromEnvironment.isEmpty {
             candidates.append(fromEnvironment)
@@ -24,5 +27,10 @@ public enum RuleLocator {
             }
         }
         return []
+    }
+
+    /// The running binary's path: `/proc/self/exe`, else `argv[0]`.
+    public static var runningExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }

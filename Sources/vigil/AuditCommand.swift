@@ -284,7 +284,7 @@ struct DigestKeyOption: ParsableArguments {
 enum RuleOptions {
     /// Loads `folders`, or the shipped rules when none are named; any invalid rule is an error.
     static func load(_ folders: [String]) throws -> RuleSet {
-        let chosen = folders.isEmpty ? RuleLocator.defaultRuleFolders(executable: CommandLine.arguments[0]) : folders
+        let chosen = folders.isEmpty ? RuleLocator.defaultRuleFolders() : folders
         guard !chosen.isEmpty else {
             throw VigilError(
                 .usage, reason: "no rule folder found", hint: "pass --rules DIR or set VIGIL_RULES")

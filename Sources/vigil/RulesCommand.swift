@@ -73,7 +73,7 @@ struct RulesCommand: ParsableCommand {
         var paths: [String] = []
 
         func run() throws {
-            let chosen = paths.isEmpty ? RuleLocator.defaultRuleFolders(executable: CommandLine.arguments[0]) : paths
+            let chosen = paths.isEmpty ? RuleLocator.defaultRuleFolders() : paths
             guard !chosen.isEmpty else { throw VigilError(.usage, reason: "no rule folder found", hint: "name one") }
             let set = RuleSet.load(from: chosen)
             set.notes.forEach(Terminal.warn)

@@ -18,8 +18,8 @@ mkdir -p "$data"
 for tool in tcpdump dsniff /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench/capture.sh: $tool is needed (make bench installs it)" >&2; exit 2; }
 done
-[ -x .build/release/vigil ] || swift build -c release --product vigil
-vigil=.build/release/vigil
+[ -n "${VIGIL:-}" ] || [ -x .build/release/vigil ] || swift build -c release --product vigil
+vigil=${VIGIL:-.build/release/vigil}
 
 ratios=()
 for kind in full small; do

@@ -23,8 +23,8 @@ mkdir -p "$data"
 for tool in fail2ban-regex /usr/bin/time grep; do
     command -v "$tool" >/dev/null || { echo "bench/logs.sh: $tool is needed (make bench installs it)" >&2; exit 2; }
 done
-[ -x .build/release/vigil ] || swift build -c release --product vigil
-vigil=.build/release/vigil
+[ -n "${VIGIL:-}" ] || [ -x .build/release/vigil ] || swift build -c release --product vigil
+vigil=${VIGIL:-.build/release/vigil}
 log=$data/auth-${lines}.log
 [ -f "$log" ] || python3 bench/make-logs.py "$log" "$lines"
 cat "$log" > /dev/null  # page cache warm: every tool reads from memory

@@ -20,8 +20,8 @@ mkdir -p "$data"
 for tool in tcpdump /usr/bin/time sort; do
     command -v "$tool" >/dev/null || { echo "bench/memory.sh: $tool is needed (make bench installs it)" >&2; exit 2; }
 done
-[ -x .build/release/vigil ] || swift build -c release --product vigil
-vigil=.build/release/vigil
+[ -n "${VIGIL:-}" ] || [ -x .build/release/vigil ] || swift build -c release --product vigil
+vigil=${VIGIL:-.build/release/vigil}
 
 peak() {  # peak RSS in KiB of the command
     /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'

@@ -15,8 +15,8 @@ gib=${1:-4}
 runs=${RUNS:-3}
 data=bench/.data
 mkdir -p "$data"
-[ -x .build/release/vigil ] || swift build -c release --product vigil
-vigil=.build/release/vigil
+[ -n "${VIGIL:-}" ] || [ -x .build/release/vigil ] || swift build -c release --product vigil
+vigil=${VIGIL:-.build/release/vigil}
 image=$data/zero-${gib}g.img
 if [ ! -f "$image" ] || [ "$(stat -c %s "$image")" -ne $((gib << 30)) ]; then
     dd if=/dev/zero of="$image" bs=16M count=$((gib * 64)) status=none

@@ -20,7 +20,7 @@ extension Ledger {
                     .usage, path: path,
                     reason:
                         "the ledger does not verify (\(history.problems[0])): nothing is added to a broken chain",
-                    hint: "vigil ledger verify names every problem")
+                    hint: "verifying the ledger names every problem")
             }
             if let pinned = history.authority, let given,
                 (try? given.fingerprint()) != (try? pinned.fingerprint())

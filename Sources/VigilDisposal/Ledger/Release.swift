@@ -61,11 +61,11 @@ public enum Release {
         guard let asset = history.assets[request.tag], let current = asset.current else {
             if legacyTags.contains(request.tag) {
                 throw Refusal(
-                    "\(request.tag) was recorded by Vigil 0.1 outside the ledger's chain: record it again (vigil ledger asset) with a person's key"
+                    "\(request.tag) was recorded by Vigil 0.1 outside the ledger's chain: record it again in the ledger with a person's key"
                 )
             }
             throw Refusal(
-                "\(request.tag) has no asset record in the ledger: record it and its drives first (vigil ledger asset)")
+                "\(request.tag) has no asset record in the ledger: record it and its drives in the ledger first")
         }
         if let release = asset.release {
             throw Refusal("\(request.tag) was already released (entry \(release.entry.id))")

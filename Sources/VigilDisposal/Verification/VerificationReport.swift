@@ -35,7 +35,7 @@ public enum VerificationReport {
         out += " in \(String(format: "%.2f", result.seconds)) s, \(ByteCount.text(Int64(result.throughput)))/s\n"
         if case .sample = result.scope {
             out += "sampling:    a single bad byte anywhere would be missed with probability "
-            out += "\(String(format: "%.4f", result.missProbability)); use --full to read every byte\n"
+            out += "\(String(format: "%.4f", result.missProbability)); a full verification reads every byte\n"
         }
         out += "result:      " + (result.passed ? "PASS" : "FAIL") + "\n"
         if result.mismatches > 0 {
@@ -48,7 +48,7 @@ public enum VerificationReport {
             }
         }
         for error in result.readErrors { out += "read error at offset \(error.offset): \(error.reason)\n" }
-        if result.stoppedEarly { out += "stopped at the first failure (--fail-fast)\n" }
+        if result.stoppedEarly { out += "stopped at the first failure, as asked\n" }
         return out
     }
 

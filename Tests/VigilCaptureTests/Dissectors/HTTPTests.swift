@@ -38,3 +38,19 @@ struct HTTPCredentialTests {
     @Test(arguments: cases)
     func credentialIsFound(_ expected: ProtocolCase) throws { try expectCredential(expected) }
 }
+
+@Suite("HTTP framing")
+struct HTTPFramingTests {
+    /// Chunk sizes are hexadecimal digits; a control byte (which folding to lower case would turn
+    /// into a digit: 0x10 | 0x20 is `0`) is no digit. FuzzFlows found the trap this was.
+    @Test func chunkSizesAreHexDigitsOnly() {
+        func size(_ bytes: [UInt8]) -> Int? { bytes.withUnsafeBytes { HTTPMessageDecoder.chunkSize($0) } }
+        #expect(size(Array("1a".utf8)) == 26)
+        #expect(size(Array("1A ; name=value".utf8)) == 26)
+        #expect(size(Array("0".utf8)) == 0)
+        #expect(size([0x31, 0x10]) == nil)
+        #expect(size([0x19]) == nil)
+        #expect(size(Array("g".utf8)) == nil)
+        #expect(size(Array("1234567890abc".utf8)) == nil)
+    }
+}

@@ -102,9 +102,9 @@ struct HTTPMessageDecoder: FrameDecoder {
         var size = 0
         for byte in digits {
             let value: Int
-            switch byte | 0x20 {
+            switch byte {
             case 0x30...0x39: value = Int(byte - 0x30)
-            case 0x61...0x66: value = Int((byte | 0x20) - 0x61 + 10)
+            case 0x41...0x46, 0x61...0x66: value = Int((byte | 0x20) - 0x61 + 10)
             default: return nil
             }
             size = size << 4 | value

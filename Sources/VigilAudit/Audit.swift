@@ -101,10 +101,7 @@ public struct Audit: Sendable {
         let devices = DeviceTracker()
         let context = EventContext(inventory: inventory, timeZone: timeZone)
         let logs = files.filter { $0.file.kind == .log }
-        var logOptions = self.logOptions
-        if !logs.isEmpty, try rules.value().rules.contains(where: \.usesKeywords) {
-            logOptions.keepMessages = true
-        }
+        let logOptions = self.logOptions
         var parallel: [Int: LogResult] = [:]
         // Without correlations, several logs are read each into its own engine on all cores and
         // merged in file order at the end (deterministic).
@@ -182,7 +179,21 @@ public struct Audit: Sendable {
 
     /// The rule set as reports name it.
     public static func identity(_ set: RuleSet) -> RuleSetIdentity? {
-        set.sources.isEmpty ? nil : RuleSetIdentity(paths: set.sources, files: set.fileCount, sha256: set.sha256)
+        guard !set.sources.isEmpty else { return nil }
+        var identity = RuleSetIdentity(paths: set.sources, files: set.fileCount, sha256: set.sha256)
+        identity.rules = set.rules.count
+        identity.correlations = set.correlations.count
+        identity.skipped =
+            set.errors.map { error in
+                RuleSetIdentity.Skipped(
+                    file: error.path ?? "",
+                    line: error.position.flatMap { if case .line(let n) = $0 { n } else { nil } },
+                    reason: error.reason + (error.hint.map { " (\($0))" } ?? ""), isError: true)
+            }
+            + set.skipped.map {
+                RuleSetIdentity.Skipped(file: $0.file, line: $0.line, reason: $0.reason, isError: false)
+            }
+        return identity
     }
 
     /// An input's report from what its reader returned: read, read in part (an error after some

@@ -110,8 +110,7 @@ public enum RuleExamples {
         }
         defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
         let zone = example.timeZone ?? "UTC"
-        var options = LogOptions(zone: LogTimeZone(zone) ?? .utc)
-        options.keepMessages = true
+        let options = LogOptions(zone: LogTimeZone(zone) ?? .utc)
         let inventory = try example.inventory.map { try Inventory(path: $0) }
         let context = EventContext(inventory: inventory, timeZone: zone)
         var events: [Event] = []

@@ -1,8 +1,20 @@
-/// What an event says happened; the raw value is the contract's spelling (`auth.failure`).
+/// What an event says happened (`auth.failure`, `log.line`), interned to a small number: kinds
+/// compare as numbers. Sources may name kinds of their own; the contract's spelling is
+/// ``rawValue``.
 public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: String
-    /// The kind named `rawValue` (`auth.failure`).
-    public init(rawValue: String) { self.rawValue = rawValue }
+    /// The kind's number in the table of kinds.
+    public let id: UInt16
+
+    static let table = NameTable([
+        "credential.observed", "auth.failure", "auth.success", "device.observed", "protocol.observed",
+        "privilege.use", "privilege.denied", "account.change", "http.request", "log.line",
+    ])
+
+    /// The kind named `rawValue` (`auth.failure`), interned on first use.
+    public init(rawValue: String) { id = Self.table.intern(rawValue) ?? Self.table.intern("log.line")! }
+
+    /// The kind's name.
+    public var rawValue: String { Self.table.name(id) }
     public var description: String { rawValue }
 
     public static let credentialObserved = EventKind(rawValue: "credential.observed")
@@ -14,6 +26,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let privilegeDenied = EventKind(rawValue: "privilege.denied")
     public static let accountChange = EventKind(rawValue: "account.change")
     public static let httpRequest = EventKind(rawValue: "http.request")
+    /// A log line that no service's parser made an event of: its time, host, program, process
+    /// and message, for keyword rules and rules over a whole log (`service: syslog`).
+    public static let logLine = EventKind(rawValue: "log.line")
 }
 
 /// Where an event came from: a file and a packet number (1-based, as tcpdump and Wireshark
@@ -70,6 +85,9 @@ public struct Event: Sendable {
     public var time: Timestamp
     public var source: SourceLocation
     public private(set) var fields: [(field: Field, value: FieldValue)]
+    /// The raw record the event was read from (a log line's message, after its header): the
+    /// text keyword rules search, shown as `log.message`.
+    public var text: EventText?
     /// The credential a `credential.observed` event saw, with its secret; `nil` otherwise.
     public var credential: Credential? {
         get { credentialBox?.credential }
@@ -110,11 +128,20 @@ public struct Event: Sendable {
         self.credentialBox = credential.map(CredentialBox.init)
     }
 
-    /// The value of `field`, or `nil` if the event does not carry it. `event.kind` is always set.
+    /// The value of `field`, or `nil` if the event does not carry it. `event.kind` is always set;
+    /// `log.message` is the raw record (``text``) unless a source set the field itself.
     public subscript(field: Field) -> FieldValue? {
         if field == .eventKind { return .string(kind.rawValue) }
         for entry in fields where entry.field == field { return entry.value }
+        if field == .logMessage, let text { return .string(text.string) }
+        if field == .timestamp { return .string(time.iso8601) }
         return nil
+    }
+
+    /// Every field with its value, `log.message` (the raw record) last when the event has one.
+    public var allFields: [(field: Field, value: FieldValue)] {
+        guard let text, !fields.contains(where: { $0.field == .logMessage }) else { return fields }
+        return fields + [(.logMessage, .string(text.string))]
     }
 
     /// Sets `field`, replacing any earlier value.

@@ -1,20 +1,22 @@
 /// The name of an event field, interned to a small integer.
 ///
 /// Rules are compiled against `Field` values once, so matching an event never hashes a string.
-/// Names follow the Elastic Common Schema where one exists (`src.ip`, `user.name`, ...).
-/// The set is closed: a rule naming a field no source produces is reported when the rule loads.
+/// The set is open: the names below are those Vigil's own sources produce (Elastic Common Schema
+/// names where one exists: `src.ip`, `user.name`, ...); a source may add fields the core never
+/// heard of (an audit record's `exe`, `key`, `a0`), and a rule interns the names it uses when it
+/// loads. Which fields a source produces is its schema (``FieldSchema``).
 public struct Field: Hashable, Sendable, CustomStringConvertible {
-    /// Index into ``Field/all``.
+    /// The field's number in the table of fields.
     public let index: UInt16
 
     private init(_ index: UInt16) { self.index = index }
 
     /// The dotted name, as rules and the `vigil events` output spell it.
-    public var name: String { Field.names[Int(index)] }
+    public var name: String { Field.table.name(index) }
     public var description: String { name }
 
-    /// Every field name Vigil's sources can produce, in identifier order.
-    private static let names: [String] = [
+    /// The names Vigil's own sources produce, in identifier order.
+    static let table = NameTable([
         "event.kind",
         "src.ip", "src.port", "src.mac",
         "dst.ip", "dst.port", "dst.mac",
@@ -31,23 +33,22 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
         "tty", "event.action", "event.reason", "http.status", "http.user_agent", "log.format",
         "device.managed", "device.previous_mac", "asset.tag", "asset.status", "asset.owner",
         "credential.score", "credential.weak", "credential.default", "auth.new_source", "event.hour",
-        "event.weekday", "log.message",
-    ]
+        "event.weekday", "log.message", "url.query", "http.referrer", "http.version", "url.domain",
+        "http.bytes", "url.original", "timestamp",
+    ])
 
-    private static let byName: [String: Field] = {
-        var table: [String: Field] = [:]
-        for (index, name) in names.enumerated() { table[name] = Field(UInt16(index)) }
-        return table
-    }()
+    /// The field with this dotted name, if any source or rule has named it.
+    public static func named(_ name: String) -> Field? { table.number(of: name).map(Field.init) }
 
-    /// The field with this dotted name, or `nil` if no source produces it.
-    public static func named(_ name: String) -> Field? { byName[name] }
+    /// The field with this dotted name, interned when new (a source's own field, a rule's).
+    /// `nil` only when 65,536 names are interned already.
+    public static func intern(_ name: String) -> Field? { table.intern(name).map(Field.init) }
 
-    /// Every known field.
-    public static var all: [Field] { names.indices.map { Field(UInt16($0)) } }
+    /// Every field named so far.
+    public static var all: [Field] { table.all.indices.map { Field(UInt16($0)) } }
 
     private static func known(_ name: String) -> Field {
-        guard let field = byName[name] else { preconditionFailure("field \(name) missing from Field.names") }
+        guard let field = named(name) else { preconditionFailure("field \(name) missing from Field.table") }
         return field
     }
 
@@ -130,4 +131,19 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
     /// The log line's message (after the syslog header), kept only when a rule's `keywords`
     /// need the raw text.
     public static let logMessage = known("log.message")
+    /// The query of a requested URL (`a=1&b=2`), without its `?`.
+    public static let urlQuery = known("url.query")
+    /// The page a request came from (`Referer`).
+    public static let httpReferrer = known("http.referrer")
+    /// The protocol version of a request line (`HTTP/1.1`).
+    public static let httpVersion = known("http.version")
+    /// The host a request was for (`Host`), where a log records it.
+    public static let urlDomain = known("url.domain")
+    /// The size of a response body, as an access log writes it.
+    public static let httpBytes = known("http.bytes")
+    /// A request's target as written (path and query).
+    public static let urlOriginal = known("url.original")
+    /// The event's own time (ISO 8601, UTC): every event has it; the field Sigma's time
+    /// modifiers read (`timestamp|hour`).
+    public static let timestamp = known("timestamp")
 }

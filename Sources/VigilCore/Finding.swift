@@ -107,6 +107,9 @@ public struct InputReport: Sendable, Hashable {
     public var packets: Int?
     /// Lines read, for logs.
     public var lines: Int?
+    /// Of those, the lines no service recognised: each is a `log.line` event all the same, for
+    /// keyword rules and rules over a whole log.
+    public var unrecognisedLines: Int?
     /// Problems that did not stop the reading (a truncated last record, a flow over its limit).
     public var warnings: [String]
     /// For a live capture, each sample's counts.

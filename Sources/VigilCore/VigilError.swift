@@ -30,6 +30,9 @@ public struct VigilError: Error, Sendable, CustomStringConvertible {
         /// An input went past one of Vigil's resource limits (a gzip that expands too far, too
         /// many rules, a rule file too large); what came before it was kept.
         public static let limit = Code("limit")
+        /// A rule Vigil cannot apply: its log source is one Vigil does not read, or it names a
+        /// field no source of its events produces. It is skipped (an error with `--strict-rules`).
+        public static let cannotApply = Code("cannot-apply")
     }
 
     /// A place in a file.

@@ -45,10 +45,16 @@ struct LineContext {
 final class LogAnalyzer {
     private var header: HeaderParser
     let path: String
-    /// Lines that looked like nothing Vigil knows, for the input's report.
+    /// Lines that no service made an event of: they are events all the same (`log.line`), and
+    /// the input's report counts them.
     private(set) var unrecognised = 0
-    /// Events carry their line's message as `log.message` (``LogOptions/keepMessages``).
-    var keepMessages = false
+    /// Where the events' raw messages are kept.
+    private var texts = TextArena()
+    /// The time of the last dated line: an undated line (a continuation, a banner) is taken to
+    /// be of that time.
+    private var lastTime: Timestamp?
+    /// Whether the line analysed last had a time of its own.
+    private(set) var lastLineDated = false
     /// Each service's reader, made when its first line comes (by index in ``LogServices/all``).
     private var readers: [(any LogServiceReader)?] = Array(repeating: nil, count: LogServices.all.count)
     private lazy var fallback = LogServices.fallback.makeReader()
@@ -67,26 +73,18 @@ final class LogAnalyzer {
     }
 
     /// Analyses a line whose header is already known (journald's fields give it).
-    func analyse(parsed: LogLine, number: Int, into events: inout [Event]) {
-        guard keepMessages else { return analyseMessage(parsed: parsed, number: number, into: &events) }
-        let first = events.count
-        analyseMessage(parsed: parsed, number: number, into: &events)
-        guard events.count > first else { return }
-        let message = String(decoding: parsed.message, as: UTF8.self)
-        for index in first..<events.count { events[index].set(.logMessage, message) }
-    }
-
-    private func analyseMessage(parsed: LogLine, number: Int, into events: inout [Event]) {
-        var line = parsed
+    func analyse(parsed line: LogLine, number: Int, into events: inout [Event]) {
         if line.message.starts(with: Self.repeated) {
             // `message repeated 3 times: [ Failed password for root from … ]`
             let rest = line.message.from(Self.repeated.count)
-            guard let space = rest.index(of: 0x20), let count = rest.slice(0, space).integer,
+            if let space = rest.index(of: 0x20), let count = rest.slice(0, space).integer,
                 let open = rest.find(Self.openBracket), rest.last == 0x5D
-            else { return }
-            line.message = rest.slice(open + 2, rest.count - 1).trimmed
-            for _ in 0..<min(count, 10_000) { dispatch(line, number: number, into: &events) }
-            return
+            {
+                var inner = line
+                inner.message = rest.slice(open + 2, rest.count - 1).trimmed
+                for _ in 0..<min(count, 10_000) { dispatch(inner, number: number, into: &events) }
+                return
+            }
         }
         dispatch(line, number: number, into: &events)
     }
@@ -94,25 +92,35 @@ final class LogAnalyzer {
     static let repeated = Array("message repeated ".utf8)
     static let openBracket = Array("[ ".utf8)
 
+    /// The events of one line: its service's, else PAM's, else a `log.line` event; each carries
+    /// the line's message as its raw text.
     private func dispatch(_ line: LogLine, number: Int, into events: inout [Event]) {
-        let time = line.time ?? reference
+        lastLineDated = line.time != nil
+        if let time = line.time { lastTime = time }
+        let time = line.time ?? lastTime ?? reference
+        let before = events.count
+        var context: LineContext
         if let (index, service) = LogServices.byFormat[line.format] {
             // A header only one service writes: its lines are that service's, whatever they hold.
-            let context = LineContext(path: path, number: number, line: line, time: time, service: service)
+            context = LineContext(path: path, number: number, line: line, time: time, service: service)
             reader(index).read(line, context: context, into: &events)
-            return
+        } else {
+            let (service, index) = lookUp(line.programBase)
+            context = LineContext(path: path, number: number, line: line, time: time, service: service)
+            var pamMayFollow = true
+            if let index {
+                let reader = reader(index)
+                reader.read(line, context: context, into: &events)
+                pamMayFollow = reader.pamMayFollow
+            }
+            if events.count == before && pamMayFollow { fallback.read(line, context: context, into: &events) }
         }
-        let (service, index) = lookUp(line.programBase)
-        let context = LineContext(path: path, number: number, line: line, time: time, service: service)
-        let before = events.count
-        var pamMayFollow = true
-        if let index {
-            let reader = reader(index)
-            reader.read(line, context: context, into: &events)
-            pamMayFollow = reader.pamMayFollow
+        if events.count == before {
+            unrecognised += 1
+            events.append(context.event(.logLine))
         }
-        if events.count == before && pamMayFollow { fallback.read(line, context: context, into: &events) }
-        if events.count == before { unrecognised += 1 }
+        let text = texts.store(line.message)
+        for index in before..<events.count { events[index].text = text }
     }
 
     private func reader(_ index: Int) -> any LogServiceReader {

@@ -9,9 +9,6 @@ public struct LogOptions: Sendable {
     public var year: Int?
     /// The time year-less times are inferred against, instead of each file's modification time.
     public var reference: Timestamp?
-    /// Each event keeps its line's message as `log.message`, for rules whose `keywords` search
-    /// the raw text (off by default: it costs a string per event).
-    public var keepMessages = false
     /// Bounds on line length and on how far a gzip log may expand.
     public var limits = LogLimits()
 
@@ -83,7 +80,6 @@ public struct LogReader: Sendable {
             options.reference ?? origin.filePath.flatMap(Self.modificationTime) ?? Timestamp.now()
         let clock = LogClock(zone: options.zone, reference: reference, year: options.year)
         let analyzer = LogAnalyzer(path: name, clock: clock)
-        analyzer.keepMessages = options.keepMessages
         var input = InputReport(path: name, kind: "log", lines: 0)
         var events: [Event] = []
         var stop: VigilError?
@@ -113,7 +109,7 @@ public struct LogReader: Sendable {
                 }
                 if !events.isEmpty {
                     for event in events {
-                        clockWatch.see(event.time, line: number)
+                        if analyzer.lastLineDated { clockWatch.see(event.time, line: number) }
                         try handler(event)
                     }
                     events.removeAll(keepingCapacity: true)
@@ -149,6 +145,7 @@ public struct LogReader: Sendable {
         if let warning = encoding.warning { input.warnings.append(warning) }
         if reader.isGzip { input.kind += ".gz" }
         input.lines = reader.lineNumber
+        input.unrecognisedLines = analyzer.unrecognised
         return Outcome(input: input, error: stop)
     }
 

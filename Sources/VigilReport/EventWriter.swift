@@ -39,7 +39,7 @@ public struct EventWriter: Sendable {
             case .line(let number): .object([("path", .string(event.source.path)), ("line", .int(Int64(number)))])
             }
         let secrets = event.secretsInText
-        var fields: [(String, JSONValue)] = event.fields.map { entry in
+        var fields: [(String, JSONValue)] = event.allFields.map { entry in
             switch entry.value {
             case .string(let text):
                 (entry.field.name, .string(Secret.scrub(text, of: secrets, reveal: revealSecrets)))
@@ -63,7 +63,7 @@ public struct EventWriter: Sendable {
         var parts = [
             event.time.iso8601, event.kind.rawValue, "\(Printable.visible(event.source.path)):\(event.source.locator)",
         ]
-        parts += event.fields.map {
+        parts += event.allFields.map {
             "\($0.field)=\(Printable.visible(Secret.scrub($0.value.description, of: secrets, reveal: revealSecrets)))"
         }
         if let credential = event.credential {

@@ -235,7 +235,7 @@ public enum HTMLReport {
         out += "</tbody></table>\n"
         if let ruleSet = report.ruleSet {
             out +=
-                "<p class=\"meta\">Rules: \(ruleSet.files) file(s) from \(escape(ruleSet.paths.joined(separator: ", "))), SHA-256 <code>\(ruleSet.sha256)</code>.</p>\n"
+                "<p class=\"meta\">Rules: \(ruleSet.files) file(s) from \(escape(ruleSet.paths.joined(separator: ", "))), SHA-256 <code>\(ruleSet.sha256)</code>; \(escape(ruleSet.counts)).</p>\n"
         }
         if report.findings.contains(where: { $0.credential != nil }) {
             out +=

@@ -19,7 +19,19 @@ public enum JSONReport {
                 report.ruleSet.map { set in
                     .object([
                         ("paths", .array(set.paths.map(JSONValue.string))), ("files", .int(Int64(set.files))),
-                        ("sha256", .string(set.sha256)),
+                        ("sha256", .string(set.sha256)), ("rules", .int(Int64(set.rules))),
+                        ("correlations", .int(Int64(set.correlations))),
+                        (
+                            "skipped",
+                            .array(
+                                set.skipped.map { skip in
+                                    .object([
+                                        ("file", .string(skip.file)),
+                                        ("line", skip.line.map { .int(Int64($0)) } ?? .null),
+                                        ("reason", .string(skip.reason)), ("error", .bool(skip.isError)),
+                                    ])
+                                })
+                        ),
                     ])
                 } ?? .null
             ),
@@ -49,6 +61,9 @@ public enum JSONReport {
         ]
         if let packets = input.packets { members.append(("packets", .int(Int64(packets)))) }
         if let lines = input.lines { members.append(("lines", .int(Int64(lines)))) }
+        if let unrecognised = input.unrecognisedLines {
+            members.append(("unrecognised_lines", .int(Int64(unrecognised))))
+        }
         members.append(("warnings", .array(input.warnings.map(JSONValue.string))))
         if !input.samples.isEmpty {
             members.append(

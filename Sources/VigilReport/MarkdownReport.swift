@@ -17,7 +17,7 @@ public enum MarkdownReport {
         }
         if let ruleSet = report.ruleSet {
             out +=
-                "\nRules: \(ruleSet.files) file(s) from \(ruleSet.paths.map(code).joined(separator: ", ")), SHA-256 `\(ruleSet.sha256)`.\n"
+                "\nRules: \(ruleSet.files) file(s) from \(ruleSet.paths.map(code).joined(separator: ", ")), SHA-256 `\(ruleSet.sha256)`; \(ruleSet.counts).\n"
         }
         out += "\n| severity | findings |\n|---|---|\n"
         for (severity, count) in report.countsBySeverity { out += "| \(severity.rawValue) | \(count) |\n" }

@@ -57,15 +57,49 @@ public struct Report: Sendable {
 /// The rule set an audit ran: its folders or files, how many rule files, and the SHA-256 over
 /// every file's path and content (in path order), so a report tells which rules judged it.
 public struct RuleSetIdentity: Sendable, Equatable {
+    /// A rule that did not run, and why.
+    public struct Skipped: Sendable, Equatable {
+        public var file: String
+        public var line: Int?
+        public var reason: String
+        /// An error in the rule (syntax, an unknown modifier), rather than a rule Vigil cannot
+        /// apply here (a log source it does not read, a field no source of its events produces).
+        public var isError: Bool
+
+        /// A rule of `file` at `line` that did not run for `reason`.
+        public init(file: String, line: Int?, reason: String, isError: Bool) {
+            self.file = file
+            self.line = line
+            self.reason = reason
+            self.isError = isError
+        }
+    }
+
     public var paths: [String]
     public var files: Int
     public var sha256: String
+    /// The rules and correlations that ran.
+    public var rules = 0
+    public var correlations = 0
+    /// The rules that did not.
+    public var skipped: [Skipped] = []
 
     /// The rule set loaded from `paths`: `files` rule files with this SHA-256.
     public init(paths: [String], files: Int, sha256: String) {
         self.paths = paths
         self.files = files
         self.sha256 = sha256
+    }
+
+    /// `47 rules and 5 correlations ran; 3 skipped (1 with an error)`.
+    public var counts: String {
+        var text = "\(rules) rules and \(correlations) correlations ran"
+        if !skipped.isEmpty {
+            let errors = skipped.filter(\.isError).count
+            text +=
+                "; \(skipped.count) skipped (\(errors) with an error, \(skipped.count - errors) that cannot apply here)"
+        }
+        return text
     }
 }
 

@@ -19,7 +19,11 @@ public struct TextReport: Sendable {
         for input in report.inputs {
             var size: [String] = []
             if let packets = input.packets { size.append("\(packets) packets") }
-            if let lines = input.lines { size.append("\(lines) lines") }
+            if let lines = input.lines {
+                size.append(
+                    "\(lines) lines"
+                        + (input.unrecognisedLines.map { $0 > 0 ? " (\($0) of no known service)" : "" } ?? ""))
+            }
             switch input.status {
             case .read:
                 out += (["  \(v(input.path))", input.kind] + size).joined(separator: "  ") + "\n"
@@ -40,7 +44,7 @@ public struct TextReport: Sendable {
         }
         if let ruleSet = report.ruleSet {
             out +=
-                "\nRules: \(ruleSet.files) file(s) from \(ruleSet.paths.map(v).joined(separator: ", ")), SHA-256 \(ruleSet.sha256)\n"
+                "\nRules: \(ruleSet.files) file(s) from \(ruleSet.paths.map(v).joined(separator: ", ")), SHA-256 \(ruleSet.sha256); \(ruleSet.counts)\n"
         }
         if report.findings.contains(where: { $0.credential != nil }) {
             out +=

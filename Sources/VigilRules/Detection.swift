@@ -19,9 +19,8 @@ struct Selection: Sendable {
 
     func matches(_ event: Event) -> Bool {
         if !keywords.isEmpty {
-            // Keywords search every field value: for log events that includes the line's
-            // message (`log.message`, kept when a rule has keywords); network events have none.
-            return keywords.contains { keyword in event.fields.contains { keyword.matches($0.value) } }
+            // Keywords search the raw record (a log line's message) and every field value.
+            return keywords.contains { $0.matchesAnywhere(in: event) }
         }
         return alternatives.contains { tests in tests.allSatisfy { $0.matches(event) } }
     }
@@ -35,11 +34,26 @@ struct FieldTest: Sendable {
     var requireAll: Bool
     /// A keyword test with modifiers (`'|all': [a, b]`): each value is searched in every field.
     var anyField = false
+    /// Some value reads other fields or the event's time (`fieldref`, `hour`…).
+    var readsEvent = false
+
+    init(field: Field?, values: [ValueMatcher], requireAll: Bool, anyField: Bool = false) {
+        self.field = field
+        self.values = values
+        self.requireAll = requireAll
+        self.anyField = anyField
+        readsEvent = values.contains(where: \.readsEvent)
+    }
 
     func matches(_ event: Event) -> Bool {
         if anyField {
-            func found(_ matcher: ValueMatcher) -> Bool { event.fields.contains { matcher.matches($0.value) } }
-            return requireAll ? values.allSatisfy(found) : values.contains(where: found)
+            return requireAll
+                ? values.allSatisfy { $0.matchesAnywhere(in: event) }
+                : values.contains { $0.matchesAnywhere(in: event) }
+        }
+        if readsEvent {
+            if requireAll { return values.allSatisfy { $0.matches(field, in: event) } }
+            return values.contains { $0.matches(field, in: event) }
         }
         let value = field.flatMap { event[$0] }
         if requireAll { return values.allSatisfy { $0.matches(value) } }

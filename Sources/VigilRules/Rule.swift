@@ -1,4 +1,6 @@
+internal import Foundation
 public import VigilCore
+internal import Yams
 
 /// A detection rule loaded from a Sigma YAML document, with Vigil's own keys from `vigil:`.
 public struct Rule: Sendable {
@@ -12,6 +14,8 @@ public struct Rule: Sendable {
     public var references: [String]
     public var tags: [String]
     public var logsource: Logsource
+    /// The events the rule's log source selects, as the log source mapping resolves it.
+    public var selection: SourceSelection
     public var severity: Severity
     public var category: Category
     public var remediation: String
@@ -26,10 +30,11 @@ public struct Rule: Sendable {
     /// The fields that name a finding's subject (`vigil: subject:`), when the rule chooses them;
     /// `nil` keeps the default (``RuleEngine`` documents it).
     public var subject: [Field]?
-    /// Things that load but deserve a word (fields or log sources no Vigil source produces).
+    /// Things that load but deserve a word.
     public var notes: [String]
     let detection: Detection
-    /// The event kinds `logsource.category` admits, resolved once; `nil` admits every kind.
+    /// The event kinds the rule's selection admits, narrowed by an `event.kind` test of its
+    /// detection; `nil` admits every kind.
     let kinds: [EventKind]?
     /// Some selection is a keyword list: log events must keep their message for it.
     public var usesKeywords: Bool {
@@ -41,57 +46,82 @@ public struct Rule: Sendable {
     var kindOnly = false
 }
 
-/// Sigma's `logsource`: which events a rule applies to.
-///
-/// | logsource | Vigil events |
-/// |---|---|
-/// | `category: credential` | `credential.observed` |
-/// | `category: authentication` | `auth.failure`, `auth.success` |
-/// | `category: device` | `device.observed` |
-/// | `category: protocol` | `protocol.observed` |
-/// | `category: privilege` | `privilege.use`, `privilege.denied` |
-/// | `category: account` | `account.change` |
-/// | `category: webserver` | `http.request` |
-/// | `product: network` | events from captures |
-/// | `product: linux` | events from logs |
-/// | `service: NAME` | events whose `service` field is NAME |
+/// Sigma's `logsource` as a rule states it; which events it selects is the log source
+/// mapping's to say (``LogsourceMap``, `rules/mappings/logsources.yml`).
 public struct Logsource: Sendable, Hashable {
     public var product: String?
     public var category: String?
     public var service: String?
 
-    /// The event kinds each `category` selects.
-    static let categories: [String: Set<EventKind>] = [
-        "credential": [.credentialObserved],
-        "authentication": [.authFailure, .authSuccess],
-        "device": [.deviceObserved],
-        "protocol": [.protocolObserved],
-        "privilege": [.privilegeUse, .privilegeDenied],
-        "account": [.accountChange],
-        "webserver": [.httpRequest],
-    ]
-    static let products: Set<String> = ["network", "linux", "vigil"]
-
-    /// Whether any Vigil source can produce events this log source selects.
-    var isReadByVigil: Bool {
-        (product.map { Self.products.contains($0) } ?? true) && (category.map { Self.categories[$0] != nil } ?? true)
+    /// A log source of these parts (`nil`: not stated).
+    public init(product: String? = nil, category: String? = nil, service: String? = nil) {
+        self.product = product
+        self.category = category
+        self.service = service
     }
 
-    func admits(_ event: Event) -> Bool {
-        if let category, !(Self.categories[category]?.contains(event.kind) ?? false) { return false }
-        return admitsSource(event)
-    }
+    /// `product/category/service`, `any` for a part not stated.
+    public var description: String { [product, category, service].map { $0 ?? "any" }.joined(separator: "/") }
+}
 
-    /// The product and service checks, for callers that checked the event kind already.
-    func admitsSource(_ event: Event) -> Bool {
-        if let product {
-            switch (product, event.source.position) {
-            case ("network", .packet), ("linux", .line), ("vigil", _): break
-            default: return false
-            }
+/// How rules are loaded: the log source mapping, and the placeholders `|expand` fills in.
+public struct RuleLoadOptions: Sendable {
+    /// The log source mapping: the shipped one, with the user's added.
+    public var mappings: LogsourceMap
+    /// Placeholder values for `|expand` (`%admins%` → a list of names), from `--placeholders`.
+    public var placeholders: [String: [String]]
+
+    /// The placeholders of a YAML file mapping each name to a value or a list of values
+    /// (`admins: [alice, bob]`), for `|expand` (`%admins%`).
+    ///
+    /// - Throws: ``VigilError`` naming the file and what is wrong in it.
+    public static func placeholders(file: String) throws(VigilError) -> [String: [String]] {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw VigilError(.unreadable, path: file, reason: "the placeholders file cannot be read")
         }
-        if let service, event[.service]?.description != service { return false }
-        return true
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw VigilError(.invalidRule, path: file, reason: "the placeholders file is not valid YAML: \(error)")
+        }
+        guard let root, case .mapping(let mapping) = root else {
+            throw VigilError(.invalidRule, path: file, reason: "the placeholders file maps names to values")
+        }
+        var placeholders: [String: [String]] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else { continue }
+            placeholders[name] = try NodeReader(file: file).strings(value, name)
+        }
+        return placeholders
+    }
+
+    /// Options with `mappings` (by default the shipped mapping; none when it cannot be found,
+    /// which ``RuleSet/load(from:options:)`` reports).
+    public init(mappings: LogsourceMap? = nil, placeholders: [String: [String]] = [:]) {
+        self.mappings = mappings ?? ((try? ShippedRules.mapping.get()) ?? LogsourceMap())
+        self.placeholders = placeholders
+    }
+}
+
+/// A rule that was not loaded because Vigil cannot apply it here: a log source Vigil does not
+/// read, or a field no source of its events produces. Rules with errors are in
+/// ``RuleSet/errors`` instead.
+public struct SkippedRule: Sendable, Equatable {
+    public var file: String
+    public var line: Int
+    /// The rule's id, when it has one.
+    public var rule: String?
+    public var reason: String
+    /// The names a correlation may refer to it by (its `name` and its `id`).
+    var references: [String] = []
+
+    /// A rule of `file` at `line` skipped for `reason`.
+    public init(file: String, line: Int, rule: String?, reason: String) {
+        self.file = file
+        self.line = line
+        self.rule = rule
+        self.reason = reason
     }
 }
 

@@ -20,7 +20,7 @@ public final class RuleEngine {
         /// place; passing `rule` on would copy it).
         func matches(_ event: Event) -> Bool {
             if let kinds = rule.kinds, !kinds.contains(event.kind) { return false }
-            return rule.logsource.admitsSource(event) && (rule.kindOnly || rule.detection.matches(event))
+            return rule.selection.admitsSource(event) && (rule.kindOnly || rule.detection.matches(event))
         }
     }
     private var aggregates: [AggregateKey: Aggregate] = [:]
@@ -113,7 +113,7 @@ public final class RuleEngine {
     /// Whether `rule` matches `event`: its log source admits the event and its condition holds.
     public static func matches(_ rule: Rule, _ event: Event) -> Bool {
         if let kinds = rule.kinds, !kinds.contains(event.kind) { return false }
-        return rule.logsource.admitsSource(event) && (rule.kindOnly || rule.detection.matches(event))
+        return rule.selection.admitsSource(event) && (rule.kindOnly || rule.detection.matches(event))
     }
 
     /// Runs every rule over `event`.
@@ -319,7 +319,7 @@ public final class RuleEngine {
         // Evidence never holds a secret: text fields that carry one (the log line of a password
         // typed as a user name) are scrubbed.
         let secrets = event.secretsInText
-        let fields = event.fields.map {
+        let fields = event.allFields.map {
             "\($0.field)=\(Secret.scrub($0.value.description, of: secrets, reveal: false))"
         }
         .joined(separator: " ")

@@ -22,14 +22,115 @@ enum ValueMatcher: Sendable {
     case notEqual([UInt8], cased: Bool)
     /// `|cidr`: an IPv4 or IPv6 address inside a network.
     case cidr(CIDR)
-    /// Any of these (the alignments of `|base64offset`).
+    /// Any of these (the alignments of `|base64offset`, the spellings of `|windash`).
     indirect case anyOf([ValueMatcher])
+    /// `|fieldref`: this field compared with another field of the same event.
+    case reference(Field, ReferenceTest, negated: Bool, cased: Bool)
+    /// `|hour`, `|day`…: a number of the field's date (the event's time for `timestamp`),
+    /// tested by the inner matcher.
+    indirect case time(TimePart, ValueMatcher)
 
     enum Comparison: Sendable { case lt, lte, gt, gte }
+    /// How `|fieldref` compares the two fields.
+    enum ReferenceTest: Sendable { case equals, contains, startsWith, endsWith }
+    /// A part of a date, as Sigma's time modifiers name them (in UTC; `week` is the ISO week).
+    enum TimePart: String, CaseIterable, Sendable {
+        case minute, hour, day, week, month, year
+
+        /// This part of `time`, in UTC.
+        func of(_ time: Timestamp) -> Int {
+            var seconds = time_t(time.seconds)
+            var parts = tm()
+            guard gmtime_r(&seconds, &parts) != nil else { return -1 }
+            switch self {
+            case .minute: return Int(parts.tm_min)
+            case .hour: return Int(parts.tm_hour)
+            case .day: return Int(parts.tm_mday)
+            case .month: return Int(parts.tm_mon) + 1
+            case .year: return Int(parts.tm_year) + 1900
+            case .week:
+                var text = [CChar](repeating: 0, count: 4)
+                guard strftime(&text, text.count, "%V", &parts) > 0 else { return -1 }
+                return Int(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) ?? -1
+            }
+        }
+    }
     enum WildcardToken: Equatable, Sendable {
         case literal(UInt8)
         case any
         case one
+    }
+
+    /// Whether this keyword is in the event's raw record or in any of its field values.
+    func matchesAnywhere(in event: Event) -> Bool {
+        if let text = event.text, text.withBytes({ matches(bytes: $0) }) { return true }
+        return event.fields.contains { matches($0.value) }
+    }
+
+    /// Whether the value of `field` in `event` matches: the tests that read other fields of the
+    /// event (`fieldref`) or its time get them here.
+    func matches(_ field: Field?, in event: Event) -> Bool {
+        switch self {
+        case .reference(let other, let test, let negated, let cased):
+            guard let field, let value = event[field], let reference = event[other] else { return negated }
+            let pattern = Self.withBytes(reference) { Array($0).map { cased ? $0 : Self.fold($0) } }
+            let found = Self.withBytes(value) { bytes in
+                switch test {
+                case .equals: Self.equal(bytes, pattern, cased: cased)
+                case .contains: Self.find(pattern, in: bytes, cased: cased)
+                case .startsWith:
+                    bytes.count >= pattern.count
+                        && Self.equal(UnsafeBufferPointer(rebasing: bytes[..<pattern.count]), pattern, cased: cased)
+                case .endsWith:
+                    bytes.count >= pattern.count
+                        && Self.equal(
+                            UnsafeBufferPointer(rebasing: bytes[(bytes.count - pattern.count)...]), pattern,
+                            cased: cased)
+                }
+            }
+            return found != negated
+        case .time(let part, let inner):
+            guard let date = Self.date(of: field, in: event) else { return false }
+            return inner.matches(.int(Int64(part.of(date))))
+        case .anyOf(let matchers):
+            return matchers.contains { $0.matches(field, in: event) }
+        default:
+            return matches(field.flatMap { event[$0] })
+        }
+    }
+
+    /// Whether this matcher needs the whole event rather than the field's value.
+    var readsEvent: Bool {
+        switch self {
+        case .reference, .time: true
+        case .anyOf(let matchers): matchers.contains(where: \.readsEvent)
+        default: false
+        }
+    }
+
+    /// The date a time modifier reads: the event's own time for `timestamp` (`@timestamp`),
+    /// else the field's value as an ISO 8601 date or seconds since 1970.
+    private static func date(of field: Field?, in event: Event) -> Timestamp? {
+        guard let field, field != .timestamp else { return event.time }
+        guard let value = event[field] else { return nil }
+        if case .int(let seconds) = value { return Timestamp(seconds: Int64(seconds)) }
+        let text = value.description
+        if let seconds = Int64(text) { return Timestamp(seconds: seconds) }
+        return Timestamp(iso8601: text)
+    }
+
+    /// Whether these bytes (a text value) match.
+    func matches(bytes raw: UnsafeRawBufferPointer) -> Bool {
+        switch self {
+        case .absent: return raw.isEmpty
+        case .exists(let wanted): return wanted
+        case .anyOf(let matchers): return matchers.contains { $0.matches(bytes: raw) }
+        case .reference, .time: return false
+        case .compare, .notEqual, .cidr:
+            return matches(FieldValue.string(String(decoding: raw, as: UTF8.self)))
+        default:
+            return test(raw.assumingMemoryBound(to: UInt8.self), .bool(false))
+        }
     }
 
     func matches(_ value: FieldValue?) -> Bool {
@@ -55,6 +156,8 @@ enum ValueMatcher: Sendable {
             return network.contains(value.description)
         case .anyOf(let matchers):
             return matchers.contains { $0.matches(value) }
+        case .reference, .time:
+            return false
         default:
             guard let value else { return false }
             return Self.withBytes(value) { bytes in test(bytes, value) }

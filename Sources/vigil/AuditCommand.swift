@@ -176,8 +176,7 @@ struct AnalysisOptions: ParsableArguments {
 
 /// The options of every command that runs rules and writes a report (`audit`, `capture`).
 struct ReportOptions: ParsableArguments {
-    @Option(name: .long, help: "A rule folder or file; repeat for several (default: the shipped rules/).")
-    var rules: [String] = []
+    @OptionGroup var rules: RuleSourceOptions
 
     @Option(
         name: .long,
@@ -209,8 +208,7 @@ struct ReportOptions: ParsableArguments {
 
     /// The rules to run, with their notes printed unless `--quiet`.
     func loadRules() throws -> RuleSet {
-        let set = try RuleOptions.load(rules)
-        if !quiet { set.notes.forEach(Terminal.warn) }
+        let set = try rules.load(quiet: quiet)
         return set
     }
 
@@ -246,8 +244,15 @@ struct ReportOptions: ParsableArguments {
         }
     }
 
-    /// Exits 1 when a finding reaches `--fail-on`.
+    /// Exits 2 when a rule had an error (it did not run: the audit did not look for what it
+    /// looks for), else 1 when a finding reaches `--fail-on`.
     func exitForFindings(_ report: Report) throws {
+        let broken = report.ruleSet?.skipped.filter(\.isError) ?? []
+        if !broken.isEmpty {
+            Terminal.error(
+                "\(broken.count) rule(s) with an error did not run (each is listed above and in the report)")
+            throw ExitCode(2)
+        }
         if let threshold = failOn.severity, report.findings.contains(where: { $0.severity >= threshold }) {
             throw ExitCode(1)
         }
@@ -277,24 +282,6 @@ struct DigestKeyOption: ParsableArguments {
             }
             return .ephemeral()
         }
-    }
-}
-
-/// Rule loading shared by the commands that run rules.
-enum RuleOptions {
-    /// Loads `folders`, or the shipped rules when none are named; any invalid rule is an error.
-    static func load(_ folders: [String]) throws -> RuleSet {
-        let chosen = folders.isEmpty ? RuleLocator.defaultRuleFolders() : folders
-        guard !chosen.isEmpty else {
-            throw VigilError(
-                .usage, reason: "no rule folder found", hint: "pass --rules DIR or set VIGIL_RULES")
-        }
-        let set = RuleSet.load(from: chosen)
-        if !set.errors.isEmpty {
-            for error in set.errors.dropLast() { Terminal.error(error) }
-            throw set.errors[set.errors.count - 1]
-        }
-        return set
     }
 }
 

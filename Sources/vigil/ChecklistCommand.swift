@@ -29,7 +29,7 @@ struct ChecklistCommand: ParsableCommand {
         func library() throws -> ChecklistLibrary {
             let folder =
                 try rules
-                ?? RuleLocator.defaultRuleFolders().first.unwrap(
+                ?? ShippedRules.defaultRuleFolders().first.unwrap(
                     VigilError(.usage, reason: "no rule folder found", hint: "pass --rules DIR or set VIGIL_RULES"))
             return try ChecklistLibrary.load(folder: (folder as NSString).appendingPathComponent("checklists"))
         }

@@ -17,19 +17,16 @@ struct RulesCommand: ParsableCommand {
 
         enum Format: String, ExpressibleByArgument { case text, json }
 
-        @Option(name: .long, help: "A rule folder or file; repeat for several (default: the shipped rules/).")
-        var rules: [String] = []
+        @OptionGroup var rules: RuleSourceOptions
 
         @Option(name: .long, help: "text (default) or json.")
         var format: Format = .text
 
         /// The rule's log source as `product/category/service`, `any` for each part not given.
-        static func source(_ logsource: Logsource) -> String {
-            [logsource.product, logsource.category, logsource.service].map { $0 ?? "any" }.joined(separator: "/")
-        }
+        static func source(_ logsource: Logsource) -> String { logsource.description }
 
         func run() throws {
-            let set = try RuleOptions.load(rules)
+            let set = try rules.load(quiet: false)
             switch format {
             case .text:
                 let lines =
@@ -72,14 +69,17 @@ struct RulesCommand: ParsableCommand {
         @Argument(help: "Rule folders or files (default: the shipped rules/).")
         var paths: [String] = []
 
+        @OptionGroup var options: RuleSourceOptions
+
         func run() throws {
-            let chosen = paths.isEmpty ? RuleLocator.defaultRuleFolders() : paths
-            guard !chosen.isEmpty else { throw VigilError(.usage, reason: "no rule folder found", hint: "name one") }
-            let set = RuleSet.load(from: chosen)
+            let set = RuleSet.load(from: try options.folders(paths), options: try options.loadOptions())
             set.notes.forEach(Terminal.warn)
             for error in set.errors { Terminal.error(error) }
-            print("\(set.rules.count) rules, \(set.correlations.count) correlations, \(set.errors.count) errors")
-            if !set.errors.isEmpty { throw ExitCode(2) }
+            for skipped in set.skipped { print("\(skipped.file): line \(skipped.line): skipped: \(skipped.reason)") }
+            print(
+                "\(set.rules.count) rules, \(set.correlations.count) correlations loaded; \(set.skipped.count) skipped "
+                    + "(cannot apply here), \(set.errors.count) errors")
+            if !set.errors.isEmpty || (options.strict && !set.skipped.isEmpty) { throw ExitCode(2) }
         }
     }
 
@@ -91,8 +91,10 @@ struct RulesCommand: ParsableCommand {
         @Argument(help: "Rule folders or files (default: the shipped rules/).")
         var paths: [String] = []
 
+        @OptionGroup var options: RuleSourceOptions
+
         func run() throws {
-            let set = try RuleOptions.load(paths)
+            let set = try options.load(quiet: false, from: paths)
             let outcomes = RuleExamples.run(set)
             for outcome in outcomes where !outcome.passed {
                 Terminal.error(
@@ -120,8 +122,7 @@ struct RulesCommand: ParsableCommand {
         @Argument(help: "Captures and logs.")
         var paths: [String]
 
-        @Option(name: .long, help: "A rule folder or file; repeat for several (default: the shipped rules/).")
-        var rules: [String] = []
+        @OptionGroup var rules: RuleSourceOptions
 
         @Option(name: .long, help: "Runs; the best is printed.")
         var runs = 3
@@ -131,7 +132,7 @@ struct RulesCommand: ParsableCommand {
         func run() throws {
             try analysis.validate()
             let measure = try RuleEngineBench.measure(
-                paths, set: try RuleOptions.load(rules), runs: runs, limits: analysis.limits,
+                paths, set: try rules.load(quiet: true), runs: runs, limits: analysis.limits,
                 logOptions: analysis.logOptions, timeZone: analysis.timezone)
             print(
                 "events \(measure.events) seconds \(measure.seconds) events/s \(measure.eventsPerSecond) findings \(measure.findings)"

@@ -363,12 +363,24 @@ struct CLITests {
         try
             "title: x\nid: x\nlogsource: {category: credential}\ndetection:\n    s: {user.name: a}\n    condition: s and\n"
             .write(to: rule, atomically: true, encoding: .utf8)
-        let result = try VigilBinary.run(["audit", "samples/", "--rules", folder.path])
+        // The bad rule is said with its file and line, the audit runs the others and writes its
+        // report, and the exit code says that not everything asked for was looked for.
+        try "title: y\nid: y\nlogsource: {service: sshd}\ndetection:\n    s: [Corrupted MAC]\n    condition: s\n"
+            .write(to: folder.appendingPathComponent("good.yml"), atomically: true, encoding: .utf8)
+        let result = try VigilBinary.run(["audit", "samples/", "--rules", folder.path, "--format", "json"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(rule.path): line 6: condition 's and'"))
+        #expect(result.stderr.contains("1 rule(s) with an error did not run"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let ruleSet = try #require(json["rule_set"] as? [String: Any])
+        #expect(ruleSet["rules"] as? Int == 1)
+        let skipped = try #require(ruleSet["skipped"] as? [[String: Any]])
+        #expect(skipped.count == 1 && skipped.first?["line"] as? Int == 6 && skipped.first?["error"] as? Bool == true)
+        let strict = try VigilBinary.run(["audit", "samples/", "--rules", folder.path, "--strict-rules"])
+        #expect(strict.status == 2 && strict.stdout.isEmpty, "--strict-rules stops before reading")
         let validate = try VigilBinary.run(["rules", "validate", folder.path])
         #expect(validate.status == 2)
-        #expect(validate.stdout.contains("0 rules, 0 correlations, 1 errors"))
+        #expect(validate.stdout.contains("1 rules, 0 correlations loaded; 0 skipped (cannot apply here), 1 errors"))
     }
 
     @Test func eventsAreOneJSONObjectPerLine() throws {

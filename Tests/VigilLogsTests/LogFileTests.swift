@@ -22,7 +22,7 @@ struct LogTimeTests {
         let paris = LogOptions(
             zone: try #require(LogTimeZone("Europe/Paris")), reference: Timestamp(seconds: 1_763_942_400))
         let (_, events) = try read("auth.log", options: paris)
-        #expect(events.first?.time.iso8601 == "2025-11-23T07:00:02Z")  // 08:00:02 CET
+        #expect(events.first?.time.iso8601 == "2025-11-23T07:00:01Z")  // 08:00:01 CET, the first line
         let posix = try #require(LogTimeZone("CET-1CEST,M3.5.0,M10.5.0/3"))
         var clock = LogClock(zone: posix, reference: Timestamp(seconds: 1_763_942_400))
         let summer = clock.instant(CivilTime(year: 2025, month: 7, day: 1, hour: 12, minute: 0, second: 0))

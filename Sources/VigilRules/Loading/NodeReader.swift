@@ -5,6 +5,7 @@ internal import Yams
 /// Turns YAML nodes into rule parts, with errors that point at the offending line.
 struct NodeReader {
     let file: String
+    var options = RuleLoadOptions(mappings: LogsourceMap())
 
     func error(_ node: Node?, _ reason: String, hint: String? = nil) -> VigilError {
         let position = node?.mark.map { VigilError.Position.line($0.line) }
@@ -52,15 +53,24 @@ struct NodeReader {
             category: try optionalString(logsourceNode["category"], "category"),
             service: try optionalString(logsourceNode["service"], "service"))
         var notes: [String] = []
-        if !logsource.isReadByVigil {
-            notes.append(
-                "rule '\(id)': no Vigil source produces logsource "
-                    + "\([logsource.product, logsource.category, logsource.service].compactMap { $0 }.joined(separator: "/")); "
-                    + "the rule loads but cannot match")
-        }
         guard let detectionNode = document["detection"] else { throw error(document, "the rule has no 'detection'") }
-        let detection = try DetectionCompiler(reader: self, strictFields: logsource.isReadByVigil).compile(
-            detectionNode, notes: &notes, ruleID: id)
+        let resolution = options.mappings.resolve(logsource)
+        var compiler = DetectionCompiler(reader: self)
+        var selection = SourceSelection()
+        if case .applies(let resolved, let fields, let open) = resolution {
+            selection = resolved
+            compiler.fieldNames = fields
+            compiler.openFields = open
+            compiler.kinds = resolved.kinds
+            compiler.checkFields = true
+        }
+        // The detection is compiled even when the rule cannot apply, so that its errors are told.
+        let detection = try compiler.compile(detectionNode, notes: &notes, ruleID: id)
+        if case .cannotApply(let reason) = resolution {
+            throw VigilError(
+                .cannotApply, path: file, position: document.mark.map { .line($0.line) },
+                reason: "rule '\(id)' (\(logsource.description)): \(reason)")
+        }
 
         let vigil = document["vigil"]
         try checkVigilKeys(vigil)
@@ -90,16 +100,14 @@ struct NodeReader {
             description: try optionalString(document["description"], "description"),
             references: try strings(document["references"], "references"),
             tags: try strings(document["tags"], "tags"),
-            logsource: logsource, severity: severity, category: category,
+            logsource: logsource, selection: selection, severity: severity, category: category,
             remediation: try optionalString(vigil?["remediation"], "remediation") ?? "",
             checklist: try strings(vigil?["checklist"], "checklist"),
             file: file, line: line,
             tests: try examples(vigil?["tests"]?.withoutInputExamples),
             subject: try subjectFields(vigil?["subject"]),
             notes: notes, detection: detection,
-            kinds: Self.narrowed(
-                logsource.category.map { (Logsource.categories[$0] ?? []).sorted { $0.rawValue < $1.rawValue } },
-                by: detection),
+            kinds: Self.narrowed(selection.kinds.map { $0.sorted { $0.id < $1.id } }, by: detection),
             kindOnly: Self.onlyKind(detection))
         rule.inputExamples = try inputExamples(vigil?["tests"], correlation: false)
         return rule

@@ -7,6 +7,10 @@ enum RuleLoader {
     struct Loaded {
         var rules: [Rule] = []
         var correlations: [CorrelationRule] = []
+        /// Rules Vigil cannot apply here, each with why.
+        var skipped: [SkippedRule] = []
+        /// Documents with an error (when loaded leniently: the others still load).
+        var errors: [VigilError] = []
     }
 
     /// The largest rule file read (1 MiB: the biggest Sigma rule files are a few kilobytes).
@@ -15,7 +19,12 @@ enum RuleLoader {
     /// file of a few lines expands past any memory.
     static let maxNodes = 100_000
 
-    static func load(file: String) throws(VigilError) -> Loaded {
+    /// Loads every document of `file`. Strict (the default), the first document with an error
+    /// stops the loading; lenient, each document with an error is reported in ``Loaded/errors``
+    /// and the others load.
+    static func load(
+        file: String, options: RuleLoadOptions = RuleLoadOptions(), lenient: Bool = false
+    ) throws(VigilError) -> Loaded {
         if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int,
             size > maxFileBytes
         {
@@ -29,7 +38,7 @@ enum RuleLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw VigilError(.invalidRule, path: file, reason: "not UTF-8 text")
         }
-        return try load(yaml: text, file: file)
+        return try load(yaml: text, file: file, options: options, lenient: lenient)
     }
 
     /// The plain-scalar types a Sigma rule uses: booleans, integers and null. Yams' default also
@@ -37,7 +46,9 @@ enum RuleLoader {
     /// the cost of loading a rule, for types no rule field takes (a value such as `1.5` stays text).
     static let resolver = Resolver.basic.appending(.bool).appending(.int).appending(.null)
 
-    static func load(yaml text: String, file: String) throws(VigilError) -> Loaded {
+    static func load(
+        yaml text: String, file: String, options: RuleLoadOptions = RuleLoadOptions(), lenient: Bool = false
+    ) throws(VigilError) -> Loaded {
         var documents: [Node] = []
         do {
             let parser = try Parser(yaml: text, resolver: Self.resolver)
@@ -62,14 +73,26 @@ enum RuleLoader {
         }
         var loaded = Loaded()
         for document in documents {
-            let reader = NodeReader(file: file)
-            guard case .mapping = document else {
-                throw reader.error(document, "a rule document must be a mapping of keys (title, detection, ...)")
-            }
-            if document["correlation"] != nil {
-                loaded.correlations.append(try reader.correlation(document))
-            } else {
-                loaded.rules.append(try reader.rule(document))
+            let reader = NodeReader(file: file, options: options)
+            do throws(VigilError) {
+                guard case .mapping = document else {
+                    throw reader.error(document, "a rule document must be a mapping of keys (title, detection, ...)")
+                }
+                if document["correlation"] != nil {
+                    loaded.correlations.append(try reader.correlation(document))
+                } else {
+                    loaded.rules.append(try reader.rule(document))
+                }
+            } catch  where error.code == .cannotApply {
+                var skipped = SkippedRule(
+                    file: file, line: document.mark?.line ?? 1,
+                    rule: document["name"]?.string ?? document["id"]?.string,
+                    reason: error.reason + (error.hint.map { " (\($0))" } ?? ""))
+                skipped.references = [document["name"]?.string, document["id"]?.string].compactMap { $0 }
+                loaded.skipped.append(skipped)
+            } catch {
+                guard lenient else { throw error }
+                loaded.errors.append(error)
             }
         }
         return loaded

@@ -6,8 +6,13 @@ internal import VigilCrypto
 public struct RuleSet: Sendable {
     public var rules: [Rule]
     public var correlations: [CorrelationRule]
-    /// Rule files that could not be loaded, each with its file, line and reason.
+    /// Rules with an error (syntax, an unknown modifier, a missing key) and rule files or
+    /// folders that could not be read, each with its file, line and reason: none of them loaded.
+    /// An audit runs without them; `--strict-rules` makes them stop it.
     public var errors: [VigilError]
+    /// Rules Vigil cannot apply here (a log source it does not read, a field no source of its
+    /// events produces), each with why: not loaded.
+    public var skipped: [SkippedRule] = []
     /// Remarks that do not stop a rule from loading.
     public var notes: [String]
     /// The folders or files the set was loaded from.
@@ -34,8 +39,11 @@ public struct RuleSet: Sendable {
     /// Loads every `*.yml` and `*.yaml` file under each of `paths` (files or folders, recursively, in name
     /// order; `checklists/` folders hold checklist templates and are left out). A missing path is an error in
     /// ``errors``.
-    public static func load(from paths: [String]) -> RuleSet {
+    public static func load(from paths: [String], options: RuleLoadOptions = RuleLoadOptions()) -> RuleSet {
         var set = RuleSet()
+        if options.mappings.entries.isEmpty, case .failure(let error) = ShippedRules.mapping {
+            set.errors.append(error)
+        }
         set.sources = paths
         var seen: [String: String] = [:]
         var files: [String] = []
@@ -57,7 +65,7 @@ public struct RuleSet: Sendable {
         WorkerPool.run(fileList.count, workers: WorkerPool.processors, name: "vigil-rule-files") { index in
             let outcome: Result<RuleLoader.Loaded, VigilError>
             do throws(VigilError) {
-                outcome = .success(try RuleLoader.load(file: fileList[index]))
+                outcome = .success(try RuleLoader.load(file: fileList[index], options: options, lenient: true))
             } catch {
                 outcome = .failure(error)
             }
@@ -80,6 +88,8 @@ public struct RuleSet: Sendable {
                     set.notes += rule.notes.map { "\(file): \($0)" }
                 }
                 set.correlations += loaded.correlations
+                set.skipped += loaded.skipped
+                set.errors += loaded.errors
             } catch {
                 set.errors.append(error)
             }
@@ -103,10 +113,20 @@ public struct RuleSet: Sendable {
         let names = Set(rules.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
             .union(correlations.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
         var valid: [CorrelationRule] = []
+        var skippedNames = Set(skipped.flatMap(\.references))
         for correlation in correlations {
             let missing = correlation.rules.filter { !names.contains($0) }
             if missing.isEmpty {
                 valid.append(correlation)
+            } else if missing.allSatisfy(skippedNames.contains) {
+                var skip = SkippedRule(
+                    file: correlation.file, line: correlation.line, rule: correlation.id,
+                    reason:
+                        "correlation '\(correlation.id)' refers to \(missing.joined(separator: ", ")), which cannot apply"
+                )
+                skip.references = [correlation.id] + (correlation.sigmaID.map { [$0] } ?? [])
+                skippedNames.formUnion(skip.references)
+                skipped.append(skip)
             } else {
                 errors.append(
                     VigilError(
@@ -129,8 +149,11 @@ public struct RuleSet: Sendable {
         guard let walker = FileManager.default.enumerator(atPath: path) else { return [] }
         var files: [String] = []
         while let relative = walker.nextObject() as? String {
-            // Checklist templates live beside the rules as data (`rules/checklists/`).
-            if relative == "checklists" || relative.hasPrefix("checklists/") || relative.contains("/checklists/") {
+            // Checklist templates and the log source mapping live beside the rules as data
+            // (`rules/checklists/`, `rules/mappings/`).
+            if ["checklists", "mappings"].contains(where: {
+                relative == $0 || relative.hasPrefix($0 + "/") || relative.contains("/" + $0 + "/")
+            }) {
                 continue
             }
             if relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") {

@@ -12,7 +12,7 @@ struct OtherServicesTests {
             events(
                 of:
                     "Nov 23 08:03:00 web1 CRON[4001]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"
-            )[0].isEmpty)
+            )[0].map(\.kind) == [.logLine])
     }
 
     @Test func dovecotLogin() {

@@ -49,8 +49,8 @@ struct SSHDTests {
         let closed = lines[8].first
         #expect(field(closed, .userName) == "dave")
         #expect(field(closed, .srcIP) == "198.51.100.5")
-        // A session line is no authentication event.
-        #expect(lines[9].isEmpty)
+        // A session line is no authentication event: the line is an event of its own kind.
+        #expect(lines[9].map(\.kind) == [.logLine])
     }
 
     @Test func messageRepeatedExpands() throws {

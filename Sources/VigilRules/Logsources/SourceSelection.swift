@@ -1,0 +1,76 @@
+internal import Foundation
+public import VigilCore
+
+/// Which events a rule's `logsource` selects, as the log source mapping resolves it: where they
+/// come from, their kinds, and for log lines the programs, files and header formats. Every part
+/// left `nil` admits anything.
+public struct SourceSelection: Sendable, Hashable {
+    /// Where events come from.
+    public enum Origin: String, Sendable, Hashable {
+        /// Lines of logs.
+        case log
+        /// Packets of captures.
+        case capture
+    }
+
+    /// A stream of log lines: by the program that wrote them, or by the file they are in.
+    public struct Stream: Sendable, Hashable {
+        public var programs: Set<String>
+        /// Shell patterns on the input's file name (`auth.log*`).
+        public var files: [String]
+
+        func admits(_ event: Event) -> Bool {
+            if !programs.isEmpty, let service = event[.service]?.description, programs.contains(service) {
+                return true
+            }
+            guard !files.isEmpty else { return false }
+            let name = (event.source.path as NSString).lastPathComponent
+            return files.contains { fnmatch($0, name, 0) == 0 }
+        }
+    }
+
+    public var origin: Origin?
+    public var kinds: Set<EventKind>?
+    /// Every stream must admit the event (each by program or by file).
+    public var streams: [Stream] = []
+    public var formats: Set<String>?
+
+    /// A selection of everything.
+    public init(origin: Origin? = nil, kinds: Set<EventKind>? = nil) {
+        self.origin = origin
+        self.kinds = kinds
+    }
+
+    /// Whether the selection admits `event` (its kind aside, which the engine checks first).
+    func admitsSource(_ event: Event) -> Bool {
+        switch (origin, event.source.position) {
+        case (.log, .packet), (.capture, .line): return false
+        default: break
+        }
+        if let formats, !formats.contains(event[.logFormat]?.description ?? "") { return false }
+        return streams.allSatisfy { $0.admits(event) }
+    }
+
+    /// Whether the selection admits `event`, kind included.
+    public func admits(_ event: Event) -> Bool {
+        if let kinds, !kinds.contains(event.kind) { return false }
+        return admitsSource(event)
+    }
+
+    /// Both selections at once; `nil` when they exclude each other (a log and a capture).
+    func narrowed(by other: SourceSelection) -> SourceSelection? {
+        var result = self
+        if let theirs = other.origin {
+            if let ours = origin, ours != theirs { return nil }
+            result.origin = theirs
+        }
+        if let theirs = other.kinds { result.kinds = kinds.map { $0.intersection(theirs) } ?? theirs }
+        if let theirs = other.formats { result.formats = formats.map { $0.intersection(theirs) } ?? theirs }
+        result.streams += other.streams
+        return result
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

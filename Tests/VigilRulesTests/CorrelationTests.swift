@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+@testable import VigilRules
+
+@Suite("Correlations")
+struct CorrelationTests {
+    static let base = """
+        title: failure
+        name: t.failure
+        logsource: {product: linux, category: authentication}
+        detection:
+            selection: {event.kind: auth.failure}
+            condition: selection
+        ---
+        title: success
+        name: t.success
+        logsource: {product: linux, category: authentication}
+        detection:
+            selection: {event.kind: auth.success}
+            condition: selection
+        """
+
+    private func engine(_ correlation: String) throws -> RuleEngine {
+        let loaded = try RuleLoader.load(yaml: Self.base + "\n---\n" + correlation, file: "test.yml")
+        return RuleEngine(rules: loaded.rules, correlations: loaded.correlations)
+    }
+
+    private func event(_ kind: EventKind, at seconds: Int64, ip: String = "203.0.113.7", user: String = "root") -> Event
+    {
+        var event = Event(
+            kind: kind, time: Timestamp(seconds: seconds),
+            source: SourceLocation(path: "a.log", position: .line(Int(seconds))))
+        event.set(.srcIP, ip)
+        event.set(.userName, user)
+        return event
+    }
+
+    /// The events the findings of `rule` counted.
+    private func count(_ engine: RuleEngine, _ rule: String) throws -> Int {
+        try engine.findings().filter { $0.rule == rule }.reduce(0) { $0 + $1.count }
+    }
+
+    /// The findings of `rule`.
+    private func findings(_ engine: RuleEngine, _ rule: String) throws -> Int {
+        try engine.findings().filter { $0.rule == rule }.count
+    }
+
+    /// event_count: the window slides on event time; groups are counted apart; the base rule
+    /// gives no finding of its own (generate: false). The finding counts the events of the
+    /// window, and names the account they all tried.
+    @Test func eventCount() throws {
+        let engine = try engine(
+            """
+            title: burst
+            name: t.burst
+            correlation: {type: event_count, rules: [t.failure], group-by: [src.ip], timespan: 60s, condition: {gte: 3}}
+            """)
+        for second in [0, 10, 100, 110, 150] as [Int64] { engine.process(event(.authFailure, at: second)) }
+        #expect(try findings(engine, "t.burst") == 1)
+        #expect(try count(engine, "t.burst") == 3)  // 100, 110, 150: three within a minute
+        for second in [200, 201] as [Int64] { engine.process(event(.authFailure, at: second, ip: "198.51.100.1")) }
+        #expect(try findings(engine, "t.burst") == 1)  // another source: its own group, two events
+        #expect(try count(engine, "t.failure") == 0)
+        let finding = try #require(try engine.findings().first { $0.rule == "t.burst" })
+        #expect(finding.subject.ip == "203.0.113.7")
+        #expect(finding.subject.user == "root")
+        #expect(finding.firstSeen == Timestamp(seconds: 100) && finding.lastSeen == Timestamp(seconds: 150))
+        #expect(finding.evidence.map(\.locator) == ["line 100", "line 110", "line 150"])
+    }
+
+    /// A range: more than 2 and at most 3.
+    @Test func rangeCondition() throws {
+        let engine = try engine(
+            """
+            title: range
+            name: t.range
+            correlation: {type: event_count, rules: [t.failure], group-by: [src.ip], timespan: 60s, condition: {gt: 2, lte: 3}}
+            """)
+        for second in [0, 1, 2] as [Int64] { engine.process(event(.authFailure, at: second)) }
+        #expect(try findings(engine, "t.range") == 1)
+        #expect(try count(engine, "t.range") == 3)
+    }
+
+    /// value_count: distinct user names from one source (password spraying).
+    @Test func valueCount() throws {
+        let engine = try engine(
+            """
+            title: spray
+            name: t.spray
+            correlation:
+                type: value_count
+                rules: [t.failure]
+                group-by: [src.ip]
+                timespan: 10m
+                condition: {field: user.name, gte: 3}
+            """)
+        for (second, user) in [(0, "root"), (1, "root"), (2, "admin"), (3, "root")] as [(Int64, String)] {
+            engine.process(event(.authFailure, at: second, user: user))
+        }
+        #expect(try count(engine, "t.spray") == 0)
+        engine.process(event(.authFailure, at: 4, user: "oracle"))
+        #expect(try findings(engine, "t.spray") == 1)
+        #expect(try count(engine, "t.spray") == 5, "every failure of the window")
+        #expect(try engine.findings().first { $0.rule == "t.spray" }?.subject.user == nil, "several accounts")
+    }
+
+    /// temporal: every rule within the span, in any order; temporal_ordered: in the order given.
+    @Test func temporalAndOrdered() throws {
+        let any = try engine(
+            """
+            title: both
+            name: t.both
+            correlation: {type: temporal, rules: [t.success, t.failure], group-by: [src.ip], timespan: 60s}
+            """)
+        any.process(event(.authFailure, at: 0))
+        any.process(event(.authSuccess, at: 30))
+        #expect(try findings(any, "t.both") == 1)
+        #expect(try count(any, "t.both") == 2)
+        let ordered = try engine(
+            """
+            title: then
+            name: t.then
+            correlation: {type: temporal_ordered, rules: [t.success, t.failure], group-by: [src.ip], timespan: 60s}
+            """)
+        ordered.process(event(.authFailure, at: 0))
+        ordered.process(event(.authSuccess, at: 30))
+        #expect(try count(ordered, "t.then") == 0)  // failure before success: not this order
+        ordered.process(event(.authFailure, at: 40))
+        #expect(try findings(ordered, "t.then") == 1)
+        #expect(try count(ordered, "t.then") == 2)
+        let late = try engine(
+            """
+            title: then
+            name: t.then
+            correlation: {type: temporal_ordered, rules: [t.failure, t.success], group-by: [src.ip], timespan: 60s}
+            """)
+        late.process(event(.authFailure, at: 0))
+        late.process(event(.authSuccess, at: 61))
+        #expect(try count(late, "t.then") == 0)  // outside the span
+    }
+
+    /// A correlation may refer to another (Sigma's chains): success after a burst.
+    @Test func chainedCorrelations() throws {
+        let engine = try engine(
+            """
+            title: burst
+            name: t.burst
+            correlation: {type: event_count, rules: [t.failure], group-by: [src.ip], timespan: 60s, condition: {gte: 3}}
+            ---
+            title: compromise
+            name: t.compromise
+            correlation: {type: temporal_ordered, rules: [t.burst, t.success], group-by: [src.ip], timespan: 1h}
+            """)
+        engine.process(event(.authSuccess, at: 0))
+        for second in [10, 11, 12] as [Int64] { engine.process(event(.authFailure, at: second)) }
+        engine.process(event(.authSuccess, at: 100, ip: "10.0.0.5"))
+        #expect(try count(engine, "t.compromise") == 0)
+        engine.process(event(.authSuccess, at: 200))
+        #expect(try findings(engine, "t.compromise") == 1)
+        #expect(try count(engine, "t.compromise") == 2, "the last failure of the burst, and the success")
+    }
+
+    @Test func invalidCorrelationsAreErrors() {
+        #expect(throws: VigilError.self) {
+            try RuleLoader.load(
+                yaml: "title: x\ncorrelation: {type: event_count, rules: [a], timespan: 5m}", file: "x.yml")
+        }
+        #expect(throws: VigilError.self) {
+            try RuleLoader.load(
+                yaml: "title: x\ncorrelation: {type: event_count, rules: [a], timespan: 5m, condition: {above: 3}}",
+                file: "x.yml")
+        }
+        let set = RuleSet.load(from: [TestPaths.rules])
+        #expect(set.errors.isEmpty)
+        #expect(set.correlations.count == 5)
+    }
+}

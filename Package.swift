@@ -118,7 +118,7 @@ let package = Package(
             exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilAuditTests", dependencies: ["VigilTestSupport", "VigilAudit", "VigilCore", "VigilLogs"],
-            swiftSettings: swiftSettings),
+            exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilDisposalTests",
             dependencies: ["VigilTestSupport", "VigilDisposal", "VigilCore", "VigilCrypto"],

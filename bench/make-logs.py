@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Writes a large, realistic auth.log for bench/logs.sh (deterministic).
 
-    python3 bench/make-logs.py OUT [LINES]     (default 2,000,000 lines)
+    python3 bench/make-logs.py OUT [LINES] [SHAPE]     (default 2,000,000 lines, shape "bench")
 
-The mix is a day of an Internet-facing Debian server: SSH brute force from a few hundred
-addresses (failed passwords, invalid users, preauth disconnects, too many failures), the
-administrators' own logins and sessions, sudo, cron sessions, systemd-logind, postfix and
-dovecot, and kernel noise. Year-less syslog times, one per line, increasing.
+The mix is a day of an Internet-facing Debian server: SSH brute force (failed passwords,
+invalid users, preauth disconnects, too many failures), the administrators' own logins and
+sessions, sudo, cron sessions, systemd-logind, postfix and dovecot, and kernel noise. Year-less
+syslog times, one per line, increasing.
+
+SHAPE "bench" (the figures of earlier issues): the brute force comes from 400 addresses trying
+12 user names. SHAPE "internet": from 120,000 distinct addresses (a botnet: most try a few
+times, some hundreds) trying 20,000 distinct user names, which is what makes correlation state
+grow with the input when it keeps per-group copies of events.
 """
 
 import random
@@ -16,10 +21,31 @@ import sys
 def main():
     out = sys.argv[1]
     total = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000_000
+    shape = sys.argv[3] if len(sys.argv) > 3 else "bench"
+    if shape not in ("bench", "internet"):
+        sys.exit("make-logs.py: SHAPE is bench or internet")
     rng = random.Random(7)
-    attackers = ["%d.%d.%d.%d" % (rng.randrange(1, 224), rng.randrange(256), rng.randrange(256), rng.randrange(1, 255))
-                 for _ in range(400)]
     users = ["root", "admin", "test", "oracle", "postgres", "ubuntu", "user", "guest", "ftp", "git", "deploy", "pi"]
+    if shape == "bench":
+        attackers = ["%d.%d.%d.%d" % (rng.randrange(1, 224), rng.randrange(256), rng.randrange(256),
+                                      rng.randrange(1, 255)) for _ in range(400)]
+    else:
+        # 120,000 distinct addresses; a Zipf-like weight, so a few hammer and most knock a few times.
+        seen = set()
+        while len(seen) < 120_000:
+            seen.add("%d.%d.%d.%d" % (rng.randrange(1, 224), rng.randrange(256), rng.randrange(256),
+                                      rng.randrange(1, 255)))
+        attackers = sorted(seen)
+        rng.shuffle(attackers)
+        words = ["admin", "user", "test", "oracle", "web", "db", "backup", "dev", "git", "support", "sales",
+                 "info", "mail", "ftp", "guest", "pi", "ubuntu", "deploy", "jenkins", "hadoop"]
+        names = set(users)
+        while len(names) < 20_000:
+            names.add("%s%d" % (rng.choice(words), rng.randrange(100_000)))
+        users = sorted(names)
+    pick_attacker = (lambda: rng.choice(attackers)) if shape == "bench" else (
+        lambda: attackers[min(int(rng.paretovariate(0.35)) - 1, len(attackers) - 1)]
+        if rng.random() < 0.3 else rng.choice(attackers))
     admins = ["alice", "bob", "carol"]
     months = ["Nov"]
     second = 0
@@ -39,7 +65,7 @@ def main():
             kind = rng.random()
             host = "web1"
             if kind < 0.40:
-                ip = rng.choice(attackers)
+                ip = pick_attacker()
                 user = rng.choice(users)
                 if rng.random() < 0.5:
                     line = "%s %s sshd[%d]: Failed password for %s from %s port %d ssh2" % (
@@ -48,23 +74,23 @@ def main():
                     line = "%s %s sshd[%d]: Failed password for invalid user %s from %s port %d ssh2" % (
                         stamp(), host, pid, user, ip, rng.randrange(1024, 65535))
             elif kind < 0.55:
-                ip = rng.choice(attackers)
+                ip = pick_attacker()
                 line = "%s %s sshd[%d]: Invalid user %s from %s port %d" % (
                     stamp(), host, pid, rng.choice(users), ip, rng.randrange(1024, 65535))
             elif kind < 0.62:
-                ip = rng.choice(attackers)
+                ip = pick_attacker()
                 line = "%s %s sshd[%d]: Connection closed by authenticating user %s %s port %d [preauth]" % (
                     stamp(), host, pid, rng.choice(users), ip, rng.randrange(1024, 65535))
             elif kind < 0.66:
-                ip = rng.choice(attackers)
+                ip = pick_attacker()
                 line = "%s %s sshd[%d]: Received disconnect from %s port %d:11: Bye Bye [preauth]" % (
                     stamp(), host, pid, ip, rng.randrange(1024, 65535))
             elif kind < 0.68:
                 line = "%s %s sshd[%d]: Disconnecting authenticating user root %s port %d: Too many authentication failures [preauth]" % (
-                    stamp(), host, pid, rng.choice(attackers), rng.randrange(1024, 65535))
+                    stamp(), host, pid, pick_attacker(), rng.randrange(1024, 65535))
             elif kind < 0.70:
                 line = "%s %s sshd[%d]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=%s  user=root" % (
-                    stamp(), host, pid, rng.choice(attackers))
+                    stamp(), host, pid, pick_attacker())
             elif kind < 0.72:
                 line = "%s %s sshd[%d]: Accepted publickey for %s from 10.0.0.%d port %d ssh2: ED25519 SHA256:%s" % (
                     stamp(), host, pid, rng.choice(admins), rng.randrange(2, 50), rng.randrange(1024, 65535),
@@ -83,13 +109,13 @@ def main():
                     stamp(), host, pid % 5000, rng.choice(admins))
             elif kind < 0.94:
                 line = "%s %s postfix/smtpd[%d]: warning: unknown[%s]: SASL LOGIN authentication failed: UGFzc3dvcmQ6" % (
-                    stamp(), host, pid, rng.choice(attackers))
+                    stamp(), host, pid, pick_attacker())
             elif kind < 0.97:
                 line = "%s %s dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<%s>, method=PLAIN, rip=%s, lip=10.0.0.2, TLS, session=<abcdEFGH>" % (
-                    stamp(), host, rng.choice(users), rng.choice(attackers))
+                    stamp(), host, rng.choice(users), pick_attacker())
             else:
                 line = "%s %s kernel: [%d.%06d] [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=%s DST=10.0.0.2 LEN=40 PROTO=TCP SPT=%d DPT=23" % (
-                    stamp(), host, second, rng.randrange(1_000_000), rng.choice(attackers), rng.randrange(1024, 65535))
+                    stamp(), host, second, rng.randrange(1_000_000), pick_attacker(), rng.randrange(1024, 65535))
             lines.append(line)
             written += 1
             if len(lines) >= 10_000:

@@ -34,7 +34,7 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
         "device.managed", "device.previous_mac", "asset.tag", "asset.status", "asset.owner",
         "credential.score", "credential.weak", "credential.default", "auth.new_source", "event.hour",
         "event.weekday", "log.message", "url.query", "http.referrer", "http.version", "url.domain",
-        "http.bytes", "url.original", "timestamp",
+        "http.bytes", "url.original", "timestamp", "url.extension",
     ])
 
     /// The field with this dotted name, if any source or rule has named it.
@@ -143,6 +143,8 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
     public static let httpBytes = known("http.bytes")
     /// A request's target as written (path and query).
     public static let urlOriginal = known("url.original")
+    /// The extension of the requested file (`php` of `/shell.php?x=1`).
+    public static let urlExtension = known("url.extension")
     /// The event's own time (ISO 8601, UTC): every event has it; the field Sigma's time
     /// modifiers read (`timestamp|hour`).
     public static let timestamp = known("timestamp")

@@ -29,6 +29,7 @@ public enum FieldSchema {
             logLine + [
                 "src.ip", "src.domain", "user.name", "http.method", "url.path", "url.query", "url.original",
                 "http.status", "http.user_agent", "http.referrer", "http.version", "http.bytes", "url.domain",
+                "url.extension",
                 "event.action", "event.reason",
             ]),
         "credential.observed": Set(

@@ -69,11 +69,12 @@ final class LogAnalyzer {
     /// Analyses one line; appends the events it holds.
     func analyse(_ bytes: UnsafeRawBufferPointer, number: Int, into events: inout [Event]) {
         guard let line = header.parse(bytes) else { return }
-        analyse(parsed: line, number: number, into: &events)
+        analyse(parsed: line, raw: bytes, number: number, into: &events)
     }
 
-    /// Analyses a line whose header is already known (journald's fields give it).
-    func analyse(parsed line: LogLine, number: Int, into events: inout [Event]) {
+    /// Analyses a line whose header is already known (journald's fields give it); `raw` is the
+    /// whole line as written (header and message), the message alone when there is none.
+    func analyse(parsed line: LogLine, raw: UnsafeRawBufferPointer, number: Int, into events: inout [Event]) {
         if line.message.starts(with: Self.repeated) {
             // `message repeated 3 times: [ Failed password for root from … ]`
             let rest = line.message.from(Self.repeated.count)
@@ -82,19 +83,20 @@ final class LogAnalyzer {
             {
                 var inner = line
                 inner.message = rest.slice(open + 2, rest.count - 1).trimmed
-                for _ in 0..<min(count, 10_000) { dispatch(inner, number: number, into: &events) }
+                for _ in 0..<min(count, 10_000) { dispatch(inner, raw: raw, number: number, into: &events) }
                 return
             }
         }
-        dispatch(line, number: number, into: &events)
+        dispatch(line, raw: raw, number: number, into: &events)
     }
 
     static let repeated = Array("message repeated ".utf8)
     static let openBracket = Array("[ ".utf8)
 
     /// The events of one line: its service's, else PAM's, else a `log.line` event; each carries
-    /// the line's message as its raw text.
-    private func dispatch(_ line: LogLine, number: Int, into events: inout [Event]) {
+    /// the raw line (header included: what keyword rules search, as a SIEM searches a raw
+    /// event) as its text.
+    private func dispatch(_ line: LogLine, raw: UnsafeRawBufferPointer, number: Int, into events: inout [Event]) {
         lastLineDated = line.time != nil
         if let time = line.time { lastTime = time }
         let time = line.time ?? lastTime ?? reference
@@ -119,7 +121,7 @@ final class LogAnalyzer {
             unrecognised += 1
             events.append(context.event(.logLine))
         }
-        let text = texts.store(line.message)
+        let text = texts.store(raw)
         for index in before..<events.count { events[index].text = text }
     }
 

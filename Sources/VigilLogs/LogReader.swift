@@ -279,7 +279,7 @@ extension LogAnalyzer {
                     line.program = program
                     line.host = hostBytes
                     line.pid = pid
-                    analyse(parsed: line, number: number, into: &events)
+                    analyse(parsed: line, raw: messageBytes, number: number, into: &events)
                 }
             }
         }

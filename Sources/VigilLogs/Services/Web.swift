@@ -130,38 +130,84 @@ enum Web {
         context.appendFailure(from: address, user: user, method: "http", reason: reason, into: &events)
     }
 
-    /// `client ident user [time] "METHOD target PROTOCOL" status size ["referer" "agent"]`.
+    /// `client ident user [time] "METHOD target PROTOCOL" status size ["referer" "agent"]`: an
+    /// `http.request` with the fields of SigmaHQ's webserver taxonomy (client, method, target as
+    /// written and split into path and query, version, status, size, referrer, user agent).
     static func access(_ line: UnsafeRawBufferPointer, context: LineContext, into events: inout [Event]) {
         let clientWord = line.word(at: 0)
         let identStart = clientWord.count + 1
         let ident = line.word(at: identStart)
         let userWord = line.word(at: identStart + ident.count + 1)
         guard let open = line.index(of: 0x22) else { return }
-        let requestEnd = line.index(of: 0x22, from: open + 1) ?? line.count
+        let requestEnd = closingQuote(line, from: open + 1)
         let request = line.slice(open + 1, requestEnd)
         let method = request.word(at: 0)
         let target = request.word(at: method.count + 1)
-        let after = line.from(requestEnd + 1).trimmed
+        let version = request.word(at: method.count + 1 + target.count + 1)
+        let after = line.from(min(line.count, requestEnd + 1)).trimmed
         let statusWord = after.word(at: 0)
         guard let status = statusWord.integer else { return }
-        var agent: String?
-        let quotes = after.text.split(separator: "\"", omittingEmptySubsequences: false)
-        if quotes.count >= 4 { agent = String(quotes[3]) }
+        let sizeWord = after.word(at: statusWord.count + 1)
+        // The quoted fields after the size: referrer, then user agent (combined format).
+        var quoted: [UnsafeRawBufferPointer] = []
+        var cursor = statusWord.count + 1 + sizeWord.count
+        while quoted.count < 2, let start = after.index(of: 0x22, from: cursor) {
+            let end = closingQuote(after, from: start + 1)
+            quoted.append(after.slice(start + 1, end))
+            cursor = end + 1
+        }
         let address = LogAddress(clientWord)
         let user = userWord.count == 1 && userWord.first == 0x2D ? nil : userWord.text
         var event = context.event(.httpRequest)
-        event.set(.srcIP, address?.ip)
-        event.set(.srcDomain, address?.domain)
-        event.set(.userName, user)
-        event.set(.httpMethod, method.isEmpty ? nil : method.text)
-        event.set(.urlPath, target.isEmpty ? nil : target.text)
-        event.set(.httpStatus, status)
-        event.set(.httpUserAgent, agent)
+        event.add(.srcIP, address?.ip)
+        event.add(.srcDomain, address?.domain)
+        event.add(.userName, user)
+        if !method.isEmpty { event.add(.httpMethod, method.text) }
+        if !target.isEmpty {
+            event.add(.urlOriginal, target.text)
+            if let question = target.index(of: 0x3F) {
+                event.add(.urlPath, target.slice(0, question).text)
+                event.add(.urlQuery, target.from(question + 1).text)
+            } else {
+                event.add(.urlPath, target.text)
+            }
+            let path = target.slice(0, target.index(of: 0x3F) ?? target.count)
+            if let slash = path.findLast(Array("/".utf8)), let dot = path.from(slash).findLast(Array(".".utf8)),
+                dot > 1
+            {
+                event.add(.urlExtension, path.from(slash + dot + 1).text)
+            }
+        }
+        if !version.isEmpty { event.add(.httpVersion, version.text) }
+        event.add(.httpStatus, status)
+        if let size = sizeWord.integer { event.add(.httpBytes, size) }
+        if let referrer = quoted.first, !(referrer.count == 1 && referrer.first == 0x2D) {
+            event.add(.httpReferrer, referrer.text)
+        }
+        if quoted.count > 1, !(quoted[1].count == 1 && quoted[1].first == 0x2D) {
+            event.add(.httpUserAgent, quoted[1].text)
+        }
         events.append(event)
         if status == 401, let user {
             context.appendFailure(
                 from: address, user: user, method: "basic", reason: "HTTP authentication failed (401)", into: &events)
         }
+    }
+
+    /// The index of the quote closing a quoted field that starts at `start` (after its opening
+    /// quote): Apache escapes a quote inside as `\"`, nginx as `\x22`; the end of the line when
+    /// it is not closed.
+    static func closingQuote(_ line: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var index = start
+        while index < line.count {
+            if line[index] == 0x5C {
+                index += 2
+                continue
+            }
+            if line[index] == 0x22 { return index }
+            index += 1
+        }
+        return line.count
     }
 }
 

@@ -169,12 +169,40 @@ public struct Audit: Sendable {
         }
         var report = Report(
             toolVersion: VigilVersion.current, generatedAt: Timestamp.now().wholeSeconds, inputs: inputs,
-            findings: try engine().findings(digest: digest),
+            findings: try engine().findings(digest: digest) { wanted in
+                Self.summaries(of: wanted, files: files.map(\.file), logOptions: logOptions)
+            },
             devices: Self.matched(devices.list(), inventory), revealSecrets: revealSecrets)
         report.rules = Self.descriptors(try rules.value())
         report.ruleSet = Self.identity(try rules.value())
+        // Correlations that had to let live groups go are said too: their findings may be short.
+        for (correlation, groups) in try engine().droppedGroups {
+            report.ruleSet?.warnings.append(
+                "correlation \(correlation) let \(groups) group(s) go before their time had passed (more sources at "
+                    + "once than it holds: 32,768 groups, 1,048,576 events); findings of theirs may be missed")
+        }
         report.digest = digest
         return Result(report: report, errors: errors)
+    }
+
+    /// The summaries of evidence kept by reference, from the lines read again.
+    static func summaries(
+        of references: Set<EvidenceReference>, files: [InputFile], logOptions: LogOptions
+    ) -> [EvidenceReference: String] {
+        var summaries: [EvidenceReference: String] = [:]
+        let byInput = Dictionary(grouping: references, by: \.source.input)
+        for (input, wanted) in byInput {
+            guard let file = files.first(where: { $0.displayPath == input.path && $0.kind == .log }) else { continue }
+            let events = LogReader(options: logOptions).reread(
+                origin: file.origin, displayPath: file.displayPath, offsets: wanted.map(\.source.offset))
+            for reference in wanted {
+                guard let event = events[reference.source.offset]?.first(where: { $0.kind == reference.kind }) else {
+                    continue
+                }
+                summaries[reference] = RuleEngine.summary(of: event)
+            }
+        }
+        return summaries
     }
 
     /// The rule set as reports name it.

@@ -5,39 +5,47 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// The kind's number in the table of kinds.
     public let id: UInt16
 
-    static let table = NameTable([
-        "credential.observed", "auth.failure", "auth.success", "device.observed", "protocol.observed",
-        "privilege.use", "privilege.denied", "account.change", "http.request", "log.line",
-    ])
+    static let table = NameTable(
+        [
+            "credential.observed", "auth.failure", "auth.success", "device.observed", "protocol.observed",
+            "privilege.use", "privilege.denied", "account.change", "http.request", "log.line",
+        ], capacity: 1 << 16)
+
+    /// The kind of number `id` (the constants below, in the order of ``table``).
+    init(id: UInt16) { self.id = id }
 
     /// The kind named `rawValue` (`auth.failure`), interned on first use.
-    public init(rawValue: String) { id = Self.table.intern(rawValue) ?? Self.table.intern("log.line")! }
+    public init(rawValue: String) { id = UInt16(Self.table.intern(rawValue) ?? Self.table.intern("log.line")!) }
 
     /// The kind's name.
-    public var rawValue: String { Self.table.name(id) }
+    public var rawValue: String { Self.table.name(UInt32(id)) }
     public var description: String { rawValue }
 
-    public static let credentialObserved = EventKind(rawValue: "credential.observed")
-    public static let authFailure = EventKind(rawValue: "auth.failure")
-    public static let authSuccess = EventKind(rawValue: "auth.success")
-    public static let deviceObserved = EventKind(rawValue: "device.observed")
-    public static let protocolObserved = EventKind(rawValue: "protocol.observed")
-    public static let privilegeUse = EventKind(rawValue: "privilege.use")
-    public static let privilegeDenied = EventKind(rawValue: "privilege.denied")
-    public static let accountChange = EventKind(rawValue: "account.change")
-    public static let httpRequest = EventKind(rawValue: "http.request")
+    public static let credentialObserved = EventKind(id: 0)
+    public static let authFailure = EventKind(id: 1)
+    public static let authSuccess = EventKind(id: 2)
+    public static let deviceObserved = EventKind(id: 3)
+    public static let protocolObserved = EventKind(id: 4)
+    public static let privilegeUse = EventKind(id: 5)
+    public static let privilegeDenied = EventKind(id: 6)
+    public static let accountChange = EventKind(id: 7)
+    public static let httpRequest = EventKind(id: 8)
     /// A log line that no service's parser made an event of: its time, host, program, process
     /// and message, for keyword rules and rules over a whole log (`service: syslog`).
-    public static let logLine = EventKind(rawValue: "log.line")
+    public static let logLine = EventKind(id: 9)
 }
 
-/// Where an event came from: a file and a packet number (1-based, as tcpdump and Wireshark
-/// count) or a line number (1-based).
+/// Where an event came from: an input, and a packet number (1-based, as tcpdump and Wireshark
+/// count) or a line number (1-based) with the line's byte offset. Plain data: copying it costs
+/// no reference count.
 public struct SourceLocation: Hashable, Sendable {
-    /// The input file as the user named it (or found in a folder they named).
-    public var path: String
+    /// The input, interned.
+    public var input: InputID
     /// The position inside it.
     public var position: Position
+    /// For a line, the byte offset of its start in the input (decompressed), where the line can
+    /// be read again; -1 when unknown.
+    public var offset: Int64
 
     /// A position inside an input.
     public enum Position: Hashable, Sendable {
@@ -45,11 +53,18 @@ public struct SourceLocation: Hashable, Sendable {
         case line(Int)
     }
 
-    /// The place `position` in `path`.
-    public init(path: String, position: Position) {
-        self.path = path
+    /// The place `position` in `input`, at byte `offset` for a line.
+    public init(input: InputID, position: Position, offset: Int64 = -1) {
+        self.input = input
         self.position = position
+        self.offset = offset
     }
+
+    /// The place `position` in `path` (interned).
+    public init(path: String, position: Position) { self.init(input: InputID(path: path), position: position) }
+
+    /// The input file as the user named it (or found in a folder they named).
+    public var path: String { input.path }
 
     /// `packet 118` or `line 12`, the locator reports print.
     public var locator: String {

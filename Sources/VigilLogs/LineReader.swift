@@ -38,6 +38,8 @@ final class LineReader {
     private let buffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
+    /// The input's offset of the buffer's first byte.
+    private var base: Int64 = 0
     private var finished = false
     /// Lines cut at ``maxLine`` so far, and the first one's number.
     private(set) var overlong = 0
@@ -121,6 +123,10 @@ final class LineReader {
             }, close: {}, maxLine: maxLine)
     }
 
+    /// While `body` of ``forEachLine(_:)`` runs: the byte offset of its line in the input
+    /// (decompressed), where it can be read again.
+    var lineOffset: Int64 { base + Int64(start) }
+
     /// Calls `body` with each line (without its end) and its 1-based number, until the end of
     /// the input or until `body` returns `false`.
     ///
@@ -182,6 +188,7 @@ final class LineReader {
         if kept > 0 && start > 0 {
             memmove(buffer.baseAddress!, buffer.baseAddress! + start, kept)
         }
+        base += Int64(start)
         start = 0
         end = kept
         let room = UnsafeMutableRawBufferPointer(rebasing: buffer[end..<min(buffer.count, end + Self.chunk)])

@@ -2,16 +2,22 @@ internal import VigilCore
 
 /// What a service parser knows of the line it reads, and how it turns it into events.
 struct LineContext {
-    let path: String
+    let input: InputID
     let number: Int
+    /// The line's byte offset in its input (-1: unknown).
+    var offset: Int64 = -1
     let line: LogLine
     /// The time of the line, or the file's reference time for a line written without one.
     let time: Timestamp
     let service: String
 
+    /// The input, as reports name it.
+    var path: String { input.path }
+
     /// A new event of `kind` carrying the line's provenance and header fields.
     func event(_ kind: EventKind) -> Event {
-        var event = Event(kind: kind, time: time, source: SourceLocation(path: path, position: .line(number)))
+        var event = Event(
+            kind: kind, time: time, source: SourceLocation(input: input, position: .line(number), offset: offset))
         event.add(.service, service)
         if !line.host.isEmpty { event.add(.hostName, line.host.text) }
         event.add(.processPID, line.pid)
@@ -45,6 +51,7 @@ struct LineContext {
 final class LogAnalyzer {
     private var header: HeaderParser
     let path: String
+    let input: InputID
     /// Lines that no service made an event of: they are events all the same (`log.line`), and
     /// the input's report counts them.
     private(set) var unrecognised = 0
@@ -61,20 +68,23 @@ final class LogAnalyzer {
 
     init(path: String, clock: LogClock) {
         self.path = path
+        input = InputID(path: path)
         header = HeaderParser(clock: clock)
     }
 
     var reference: Timestamp { header.clock.reference }
 
     /// Analyses one line; appends the events it holds.
-    func analyse(_ bytes: UnsafeRawBufferPointer, number: Int, into events: inout [Event]) {
+    func analyse(_ bytes: UnsafeRawBufferPointer, number: Int, offset: Int64 = -1, into events: inout [Event]) {
         guard let line = header.parse(bytes) else { return }
-        analyse(parsed: line, raw: bytes, number: number, into: &events)
+        analyse(parsed: line, raw: bytes, number: number, offset: offset, into: &events)
     }
 
     /// Analyses a line whose header is already known (journald's fields give it); `raw` is the
     /// whole line as written (header and message), the message alone when there is none.
-    func analyse(parsed line: LogLine, raw: UnsafeRawBufferPointer, number: Int, into events: inout [Event]) {
+    func analyse(
+        parsed line: LogLine, raw: UnsafeRawBufferPointer, number: Int, offset: Int64 = -1, into events: inout [Event]
+    ) {
         if line.message.starts(with: Self.repeated) {
             // `message repeated 3 times: [ Failed password for root from … ]`
             let rest = line.message.from(Self.repeated.count)
@@ -83,11 +93,13 @@ final class LogAnalyzer {
             {
                 var inner = line
                 inner.message = rest.slice(open + 2, rest.count - 1).trimmed
-                for _ in 0..<min(count, 10_000) { dispatch(inner, raw: raw, number: number, into: &events) }
+                for _ in 0..<min(count, 10_000) {
+                    dispatch(inner, raw: raw, number: number, offset: offset, into: &events)
+                }
                 return
             }
         }
-        dispatch(line, raw: raw, number: number, into: &events)
+        dispatch(line, raw: raw, number: number, offset: offset, into: &events)
     }
 
     static let repeated = Array("message repeated ".utf8)
@@ -96,7 +108,9 @@ final class LogAnalyzer {
     /// The events of one line: its service's, else PAM's, else a `log.line` event; each carries
     /// the raw line (header included: what keyword rules search, as a SIEM searches a raw
     /// event) as its text.
-    private func dispatch(_ line: LogLine, raw: UnsafeRawBufferPointer, number: Int, into events: inout [Event]) {
+    private func dispatch(
+        _ line: LogLine, raw: UnsafeRawBufferPointer, number: Int, offset: Int64, into events: inout [Event]
+    ) {
         lastLineDated = line.time != nil
         if let time = line.time { lastTime = time }
         let time = line.time ?? lastTime ?? reference
@@ -104,11 +118,13 @@ final class LogAnalyzer {
         var context: LineContext
         if let (index, service) = LogServices.byFormat[line.format] {
             // A header only one service writes: its lines are that service's, whatever they hold.
-            context = LineContext(path: path, number: number, line: line, time: time, service: service)
+            context = LineContext(
+                input: input, number: number, offset: offset, line: line, time: time, service: service)
             reader(index).read(line, context: context, into: &events)
         } else {
             let (service, index) = lookUp(line.programBase)
-            context = LineContext(path: path, number: number, line: line, time: time, service: service)
+            context = LineContext(
+                input: input, number: number, offset: offset, line: line, time: time, service: service)
             var pamMayFollow = true
             if let index {
                 let reader = reader(index)

@@ -100,12 +100,12 @@ public struct LogReader: Sendable {
                 }
                 if journal == true {
                     if let entry = JournalEntry(line) {
-                        analyzer.analyse(journal: entry, number: number, into: &events)
+                        analyzer.analyse(journal: entry, number: number, offset: reader.lineOffset, into: &events)
                     } else if !line.isEmpty {
                         input.warnings.append("line \(number): not a journald JSON object; skipped")
                     }
                 } else {
-                    analyzer.analyse(line, number: number, into: &events)
+                    analyzer.analyse(line, number: number, offset: reader.lineOffset, into: &events)
                 }
                 if !events.isEmpty {
                     for event in events {
@@ -261,7 +261,7 @@ private func size(_ bytes: Int) -> String { bytes % 1024 == 0 ? "\(bytes / 1024)
 
 extension LogAnalyzer {
     /// Analyses one journald entry: its fields stand for the syslog header.
-    func analyse(journal entry: JournalEntry, number: Int, into events: inout [Event]) {
+    func analyse(journal entry: JournalEntry, number: Int, offset: Int64 = -1, into events: inout [Event]) {
         guard let message = entry["MESSAGE"] else { return }
         var time: Timestamp?
         if let micros = entry["__REALTIME_TIMESTAMP"].flatMap({ Int64(String(decoding: $0, as: UTF8.self)) }) {
@@ -279,7 +279,7 @@ extension LogAnalyzer {
                     line.program = program
                     line.host = hostBytes
                     line.pid = pid
-                    analyse(parsed: line, raw: messageBytes, number: number, into: &events)
+                    analyse(parsed: line, raw: messageBytes, number: number, offset: offset, into: &events)
                 }
             }
         }

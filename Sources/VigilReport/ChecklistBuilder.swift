@@ -47,7 +47,9 @@ public enum ChecklistBuilder {
         return findings.map { finding in
             let subject = finding["subject"] as? [String: Any]
             let credential = finding["credential"] as? [String: Any]
-            let evidence = (finding["evidence"] as? [[String: Any]])?.first
+            // The newest piece of evidence: for a correlation, the event that completed it (the
+            // success after the failures), for a single event rule its latest sighting kept.
+            let evidence = (finding["evidence"] as? [[String: Any]])?.last
             return ReportedFinding(
                 title: finding["title"] as? String ?? "", rule: finding["rule"] as? String ?? "",
                 ip: subject?["ip"] as? String, mac: subject?["mac"] as? String, host: subject?["host"] as? String,

@@ -32,6 +32,7 @@ public enum JSONReport {
                                     ])
                                 })
                         ),
+                        ("warnings", .array(set.warnings.map(JSONValue.string))),
                     ])
                 } ?? .null
             ),

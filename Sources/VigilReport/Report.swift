@@ -83,6 +83,9 @@ public struct RuleSetIdentity: Sendable, Equatable {
     public var correlations = 0
     /// The rules that did not.
     public var skipped: [Skipped] = []
+    /// What the reader of the report must know of how the rules ran (a correlation that had to
+    /// let sources go before their time: its findings may be incomplete).
+    public var warnings: [String] = []
 
     /// The rule set loaded from `paths`: `files` rule files with this SHA-256.
     public init(paths: [String], files: Int, sha256: String) {
@@ -99,6 +102,7 @@ public struct RuleSetIdentity: Sendable, Equatable {
             text +=
                 "; \(skipped.count) skipped (\(errors) with an error, \(skipped.count - errors) that cannot apply here)"
         }
+        for warning in warnings { text += "; WARNING: " + warning }
         return text
     }
 }

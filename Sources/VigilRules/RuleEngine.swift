@@ -7,14 +7,20 @@ public import VigilCore
 /// digest are part of the subject, so two different passwords give two findings. Memory grows
 /// with the number of distinct findings, not with the number of events.
 public final class RuleEngine {
-    private let rules: [Rule]
+    let rules: [Rule]
     /// The rules behind references: looking one up on the hot path is a retain, not a copy of
     /// its title, description, tests and detection.
     private let compiled: [Compiled]
 
     private final class Compiled {
         let rule: Rule
-        init(_ rule: Rule) { self.rule = rule }
+        let detection: Detection
+        let kindOnly: Bool
+        init(_ rule: Rule) {
+            self.rule = rule
+            detection = rule.detection
+            kindOnly = rule.kindOnly
+        }
 
         /// ``RuleEngine/matches(_:_:)`` on the rule where it lies (a method reads its fields in
         /// place; passing `rule` on would copy it).
@@ -23,14 +29,16 @@ public final class RuleEngine {
             return rule.selection.admitsSource(event) && (rule.kindOnly || rule.detection.matches(event))
         }
     }
-    private var aggregates: [AggregateKey: Aggregate] = [:]
-    private var order: [AggregateKey] = []
+    /// Findings so far, in the order they were first seen, and where each is by its key.
+    var aggregates: [Aggregate] = []
+    var keys: [AggregateKey] = []
+    private var positions: [AggregateKey: Int] = [:]
     /// Events seen, whether or not any rule matched.
     public private(set) var eventCount = 0
     /// Findings so far (distinct rule and subject), cheap to ask at any time.
-    public var findingCount: Int { order.count }
+    public var findingCount: Int { aggregates.count }
 
-    private struct AggregateKey: Hashable {
+    struct AggregateKey: Hashable {
         var rule: Int
         var subject: Subject
         var account: [String?]
@@ -40,24 +48,43 @@ public final class RuleEngine {
         var group: UInt64 = 0
     }
 
-    private struct Aggregate {
+    struct Aggregate {
         var first: Timestamp
         var last: Timestamp
         var count: Int
-        var evidence: [Evidence]
+        /// Written at once, or kept by reference until the finding is reported.
+        var evidence: [PendingEvidence]
         var credential: Credential?
         /// For a correlation, who it is about (what its firings agree on).
         var subject: Subject?
     }
 
-    /// Rules by the event kinds they admit, and those that admit any kind: an event is shown
-    /// only to the rules that can match it.
-    private var byKind: [EventKind: [Int]] = [:]
-    private var anyKind: [Int] = []
-    private var lastKind: EventKind?
-    private var lastRules: [Int] = []
+    /// The rules an event is shown, worked out once per kind of event and kind of line (the
+    /// event kind, where it was read, its program and header format): the rules whose log
+    /// source admits such events, in rule order. The last list is kept at hand, the others in
+    /// ``dispatch``.
+    private struct Dispatch {
+        var rules: [Int32]
+        /// Some of them are judged by the keyword filter first.
+        var filtered: Bool
+    }
+    private struct DispatchKey: Hashable {
+        var kind: EventKind
+        var input: InputID
+        var capture: Bool
+        var service: String?
+        var format: String?
+    }
+    private var dispatch: [DispatchKey: Dispatch] = [:]
+    private var lastKey: DispatchKey?
+    private var lastDispatch = Dispatch(rules: [], filtered: false)
+    /// One pass over an event's text says which keyword rules can match it.
+    private let filter: KeywordFilter?
+    /// Per rule, whether the filter judges it.
+    private let filtered: [Bool]
+    private let found: UnsafeMutablePointer<UInt64>
 
-    private let correlationRules: [CorrelationRule]
+    let correlationRules: [CorrelationRule]
     private let correlation: CorrelationEngine?
     /// Base rules that only feed correlations (Sigma's `generate: false`, the default).
     private let silent: Set<Int>
@@ -92,22 +119,55 @@ public final class RuleEngine {
             }
             silent = quiet
         }
-        for (index, rule) in rules.enumerated() {
-            if let kinds = rule.kinds {
-                for kind in kinds { byKind[kind, default: []].append(index) }
-            } else {
-                anyKind.append(index)
-            }
-        }
+        let literals = rules.map { RequiredLiterals.of($0.detection) }
+        filter = KeywordFilter(literals: literals)
+        filtered = filter == nil ? rules.map { _ in false } : literals.map { $0 != nil }
+        found = .allocate(capacity: max(1, filter?.words ?? 1))
+        found.initialize(repeating: 0, count: max(1, filter?.words ?? 1))
     }
 
-    /// The rules that may match an event of `kind`, in rule order.
-    private func candidates(_ kind: EventKind) -> [Int] {
-        if kind == lastKind { return lastRules }
-        let found = ((byKind[kind] ?? []) + anyKind).sorted()
-        lastKind = kind
-        lastRules = found
-        return found
+    deinit { found.deallocate() }
+
+    /// The rules shown an event like `event`.
+    @inline(__always)
+    private func candidates(_ event: Event) -> Dispatch {
+        let key = DispatchKey(
+            kind: event.kind, input: event.source.input,
+            capture: { if case .packet = event.source.position { true } else { false } }(),
+            service: event[.service]?.description, format: event[.logFormat]?.description)
+        if key == lastKey { return lastDispatch }
+        lastKey = key
+        if let known = dispatch[key] {
+            lastDispatch = known
+            return known
+        }
+        let fileName = SourceSelection.Stream.fileName(key.input.path)
+        var chosen: [Int32] = []
+        for (index, rule) in rules.enumerated() {
+            if let kinds = rule.kinds, !kinds.contains(key.kind) { continue }
+            guard
+                rule.selection.admits(
+                    kind: key.kind, origin: key.capture ? .capture : .log, format: key.format, service: key.service,
+                    fileName: fileName)
+            else { continue }
+            chosen.append(Int32(index))
+        }
+        let made = Dispatch(rules: chosen, filtered: chosen.contains { filtered[Int($0)] })
+        if dispatch.count < 65_536 { dispatch[key] = made }
+        lastDispatch = made
+        return made
+    }
+
+    /// Runs the keyword filter over what keywords search in `event`: its raw record and its
+    /// text field values.
+    private func scan(_ event: Event) {
+        guard let filter else { return }
+        found.update(repeating: 0, count: filter.words)
+        if let text = event.text { text.withBytes { filter.scan($0, into: found) } }
+        for entry in event.fields {
+            guard case .string(var value) = entry.value else { continue }
+            value.withUTF8 { filter.scan(UnsafeRawBufferPointer($0), into: found) }
+        }
     }
 
     /// Whether `rule` matches `event`: its log source admits the event and its condition holds.
@@ -119,85 +179,122 @@ public final class RuleEngine {
     /// Runs every rule over `event`.
     public func process(_ event: Event) {
         eventCount += 1
-        for index in candidates(event.kind) where compiled[index].matches(event) {
+        let chosen = candidates(event)
+        if chosen.filtered { scan(event) }
+        for rule in chosen.rules {
+            let index = Int(rule)
+            if filtered[index] && found[index >> 6] & (1 << UInt64(index & 63)) == 0 { continue }
+            let compiled = compiled[index]
+            guard compiled.kindOnly || compiled.detection.matches(event) else { continue }
             if !silent.contains(index) { record(event, rule: index) }
             if let correlation {
-                for firing in correlation.observe(rule: index, event: event) { record(firing) }
+                for firing in correlation.observe(rule: index, event: event) { record(firing, event) }
             }
         }
     }
 
-    /// A correlation that fired: the events it newly counted join its finding for the group (for
-    /// a sequence, for the account and host of the event completing it).
-    private func record(_ firing: CorrelationEngine.Firing) {
+    /// A piece of evidence, written or kept by reference.
+    enum PendingEvidence {
+        case written(Evidence)
+        case reference(EvidenceReference)
+    }
+
+    /// The aggregate of `key`, made with `make` when new; `body` changes it in place.
+    private func aggregate(_ key: AggregateKey, make: () -> Aggregate, _ body: (inout Aggregate) -> Void) {
+        if let position = positions[key] {
+            body(&aggregates[position])
+        } else {
+            positions[key] = aggregates.count
+            keys.append(key)
+            aggregates.append(make())
+        }
+    }
+
+    /// A correlation that fired on `event`: the events it newly counted join its finding for the
+    /// group (for a sequence, for the account and host of the event completing it).
+    private func record(_ firing: CorrelationEngine.Firing, _ event: Event) {
         guard !silentCorrelations.contains(firing.correlation), let first = firing.counted.first,
             let last = firing.counted.last
         else { return }
         let rule = rules.count + firing.correlation
         let correlation = correlationRules[firing.correlation]
-        var subject = Self.subject(of: firing.last)
-        let groupBy = Set(correlation.groupBy)
-        if !groupBy.contains("user.name") { subject.user = firing.user }
-        if !groupBy.contains("host.name") { subject.host = firing.host }
+        var subject = Self.subject(of: event)
+        let groupBy = correlation.groupBy
+        if !groupBy.contains("user.name") && !firing.sharesUser { subject.user = nil }
+        if !groupBy.contains("host.name") && !firing.sharesHost { subject.host = nil }
         if !groupBy.contains("src.ip") && !groupBy.isEmpty { subject.ip = nil }
         let sequence = correlation.type == .temporalOrdered
         let key = AggregateKey(
             rule: rule, subject: sequence ? Subject(host: subject.host, user: subject.user) : Subject(), account: [],
             group: firing.group)
-        // Evidence: the events kept of those counted, the earliest first, while there is room.
-        let evidence = firing.counted.compactMap { entry in
-            entry.evidence.map {
-                Evidence(
-                    source: $0.event.source.path, locator: $0.event.source.locator, summary: Self.summary(of: $0.event))
-            }
-        }
         let firstTime = Timestamp(nanoseconds: first.time)
         let lastTime = Timestamp(nanoseconds: last.time)
-        if var aggregate = aggregates[key] {
+        // Evidence: the references of those counted, the earliest first, while there is room.
+        func add(to evidence: inout [PendingEvidence]) {
+            for entry in firing.counted where evidence.count < Finding.evidenceLimit {
+                if let reference = entry.evidence { evidence.append(.reference(reference)) }
+            }
+        }
+        aggregate(key) {
+            var made = Aggregate(
+                first: firstTime, last: lastTime, count: firing.counted.count, evidence: [], credential: nil,
+                subject: subject)
+            add(to: &made.evidence)
+            return made
+        } _: { aggregate in
             aggregate.first = min(aggregate.first, firstTime)
             aggregate.last = max(aggregate.last, lastTime)
             aggregate.count += firing.counted.count
-            if aggregate.evidence.count < Finding.evidenceLimit {
-                aggregate.evidence += evidence.prefix(Finding.evidenceLimit - aggregate.evidence.count)
-            }
+            add(to: &aggregate.evidence)
             if var known = aggregate.subject {
                 if known.user != subject.user { known.user = nil }
                 if known.host != subject.host { known.host = nil }
                 if known.ip != subject.ip { known.ip = nil }
                 aggregate.subject = known
             }
-            aggregates[key] = aggregate
-        } else {
-            aggregates[key] = Aggregate(
-                first: firstTime, last: lastTime, count: firing.counted.count,
-                evidence: Array(evidence.prefix(Finding.evidenceLimit)), credential: nil, subject: subject)
-            order.append(key)
         }
     }
 
     /// Events that arrived too far behind the newest to be correlated, by input: the count and
     /// the first one's place.
-    public var lateEvents: [String: (count: Int, first: SourceLocation)] { correlation?.late ?? [:] }
+    public var lateEvents: [String: (count: Int, first: SourceLocation)] {
+        var byPath: [String: (count: Int, first: SourceLocation)] = [:]
+        for (input, late) in correlation?.late ?? [:] { byPath[input.path] = late }
+        return byPath
+    }
+
+    /// Correlations that had to let groups go before their time had passed (more sources at
+    /// once than their bounds hold), with how many: their findings may be incomplete.
+    public var droppedGroups: [(correlation: String, groups: Int)] {
+        guard let correlation else { return [] }
+        return correlation.dropped.enumerated().filter { $0.element > 0 }.map {
+            (correlationRules[$0.offset].id, $0.element)
+        }
+    }
 
     private func record(_ event: Event, rule: Int) {
         let subject = compiled[rule].rule.subject.map { Self.subject(of: event, fields: $0) } ?? Self.subject(of: event)
         let credential = event.credential
         let account: [String?] = credential.map { [$0.protocolName, $0.username, $0.server?.description] } ?? []
         let key = AggregateKey(rule: rule, subject: subject, account: account, secret: credential?.secret)
-        let evidence = Evidence(
-            source: event.source.path, locator: event.source.locator, summary: Self.summary(of: event))
-        if var aggregate = aggregates[key] {
+        aggregate(key) {
+            Aggregate(
+                first: event.time, last: event.time, count: 1, evidence: [.written(Self.evidence(of: event))],
+                credential: credential)
+        } _: { aggregate in
             aggregate.first = min(aggregate.first, event.time)
             aggregate.last = max(aggregate.last, event.time)
             aggregate.count += 1
-            if aggregate.evidence.count < Finding.evidenceLimit { aggregate.evidence.append(evidence) }
+            // The summary is written only while there is room for it.
+            if aggregate.evidence.count < Finding.evidenceLimit {
+                aggregate.evidence.append(.written(Self.evidence(of: event)))
+            }
             if aggregate.credential?.outcome == .unknown, let credential { aggregate.credential = credential }
-            aggregates[key] = aggregate
-        } else {
-            aggregates[key] = Aggregate(
-                first: event.time, last: event.time, count: 1, evidence: [evidence], credential: credential)
-            order.append(key)
         }
+    }
+
+    static func evidence(of event: Event) -> Evidence {
+        Evidence(source: event.source.path, locator: event.source.locator, summary: summary(of: event))
     }
 
     /// Adds what `other` (an engine over the same rules, fed other events) aggregated: counts
@@ -205,9 +302,10 @@ public final class RuleEngine {
     /// on several cores and merge them in input order.
     public func merge(_ other: RuleEngine) {
         eventCount += other.eventCount
-        for key in other.order {
-            guard let theirs = other.aggregates[key] else { continue }
-            if var ours = aggregates[key] {
+        for (key, theirs) in zip(other.keys, other.aggregates) {
+            aggregate(key) {
+                theirs
+            } _: { ours in
                 ours.first = min(ours.first, theirs.first)
                 ours.last = max(ours.last, theirs.last)
                 ours.count += theirs.count
@@ -215,114 +313,7 @@ public final class RuleEngine {
                 if ours.credential?.outcome == .unknown, let credential = theirs.credential {
                     ours.credential = credential
                 }
-                aggregates[key] = ours
-            } else {
-                aggregates[key] = theirs
-                order.append(key)
             }
         }
-    }
-
-    /// The findings so far, most severe first, then by first sighting. A credential finding's
-    /// identifier includes its secret's digest under `digest` (keyed: stable for one key).
-    ///
-    /// - Throws: ``OpenSSLError`` if the stable identifiers cannot be hashed.
-    public func findings(digest: SecretDigest = .ephemeral()) throws -> [Finding] {
-        var findings: [Finding] = []
-        for key in order {
-            guard let aggregate = aggregates[key] else { continue }
-            let subject = aggregate.subject ?? key.subject
-            if key.rule >= rules.count {
-                let rule = correlationRules[key.rule - rules.count]
-                let id = try Finding.stableID(
-                    rule: rule.id, key: [subject.ip, subject.mac, subject.host, subject.user])
-                findings.append(
-                    Finding(
-                        id: id, rule: rule.id, title: rule.title, severity: rule.severity, category: rule.category,
-                        firstSeen: aggregate.first, lastSeen: aggregate.last, count: aggregate.count,
-                        subject: subject, credential: nil, evidence: aggregate.evidence, remediation: rule.remediation,
-                        checklist: rule.checklist))
-                continue
-            }
-            let rule = rules[key.rule]
-            let id = try Finding.stableID(
-                rule: rule.id,
-                key: [subject.ip, subject.mac, subject.host, subject.user] + key.account
-                    + (key.secret.map { [digest.digest($0)] } ?? []))
-            findings.append(
-                Finding(
-                    id: id, rule: rule.id, title: rule.title, severity: rule.severity, category: rule.category,
-                    firstSeen: aggregate.first, lastSeen: aggregate.last, count: aggregate.count, subject: subject,
-                    credential: aggregate.credential, evidence: aggregate.evidence, remediation: rule.remediation,
-                    checklist: rule.checklist))
-        }
-        return findings.sorted {
-            ($0.severity, $1.firstSeen, $1.id) > ($1.severity, $0.firstSeen, $0.id)
-        }
-    }
-
-    /// Who a finding is about: the client for credentials and most events; for a protocol in
-    /// use, the server offering it, since that is what must change; for a device, its MAC
-    /// (its addresses and names change; they are in the evidence); for an account change, the
-    /// account changed and its host. A rule may choose other fields with `vigil: subject:`.
-    static func subject(of event: Event) -> Subject {
-        if event.kind == .protocolObserved {
-            return Subject(ip: event[.dstIP]?.description, host: event[.hostName]?.description)
-        }
-        if event.kind == .deviceObserved, let mac = event[.srcMAC]?.description {
-            return Subject(mac: mac)
-        }
-        if event.kind == .accountChange {
-            // The account the change is about, on its host: two accounts are two findings.
-            let account = (event[.userTarget] ?? event[.userName])?.description
-            return Subject(
-                ip: event[.srcIP]?.description, host: event[.hostName]?.description,
-                user: account?.isEmpty == true ? nil : account)
-        }
-        let user = event[.userName]?.description
-        return Subject(
-            ip: event[.srcIP]?.description, mac: event[.srcMAC]?.description, host: event[.hostName]?.description,
-            user: user?.isEmpty == true ? nil : user)
-    }
-
-    /// The subject made of the chosen `fields` only.
-    static func subject(of event: Event, fields: [Field]) -> Subject {
-        var subject = Subject()
-        for field in fields {
-            let value = event[field]?.description
-            switch field {
-            case .srcIP, .dstIP: subject.ip = value
-            case .srcMAC: subject.mac = value
-            case .hostName: subject.host = value
-            default: subject.user = value
-            }
-        }
-        return subject
-    }
-
-    /// One sentence on what the event shows, for the evidence list. Never contains a secret.
-    static func summary(of event: Event) -> String {
-        if let credential = event.credential {
-            var text = "\(credential.protocolName.uppercased()) login as '\(credential.username)'"
-            if let client = credential.client { text += " from \(client)" }
-            if let server = credential.server { text += " to \(server)" }
-            switch credential.outcome {
-            case .success(let reply): text += ", accepted" + (reply.map { " (\($0))" } ?? "")
-            case .failure(let reply): text += ", rejected" + (reply.map { " (\($0))" } ?? "")
-            case .unknown: text += ", no server answer seen"
-            }
-            if !credential.packets.isEmpty {
-                text += "; packets " + credential.packets.map(String.init).joined(separator: ", ")
-            }
-            return text
-        }
-        // Evidence never holds a secret: text fields that carry one (the log line of a password
-        // typed as a user name) are scrubbed.
-        let secrets = event.secretsInText
-        let fields = event.allFields.map {
-            "\($0.field)=\(Secret.scrub($0.value.description, of: secrets, reveal: false))"
-        }
-        .joined(separator: " ")
-        return fields.isEmpty ? event.kind.rawValue : "\(event.kind): \(fields)"
     }
 }

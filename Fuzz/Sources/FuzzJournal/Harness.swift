@@ -9,7 +9,6 @@ enum Harness {
     static func run(_ input: FuzzBytes) {
         let clock = LogClock(zone: .utc, reference: Timestamp(seconds: 1_700_000_000))
         let analyzer = LogAnalyzer(path: "fuzz", clock: clock)
-        analyzer.keepMessages = true
         var events: [Event] = []
         try? LineReader.memory(input.array).forEachLine { line, number in
             if let entry = JournalEntry(line) {

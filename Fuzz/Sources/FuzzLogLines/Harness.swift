@@ -4,8 +4,8 @@ import VigilCore
 @testable import VigilLogs
 
 /// Log lines through the header and date parsers and every service parser. The first byte picks
-/// the time zone (UTC, a fixed offset, a POSIX rule, a tz database zone), whether messages are
-/// kept and whether the year is given; a first line `TZ=...` fuzzes the zone parser itself.
+/// the time zone (UTC, a fixed offset, a POSIX rule, a tz database zone)
+/// and whether the year is given; a first line `TZ=...` fuzzes the zone parser itself.
 enum Harness {
     static let zones: [LogTimeZone] = [
         .utc, LogTimeZone("+05:30")!, LogTimeZone("CET-1CEST,M3.5.0,M10.5.0/3")!,
@@ -25,7 +25,6 @@ enum Harness {
         let clock = LogClock(
             zone: zone, reference: Timestamp(seconds: 1_700_000_000), year: head & 8 != 0 ? 2024 : nil)
         let analyzer = LogAnalyzer(path: "fuzz", clock: clock)
-        analyzer.keepMessages = head & 4 != 0
         var events: [Event] = []
         try? LineReader.memory(lines).forEachLine { line, number in
             analyzer.analyse(line, number: number, into: &events)

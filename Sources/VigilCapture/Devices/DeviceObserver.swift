@@ -40,6 +40,7 @@ final class DeviceObserver {
     }
 
     private let path: String
+    private let input: InputID
     /// Each pair's place in ``times``: the table is consulted once per new conversation turn,
     /// the times updated in place.
     private var pairs = PacketMap<PairKey, Int>()
@@ -53,6 +54,7 @@ final class DeviceObserver {
 
     init(path: String, maxPairs: Int = 65_536, maxAddressesPerMAC: Int = 16) {
         self.path = path
+        input = InputID(path: path)
         self.maxPairs = maxPairs
         self.maxAddressesPerMAC = maxAddressesPerMAC
     }
@@ -127,7 +129,7 @@ final class DeviceObserver {
     /// A `device.observed` event for a sighting from an application protocol (DHCP, mDNS).
     func event(_ sighting: DeviceSighting, packet: Int, time: Timestamp) -> Event {
         var event = Event(
-            kind: .deviceObserved, time: time, source: SourceLocation(path: path, position: .packet(packet)))
+            kind: .deviceObserved, time: time, source: SourceLocation(input: input, position: .packet(packet)))
         event.set(.srcMAC, sighting.mac.text)
         event.set(.srcIP, sighting.ip)
         event.set(.hostName, sighting.hostname)

@@ -23,21 +23,23 @@ protocol Dissector: Sendable {
 
 /// What a dissector knows about the connection (or exchange of datagrams) it reads.
 struct FlowContext {
-    /// The capture file, as reports name it.
-    var path: String
+    /// The capture file, interned.
+    var input: InputID
     /// The ends in binary form: their text is made only when an event needs it, not for each
     /// of the many connections that never produce one.
     var clientAddress: FlowEndpoint
     var serverAddress: FlowEndpoint
     var transport: Transport
 
-    init(path: String, client: FlowEndpoint, server: FlowEndpoint, transport: Transport = .tcp) {
-        self.path = path
+    init(input: InputID, client: FlowEndpoint, server: FlowEndpoint, transport: Transport = .tcp) {
+        self.input = input
         clientAddress = client
         serverAddress = server
         self.transport = transport
     }
 
+    /// The capture file, as reports name it.
+    var path: String { input.path }
     var client: Endpoint { clientAddress.endpoint }
     var server: Endpoint { serverAddress.endpoint }
 }

@@ -98,6 +98,7 @@ final class FlowTable {
     private var flows = PacketMap<FlowKey, TCPFlow>()
     private let limits: CaptureLimits
     private let path: String
+    private let input: InputID
     private var lastSweep: Timestamp?
     private(set) var warnings: [String] = []
     private var tableFullWarned = false
@@ -109,6 +110,7 @@ final class FlowTable {
 
     init(path: String, limits: CaptureLimits) {
         self.path = path
+        input = InputID(path: path)
         self.limits = limits
     }
 
@@ -267,7 +269,7 @@ final class FlowTable {
                 undecided = true
             case .yes(let swap):
                 if swap { flow.clientIsA.toggle() }
-                let context = FlowContext(path: path, client: flow.client, server: flow.server)
+                let context = FlowContext(input: self.input, client: flow.client, server: flow.server)
                 flow.reader = .reading(dissector.makeSession(context))
                 return flow.reader
             }

@@ -30,7 +30,7 @@ enum AuditLog {
     /// The most pairs read of one record (a longer record keeps the rest in its raw text).
     static let maxPairs = 128
 
-    static func parse(_ message: UnsafeRawBufferPointer, path: String, number: Int, into events: inout [Event]) {
+    static func parse(_ message: UnsafeRawBufferPointer, context outer: LineContext, into events: inout [Event]) {
         _ = interned
         guard let at = message.find(stamp), let colon = message.index(of: 0x3A, from: at) else { return }
         let type = message.from(5).word(at: 0).text
@@ -51,7 +51,7 @@ enum AuditLog {
         var line = LogLine(message: message, format: .audit)
         line.pid = value("pid").flatMap { Int($0) }
         let context = LineContext(
-            path: path, number: number, line: line,
+            input: outer.input, number: outer.number, offset: outer.offset, line: line,
             time: Timestamp(seconds: Int64(whole), nanoseconds: Int64(millis) * 1_000_000), service: service)
         let before = events.count
         if login {
@@ -143,6 +143,6 @@ extension AuditLog: StatelessLogService {
     static let formats: [LogLine.Format: String] = [.audit: "audit"]
 
     static func read(_ line: LogLine, context: LineContext, into events: inout [Event]) {
-        parse(line.message, path: context.path, number: context.number, into: &events)
+        parse(line.message, context: context, into: &events)
     }
 }

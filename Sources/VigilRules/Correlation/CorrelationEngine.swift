@@ -22,39 +22,49 @@ extension CorrelationRule {
 /// The correlation rules over one stream of events, judged in event time whatever the order the
 /// events arrive in.
 ///
-/// Per correlation, groups (the values of its `group-by` fields, hashed) keep their recent
-/// events in time order (``CorrelationWindow``; ``OrderedSteps`` for temporal_ordered). A
-/// correlation fires when a window of its timespan meets its condition; the events of every such
-/// window are counted, each once, so a finding's count is the events that met the rule and its
-/// first and last times are theirs.
+/// Per correlation, groups (the values of its `group-by` fields, hashed) keep the times of their
+/// recent events in time order (``CorrelationWindow``; ``OrderedSteps`` for temporal_ordered)
+/// and references to a few of them as evidence: no event is kept. A correlation fires when a
+/// window of its timespan meets its condition; the events of every such window are counted, each
+/// once, so a finding's count is the events that met the rule and its first and last times are
+/// theirs.
 ///
-/// Bounds, whatever the input: an event may arrive up to ``lateness`` behind the newest event the
-/// correlation has seen and still be judged exactly; an older one is not correlated (and is
-/// counted in ``late`` for a warning). A group keeps the entries of its last timespan plus
-/// ``lateness``, at most ``capacity(for:)``; at most ``maxGroups`` groups are kept per
-/// correlation (those whose time has passed go first, then the stalest half).
+/// Bounds, whatever the input (and so whatever the number of sources attacking):
+/// - an event may arrive up to ``lateness`` behind the newest event the correlation has seen and
+///   still be judged exactly; an older one is not correlated (counted in ``late``);
+/// - a group leaves as soon as its newest event is older than the timespan plus ``lateness``
+///   behind the newest event (groups are kept in the order they were last touched, so this costs
+///   O(1) per event);
+/// - a group keeps at most ``capacity(for:)`` entries and ``evidencePerGroup`` references;
+/// - a correlation keeps at most ``maxGroups`` groups and ``maxEntries`` entries in all; past
+///   them the least recently touched group leaves even though its time has not passed, and the
+///   report says so (``dropped``): findings of that group may be missed.
+///
+/// Memory per correlation is thus at most about 24 bytes × ``maxEntries`` + 400 bytes ×
+/// ``maxGroups`` (about 36 MiB), and stays at what the live groups need below that.
 final class CorrelationEngine {
-    static let maxGroups = 50_000
+    static let maxGroups = 32_768
+    /// Entries kept in all groups of one correlation at most.
+    static let maxEntries = 1 << 20
     /// How far behind the newest event an event may arrive and still be correlated: 15 minutes.
     static let lateness: Int64 = 15 * 60 * 1_000_000_000
     /// Entries kept per group at most.
-    static let maxEntries = 4_096
-    /// Events a group keeps as evidence.
+    static let maxGroupEntries = 4_096
+    /// Events a group keeps references to, as evidence.
     static let evidencePerGroup = 5
 
-    /// A correlation that fired: the events it newly counted, and who it is about.
+    /// A correlation that fired: the events it newly counted, and whether every event of the
+    /// group had the account and the host of the event that made it fire.
     struct Firing {
         var correlation: Int
         /// The group's key (the hash of its group-by values).
         var group: UInt64
-        /// The entries newly counted, in time order (a few carry their event as evidence).
-        var counted: [CorrelationWindow.Entry]
-        /// The event that made it fire.
-        var last: Event
-        /// The account and host: for a sequence, those of the event completing it; otherwise
-        /// those every event of the group shares (`nil` when they differ).
-        var user: String?
-        var host: String?
+        /// The entries newly counted, in time order (a few carry evidence references).
+        var counted: [CorrelationWindow.Counted]
+        /// For a sequence, those of the event completing it; otherwise whether every event of
+        /// the group shares them.
+        var sharesUser: Bool
+        var sharesHost: Bool
     }
 
     let correlations: [CorrelationRule]
@@ -68,15 +78,19 @@ final class CorrelationEngine {
     private var byCorrelation: [Int: [(correlation: Int, position: Int)]] = [:]
     /// Groups by the 64-bit hash of their group-by values: no string is built or SipHashed per
     /// event. Two groups colliding (odds about n²/2⁶⁵ for n groups) would share a window.
-    private var windows: [[UInt64: CorrelationWindow]]
-    private var sequences: [[UInt64: OrderedSteps]]
+    private var windows: [GroupTable<CorrelationWindow>]
+    private var sequences: [GroupTable<OrderedSteps>]
+    /// Entries kept in all groups, per correlation.
+    private var entries: [Int]
     /// The group-by fields of each correlation for each of its rules (aliases differ by rule).
     private var groupFields: [[[Field?]]]
     private var valueField: [Field?]
     /// The newest event time each correlation has seen.
     private var newest: [Int64]
     /// Events too far behind the newest to be correlated, by input.
-    private(set) var late: [String: (count: Int, first: SourceLocation)] = [:]
+    private(set) var late: [InputID: (count: Int, first: SourceLocation)] = [:]
+    /// Per correlation, groups that left before their time had passed (a bound was reached).
+    private(set) var dropped: [Int]
 
     init(correlations: [CorrelationRule], rules: [Rule]) {
         self.correlations = correlations
@@ -84,15 +98,17 @@ final class CorrelationEngine {
             CorrelationRule.Shape(
                 kind: $0.type, span: $0.timespan * 1_000_000_000, condition: $0.condition, ruleCount: $0.rules.count)
         }
-        windows = Array(repeating: [:], count: correlations.count)
-        sequences = Array(repeating: [:], count: correlations.count)
+        windows = Array(repeating: GroupTable(), count: correlations.count)
+        sequences = Array(repeating: GroupTable(), count: correlations.count)
+        entries = Array(repeating: 0, count: correlations.count)
+        dropped = Array(repeating: 0, count: correlations.count)
         newest = Array(repeating: .min, count: correlations.count)
         groupFields = correlations.map { correlation in
             correlation.rules.map { reference in
-                correlation.groupBy.map { name in Field.named(correlation.aliases[name]?[reference] ?? name) }
+                correlation.groupBy.map { name in Field.intern(correlation.aliases[name]?[reference] ?? name) }
             }
         }
-        valueField = correlations.map { $0.field.flatMap(Field.named) }
+        valueField = correlations.map { $0.field.flatMap(Field.intern) }
         var twinOf: [Int: Int] = [:]
         for (index, correlation) in correlations.enumerated() {
             if let first = correlations.indices.first(where: {
@@ -150,10 +166,11 @@ final class CorrelationEngine {
 
     /// Entries one group of `index` keeps. An event_count needs only its threshold's worth (a
     /// window crossing it holds no more, so the count stays exact); the others keep up to
-    /// ``maxEntries`` (a value_count reached after more events than that counts the last ones).
+    /// ``maxGroupEntries`` (a value_count reached after more events than that counts the last
+    /// ones).
     private func capacity(for index: Int) -> Int {
-        guard shapes[index].kind == .eventCount else { return Self.maxEntries }
-        return min(Self.maxEntries, max(64, shapes[index].condition.largestValue * 2 + 16))
+        guard shapes[index].kind == .eventCount else { return Self.maxGroupEntries }
+        return min(Self.maxGroupEntries, max(32, shapes[index].condition.largestValue * 2 + 16))
     }
 
     /// Takes a match of base rule `rule` on `event`; returns the correlations that fired.
@@ -167,14 +184,20 @@ final class CorrelationEngine {
         return fired
     }
 
-    private func advance(_ index: Int, position: Int, event: Event, time: Int64, into fired: inout [Firing]) {
+    /// Takes `event` (at `time`; for a chained correlation, an event counted by the one it
+    /// refers to, whose `evidence` it is) into correlation `index` as a match of its rule at
+    /// `position`; appends what fired.
+    private func advance(
+        _ index: Int, position: Int, event: Event, time: Int64, evidence: EvidenceReference? = nil,
+        into fired: inout [Firing]
+    ) {
         let shape = shapes[index]
         if newest[index] != .min && time < newest[index] - Self.lateness {
-            let path = event.source.path
-            if let known = late[path] {
-                late[path] = (known.count + 1, known.first)
+            let input = event.source.input
+            if let known = late[input] {
+                late[input] = (known.count + 1, known.first)
             } else {
-                late[path] = (1, event.source)
+                late[input] = (1, event.source)
             }
             return
         }
@@ -185,71 +208,81 @@ final class CorrelationEngine {
         }
         let horizon = newest[index] - shape.span - Self.lateness
         let capacity = capacity(for: index)
-        var firing = Firing(correlation: index, group: key, counted: [], last: event)
+        var firing = Firing(correlation: index, group: key, counted: [], sharesUser: true, sharesHost: true)
         if shape.kind == .temporalOrdered {
-            // The group is changed where it lies: a copy would copy its arrays on every event.
-            firing.counted = Self.mutate(&sequences[index][key, default: OrderedSteps(rules: shape.ruleCount)]) {
-                steps in
+            expire(sequences: index, horizon: horizon)
+            let slot = sequences[index].touch(key) { OrderedSteps(rules: shape.ruleCount) }
+            let (counted, change) = sequences[index].update(slot) { steps in
+                let before = steps.count
                 _ = steps.trim(before: horizon, capacity: capacity)
-                return steps.add(
-                    time: time, position: position, event: event, evidenceLimit: Self.evidencePerGroup,
-                    span: shape.span)
+                let counted = steps.add(
+                    time: time, position: position, event: event, evidence: evidence,
+                    evidenceSlots: Self.evidencePerGroup, span: shape.span)
+                return (counted, steps.count - before)
             }
-            firing.user = event[.userName]?.description
-            firing.host = event[.hostName]?.description
-            if sequences[index].count > Self.maxGroups { expire(index, horizon: horizon) }
+            entries[index] += change
+            firing.counted = counted
         } else {
+            expire(windows: index, horizon: horizon)
             let value: UInt64 =
                 shape.kind == .valueCount
                 ? Self.hash(valueField[index].flatMap { event[$0] }, into: 0xcbf2_9ce4_8422_2325)
                 : UInt64(position)
-            var shared: (user: String?, host: String?) = (nil, nil)
-            firing.counted = Self.mutate(&windows[index][key, default: CorrelationWindow()]) { window in
+            let slot = windows[index].touch(key) { CorrelationWindow() }
+            let (counted, change, user, host) = windows[index].update(slot) { window in
+                let before = window.count
                 _ = window.trim(before: horizon, capacity: capacity)
                 let counted = window.add(
-                    time: time, value: value, event: event,
-                    keepEvidence: window.evidenceKept < Self.evidencePerGroup, rule: shape)
-                shared = (window.user.value, window.host.value)
-                return counted
+                    time: time, value: value, event: event, evidence: evidence, evidenceSlots: Self.evidencePerGroup,
+                    rule: shape)
+                return (counted, window.count - before, !window.user.mixed, !window.host.mixed)
             }
-            firing.user = shared.user
-            firing.host = shared.host
-            if windows[index].count > Self.maxGroups { expire(index, horizon: horizon) }
+            entries[index] += change
+            firing.counted = counted
+            firing.sharesUser = user
+            firing.sharesHost = host
         }
         guard !firing.counted.isEmpty else { return }
         for fires in [index] + (twins[index] ?? []) {
             firing.correlation = fires
             fired.append(firing)
-            // Each event it counted is an event, at its own time, for the correlations chained on it.
+            // Each event it counted is an event, at its own time, for the correlations chained on
+            // it (grouped by the values of the event that made it fire: the group's own).
             for target in byCorrelation[fires] ?? [] {
                 for entry in firing.counted {
                     advance(
-                        target.correlation, position: target.position, event: entry.evidence?.event ?? event,
-                        time: entry.time, into: &fired)
+                        target.correlation, position: target.position, event: event, time: entry.time,
+                        evidence: entry.evidence, into: &fired)
                 }
             }
         }
     }
 
-    @inline(__always)
-    private static func mutate<Group, Result>(_ group: inout Group, _ body: (inout Group) -> Result) -> Result {
-        body(&group)
+    /// Drops the groups whose time has passed, then the least recently touched while a bound is
+    /// exceeded.
+    private func expire(windows index: Int, horizon: Int64) {
+        while windows[index].oldest >= 0 {
+            let oldest = windows[index].oldest
+            let state = windows[index].state(oldest)
+            let passed = state.latest < horizon
+            guard passed || windows[index].count >= Self.maxGroups || entries[index] > Self.maxEntries else { return }
+            if !passed { dropped[index] += 1 }
+            entries[index] -= state.count
+            windows[index].removeOldest(replacingWith: CorrelationWindow())
+        }
     }
 
-    /// Drops the groups whose time has passed; if that is not enough, the stalest half.
-    private func expire(_ index: Int, horizon: Int64) {
-        if shapes[index].kind == .temporalOrdered {
-            sequences[index] = sequences[index].filter { $0.value.latest >= horizon }
-            if sequences[index].count > Self.maxGroups {
-                let kept = sequences[index].sorted { $0.value.latest > $1.value.latest }.prefix(Self.maxGroups / 2)
-                sequences[index] = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+    private func expire(sequences index: Int, horizon: Int64) {
+        while sequences[index].oldest >= 0 {
+            let oldest = sequences[index].oldest
+            let state = sequences[index].state(oldest)
+            let passed = state.latest < horizon
+            guard passed || sequences[index].count >= Self.maxGroups || entries[index] > Self.maxEntries else {
+                return
             }
-        } else {
-            windows[index] = windows[index].filter { $0.value.latest >= horizon }
-            if windows[index].count > Self.maxGroups {
-                let kept = windows[index].sorted { $0.value.latest > $1.value.latest }.prefix(Self.maxGroups / 2)
-                windows[index] = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
-            }
+            if !passed { dropped[index] += 1 }
+            entries[index] -= state.count
+            sequences[index].removeOldest(replacingWith: OrderedSteps(rules: 0))
         }
     }
 }

@@ -1,7 +1,36 @@
-internal import VigilCore
+public import VigilCore
 
-/// The events one group of one correlation has seen, sorted by event time, and the windows they
-/// fill: what ``CorrelationEngine`` keeps per group.
+/// A piece of a correlation finding's evidence, kept by reference: where its event was read, and
+/// of what kind. Its summary is written when the finding is reported, from the line read again
+/// (``RuleEngine/findings(digest:resolve:)``); for an input that cannot be read again (standard
+/// input, a pipe, a capture's packet) it is written at once.
+public struct EvidenceReference: Sendable, Hashable {
+    public var source: SourceLocation
+    public var kind: EventKind
+    /// The summary, when written at once.
+    public var summary: String?
+
+    /// Whether the event's line can be read again from its input.
+    public var rereadable: Bool {
+        if case .line = source.position { return source.offset >= 0 }
+        return false
+    }
+
+    /// A reference to `event`, its summary written now when its input cannot be read again.
+    init(_ event: Event) {
+        source = event.source
+        kind = event.kind
+        if case .line = event.source.position, event.source.offset >= 0 {
+            summary = nil
+        } else {
+            summary = RuleEngine.summary(of: event)
+        }
+    }
+}
+
+/// What one group of one correlation keeps: the times of its recent events (and for
+/// value_count and temporal their values), sorted by event time, and references to a few of
+/// them as evidence. No event is kept.
 ///
 /// Entries arrive in any order. An entry that is not older than the newest one is appended and
 /// judged on the window that ends at it (amortised O(1): the window's start slides, and each
@@ -11,30 +40,30 @@ internal import VigilCore
 /// a window that meets the condition is counted, once: a finding's count is its events, its
 /// times theirs.
 struct CorrelationWindow {
-    /// One event of the group.
+    /// One event of the group: 24 bytes.
     struct Entry {
         var time: Int64
         /// For value_count, the value's hash; for temporal and temporal_ordered, the position of
         /// its rule in the correlation.
         var value: UInt64
         var counted = false
-        /// The event itself, kept for the first few entries as evidence.
-        var evidence: EvidenceBox?
+        /// The evidence slot holding its reference (-1: none).
+        var evidence: Int8 = -1
     }
 
-    /// An event kept as evidence, shared rather than copied.
-    final class EvidenceBox {
-        let event: Event
-        init(_ event: Event) { self.event = event }
+    /// An entry newly counted, with its evidence when it has some.
+    struct Counted {
+        var time: Int64
+        var evidence: EvidenceReference?
     }
 
     /// Live entries are `entries[head...]`, in time order.
     private(set) var entries: [Entry] = []
     private var head = 0
-    /// The newest time seen, and when the group was last touched (for expiry).
+    /// The newest time seen.
     private(set) var latest: Int64 = .min
-    /// Entries holding evidence.
-    private(set) var evidenceKept = 0
+    /// Evidence references of a few live entries (slots freed when their entry goes).
+    private var evidence: [EvidenceReference?] = []
     /// The window ending at `latest`: from this index to the end.
     private var windowStart = 0
     /// For value_count and temporal, the last time of each value (rule position), and the
@@ -44,44 +73,24 @@ struct CorrelationWindow {
     /// Some entry before a counted one is not counted (after a late insertion): marking must
     /// look at every entry of a window, not stop at the first counted one.
     private var holes = false
-    /// The account and host its events share, or `nil` once they differ.
-    private(set) var user = Shared()
-    private(set) var host = Shared()
-
-    /// A value all entries share, with the text of the first.
-    struct Shared {
-        var hash: UInt64?
-        var text: String?
-        var mixed = false
-
-        mutating func see(_ value: FieldValue?) {
-            guard !mixed else { return }
-            let hash = CorrelationEngine.hash(value, into: 0)
-            if self.hash == nil {
-                self.hash = hash
-                text = value?.description
-            } else if self.hash != hash {
-                mixed = true
-                text = nil
-            }
-        }
-
-        /// The shared text, if every entry had the same.
-        var value: String? { mixed ? nil : text.flatMap { $0.isEmpty ? nil : $0 } }
-    }
+    /// Whether every event of the group had the same account, and the same host.
+    private(set) var user = SharedValue()
+    private(set) var host = SharedValue()
 
     var count: Int { entries.count - head }
 
-    /// Adds an event at `time` and returns the entries it caused to be counted.
+    /// Adds an event at `time` and returns the entries it caused to be counted. `evidenceSlots`
+    /// references are kept per group at most.
     mutating func add(
-        time: Int64, value: UInt64, event: Event, keepEvidence: Bool, rule: CorrelationRule.Shape
-    ) -> [Entry] {
+        time: Int64, value: UInt64, event: Event, evidence reference: EvidenceReference?, evidenceSlots: Int,
+        rule: CorrelationRule.Shape
+    ) -> [Counted] {
         user.see(event[.userName])
         host.see(event[.hostName])
         var entry = Entry(time: time, value: value)
-        if keepEvidence {
-            entry.evidence = EvidenceBox(event)
-            evidenceKept += 1
+        if let slot = freeEvidenceSlot(evidenceSlots) {
+            evidence[slot] = reference ?? EvidenceReference(event)
+            entry.evidence = Int8(slot)
         }
         if rule.kind != .eventCount {
             lastSeen[value] = max(lastSeen[value] ?? .min, time)
@@ -102,17 +111,26 @@ struct CorrelationWindow {
         return counted
     }
 
+    private mutating func freeEvidenceSlot(_ slots: Int) -> Int? {
+        if let free = evidence.firstIndex(where: { $0 == nil }) { return free }
+        guard evidence.count < slots else { return nil }
+        evidence.append(nil)
+        return evidence.count - 1
+    }
+
     /// Drops entries older than `horizon`, and the oldest beyond `capacity`; returns how many.
     mutating func trim(before horizon: Int64, capacity: Int) -> Int {
         var drop = 0
         while head + drop < entries.count && entries[head + drop].time < horizon { drop += 1 }
         drop = max(drop, count - capacity)
         guard drop > 0 else { return 0 }
-        for index in head..<(head + drop) where entries[index].evidence != nil { evidenceKept -= 1 }
+        for index in head..<(head + drop) where entries[index].evidence >= 0 {
+            evidence[Int(entries[index].evidence)] = nil
+        }
         head += drop
         windowStart = max(windowStart, head)
         // Compact once the dead part is the larger: amortised O(1) per entry.
-        if head > 64 && head * 2 > entries.count {
+        if head > 16 && head * 2 > entries.count {
             entries.removeFirst(head)
             windowStart -= head
             head = 0
@@ -123,7 +141,7 @@ struct CorrelationWindow {
     // MARK: - Windows
 
     /// The newest entry, appended: the window ending at it.
-    private mutating func inOrder(_ rule: CorrelationRule.Shape) -> [Entry] {
+    private mutating func inOrder(_ rule: CorrelationRule.Shape) -> [Counted] {
         let from = latest - rule.span
         while windowStart < entries.count - 1 && entries[windowStart].time < from { windowStart += 1 }
         let measure: Int
@@ -145,9 +163,9 @@ struct CorrelationWindow {
 
     /// A late entry at `position`: every window of the span that contains it, each starting at an
     /// entry, judged on its own.
-    private mutating func late(at position: Int, _ rule: CorrelationRule.Shape) -> [Entry] {
+    private mutating func late(at position: Int, _ rule: CorrelationRule.Shape) -> [Counted] {
         let time = entries[position].time
-        var counted: [Entry] = []
+        var counted: [Counted] = []
         var start = lowerBound(time - rule.span)
         while start <= position {
             let end = lowerBound(entries[start].time + rule.span + 1)
@@ -169,15 +187,16 @@ struct CorrelationWindow {
     }
 
     /// Counts the entries of `start..<end` not counted yet, and returns them.
-    private mutating func mark(_ start: Int, _ end: Int) -> [Entry] {
-        var counted: [Entry] = []
+    private mutating func mark(_ start: Int, _ end: Int) -> [Counted] {
+        var counted: [Counted] = []
         var index = end - 1
         while index >= start {
             if entries[index].counted {
                 if !holes { break }
             } else {
                 entries[index].counted = true
-                counted.append(entries[index])
+                let slot = Int(entries[index].evidence)
+                counted.append(Counted(time: entries[index].time, evidence: slot >= 0 ? evidence[slot] : nil))
             }
             index -= 1
         }
@@ -193,32 +212,60 @@ struct CorrelationWindow {
     private func lowerBound(_ time: Int64) -> Int { partition(entries, from: head) { $0 < time } }
 }
 
+/// Whether every event of a group had the same value of a field (by hash: no text is kept).
+struct SharedValue {
+    private var hash: UInt64?
+    private(set) var mixed = false
+
+    mutating func see(_ value: FieldValue?) {
+        guard !mixed else { return }
+        let hash = CorrelationEngine.hash(value, into: 0)
+        if self.hash == nil {
+            self.hash = hash
+        } else if self.hash != hash {
+            mixed = true
+        }
+    }
+}
+
 /// The steps of a temporal_ordered correlation one group has seen: per rule, its events sorted
 /// by time. A sequence is one event of each rule, in the rules' order by event time (equal times
 /// allowed), the last within the span of the first.
 struct OrderedSteps {
     private(set) var steps: [[CorrelationWindow.Entry]]
     private(set) var latest: Int64 = .min
-    /// Entries holding evidence, per step: each step keeps its own, so the event completing a
+    /// Evidence references per step: each step keeps its own, so the event completing a
     /// sequence is in its evidence however many came before.
-    private(set) var evidenceKept: [Int]
+    private var evidence: [[EvidenceReference?]]
 
     init(rules: Int) {
         steps = Array(repeating: [], count: rules)
-        evidenceKept = Array(repeating: 0, count: rules)
+        evidence = Array(repeating: [], count: rules)
     }
 
     var count: Int { steps.reduce(0) { $0 + $1.count } }
 
     /// Adds an event of rule `position`; returns the entries of the sequences it completes that
     /// were not counted yet (empty when it completes none).
-    mutating func add(time: Int64, position: Int, event: Event, evidenceLimit: Int, span: Int64)
-        -> [CorrelationWindow.Entry]
-    {
+    mutating func add(
+        time: Int64, position: Int, event: Event, evidence reference: EvidenceReference?, evidenceSlots: Int,
+        span: Int64
+    ) -> [CorrelationWindow.Counted] {
         var entry = CorrelationWindow.Entry(time: time, value: UInt64(position))
-        if evidenceKept[position] < evidenceLimit {
-            entry.evidence = CorrelationWindow.EvidenceBox(event)
-            evidenceKept[position] += 1
+        // A sequence takes the latest event of each earlier step: the newest entries keep the
+        // evidence, the oldest holder giving its slot up.
+        var slot = evidence[position].firstIndex { $0 == nil }
+        if slot == nil && evidence[position].count < evidenceSlots {
+            evidence[position].append(nil)
+            slot = evidence[position].count - 1
+        }
+        if slot == nil, let oldest = steps[position].firstIndex(where: { $0.evidence >= 0 }) {
+            slot = Int(steps[position][oldest].evidence)
+            steps[position][oldest].evidence = -1
+        }
+        if let slot {
+            evidence[position][slot] = reference ?? EvidenceReference(event)
+            entry.evidence = Int8(slot)
         }
         let at = Self.upperBound(steps[position], time)
         steps[position].insert(entry, at: at)
@@ -244,12 +291,15 @@ struct OrderedSteps {
         let first = steps[0][chosen[0]!].time
         let last = steps[steps.count - 1][chosen[steps.count - 1]!].time
         guard last - first <= span else { return [] }
-        var counted: [CorrelationWindow.Entry] = []
+        var counted: [CorrelationWindow.Counted] = []
         for step in steps.indices {
             let index = chosen[step]!
             if !steps[step][index].counted {
                 steps[step][index].counted = true
-                counted.append(steps[step][index])
+                let slot = Int(steps[step][index].evidence)
+                counted.append(
+                    CorrelationWindow.Counted(
+                        time: steps[step][index].time, evidence: slot >= 0 ? evidence[step][slot] : nil))
             }
         }
         return counted.sorted { $0.time < $1.time }
@@ -263,7 +313,9 @@ struct OrderedSteps {
             while drop < steps[step].count && steps[step][drop].time < horizon { drop += 1 }
             drop = max(drop, steps[step].count - capacity)
             guard drop > 0 else { continue }
-            evidenceKept[step] -= steps[step].prefix(drop).filter { $0.evidence != nil }.count
+            for entry in steps[step].prefix(drop) where entry.evidence >= 0 {
+                evidence[step][Int(entry.evidence)] = nil
+            }
             steps[step].removeFirst(drop)
             dropped += drop
         }
@@ -279,7 +331,6 @@ struct OrderedSteps {
     private static func upperBound(_ entries: [CorrelationWindow.Entry], _ time: Int64) -> Int {
         partition(entries, from: 0) { $0 <= time }
     }
-
 }
 
 /// The first index from `start` whose entry's time is not `before` (entries ordered by time).

@@ -1,4 +1,3 @@
-internal import Foundation
 public import VigilCore
 
 /// Which events a rule's `logsource` selects, as the log source mapping resolves it: where they
@@ -20,12 +19,20 @@ public struct SourceSelection: Sendable, Hashable {
         public var files: [String]
 
         func admits(_ event: Event) -> Bool {
-            if !programs.isEmpty, let service = event[.service]?.description, programs.contains(service) {
-                return true
-            }
+            admits(service: event[.service]?.description, fileName: Self.fileName(event.source.path))
+        }
+
+        /// Whether a line of `service` (its program) read from a file named `fileName` is of
+        /// the stream.
+        func admits(service: String?, fileName: String) -> Bool {
+            if !programs.isEmpty, let service, programs.contains(service) { return true }
             guard !files.isEmpty else { return false }
-            let name = (event.source.path as NSString).lastPathComponent
-            return files.contains { fnmatch($0, name, 0) == 0 }
+            return files.contains { fnmatch($0, fileName, 0) == 0 }
+        }
+
+        /// The last component of `path`.
+        static func fileName(_ path: String) -> String {
+            path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
         }
     }
 
@@ -49,6 +56,15 @@ public struct SourceSelection: Sendable, Hashable {
         }
         if let formats, !formats.contains(event[.logFormat]?.description ?? "") { return false }
         return streams.allSatisfy { $0.admits(event) }
+    }
+
+    /// Whether the selection admits events of `kind` from `origin` with these header fields
+    /// (what ``admits(_:)`` reads of an event, so that an engine decides once per kind of line).
+    func admits(kind: EventKind, origin: Origin, format: String?, service: String?, fileName: String) -> Bool {
+        if let kinds, !kinds.contains(kind) { return false }
+        if let wanted = self.origin, wanted != origin { return false }
+        if let formats, !formats.contains(format ?? "") { return false }
+        return streams.allSatisfy { $0.admits(service: service, fileName: fileName) }
     }
 
     /// Whether the selection admits `event`, kind included.

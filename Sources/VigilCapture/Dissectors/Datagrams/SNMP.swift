@@ -42,11 +42,15 @@ final class SNMPSession: DatagramSession {
     }
 
     private let path: String
+    private let input: InputID
     private var seen: [Key: Pending] = [:]
     private var order: [Key] = []
     private let maxTracked = 4096
 
-    init(path: String) { self.path = path }
+    init(path: String) {
+        self.path = path
+        input = InputID(path: path)
+    }
 
     func receive(_ datagram: Datagram, into events: inout [Event]) -> Bool {
         guard let (version, community, pdu) = SNMPDissector.parse(datagram.payload) else { return false }
@@ -69,7 +73,7 @@ final class SNMPSession: DatagramSession {
         }
         guard !isResponse, seen.count < maxTracked else { return true }
         let context = FlowContext(
-            path: path, client: FlowEndpoint(address: client, port: clientPort),
+            input: input, client: FlowEndpoint(address: client, port: clientPort),
             server: FlowEndpoint(address: server, port: serverPort), transport: .udp)
         seen[key] = Pending(
             context: context, version: version == 0 ? "v1" : "v2c", community: community, packet: datagram.number,

@@ -104,9 +104,13 @@ final class KerberosDatagrams: DatagramSession {
     }
 
     private let path: String
+    private let input: InputID
     private var requests = KerberosRequests<Key>(limit: 4096)
 
-    init(path: String) { self.path = path }
+    init(path: String) {
+        self.path = path
+        input = InputID(path: path)
+    }
 
     func receive(_ datagram: Datagram, into events: inout [Event]) -> Bool {
         guard datagram.uses(KerberosDissector.port) else { return false }
@@ -117,7 +121,7 @@ final class KerberosDatagrams: DatagramSession {
             port: toKDC ? segment.sourcePort : segment.destinationPort)
         let kdc = toKDC ? segment.destination : segment.source
         let context = FlowContext(
-            path: path, client: client, server: FlowEndpoint(address: kdc, port: KerberosDissector.port),
+            input: input, client: client, server: FlowEndpoint(address: kdc, port: KerberosDissector.port),
             transport: .udp)
         requests.read(
             datagram.payload, fromKDC: !toKDC, key: Key(client: client, kdc: kdc), context: context,

@@ -42,7 +42,7 @@ extension FlowContext {
     /// every credential event carries.
     func credentialEvent(_ credential: Credential, time: Timestamp, packet: Int) -> Event {
         var event = Event(
-            kind: .credentialObserved, time: time, source: SourceLocation(path: path, position: .packet(packet)),
+            kind: .credentialObserved, time: time, source: SourceLocation(input: input, position: .packet(packet)),
             credential: credential)
         event.set(.srcIP, client.ip)
         event.set(.srcPort, client.port)
@@ -79,7 +79,7 @@ extension FlowContext {
     /// A `protocol.observed` event for this connection, with `fields` added.
     func protocolEvent(_ name: String, packet: Int, time: Timestamp, fields: [(Field, String?)] = []) -> Event {
         var event = Event(
-            kind: .protocolObserved, time: time, source: SourceLocation(path: path, position: .packet(packet)))
+            kind: .protocolObserved, time: time, source: SourceLocation(input: input, position: .packet(packet)))
         event.set(.srcIP, client.ip)
         event.set(.srcPort, client.port)
         event.set(.dstIP, server.ip)

@@ -6,9 +6,13 @@
 #   LC_ALL=C sort FILE -o /dev/null                      (baseline for the log: a tool that
 #                                                         holds what it reads; for scale)
 # and prints each peak RSS, the ratio vigil/baseline, and whether vigil stays under the budget
-# (200 MiB, the hardening issue's target) on the last lines.
+# (200 MiB, the hardening issue's target) on the last lines. Then the Internet-facing log
+# (make-logs.py's `internet` shape: a brute force from 120,000 addresses) at 1, 2, 4 and 8
+# million lines (SERIES to choose): each peak must stay under 100 MB and within ±10% of the
+# smallest's (memory that does not grow with the input).
 #
 #   bash bench/memory.sh [MEGABYTES] [LINES]     (defaults 2000 and 2000000; inputs cached in bench/.data/)
+#   SERIES="1000000 2000000" bash bench/memory.sh    (the internet-shape sizes; "" skips them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,7 +50,24 @@ base_kib=$(peak env LC_ALL=C sort "$log" -o /dev/null)
 echo "== log: $lines lines: vigil audit $((vigil_kib / 1024)) MiB, sort $((base_kib / 1024)) MiB"
 results+=("log $lines lines: vigil $((vigil_kib / 1024)) MiB, vigil/sort $(python3 -c "print(f'{$vigil_kib / $base_kib:.2f}')")")
 [ $((vigil_kib / 1024)) -lt $budget_mib ] || failed=1
+series=${SERIES-1000000 2000000 4000000 8000000}
+first_kib=0
+for count in $series; do
+    log=$data/auth-${count}-internet.log
+    [ -f "$log" ] || python3 bench/make-logs.py "$log" "$count" internet
+    vigil_kib=$(peak "$vigil" audit "$log" --timezone UTC --format json --output /dev/null --fail-on none --quiet)
+    [ $first_kib -gt 0 ] || first_kib=$vigil_kib
+    drift=$(python3 -c "print(f'{($vigil_kib / $first_kib - 1) * 100:+.1f}')")
+    echo "== internet-shape log: $count lines: vigil audit $((vigil_kib / 1024)) MiB ($((vigil_kib * 1024 / 1000000)) MB), ${drift}% against the first"
+    results+=("internet log $count lines: vigil $((vigil_kib * 1024 / 1000000)) MB, ${drift}% against the first size")
+    [ $((vigil_kib * 1024 / 1000000)) -lt 100 ] || failed=1
+    python3 -c "import sys; sys.exit(0 if abs($vigil_kib / $first_kib - 1) <= 0.10 else 1)" || failed=1
+done
 echo
 for line in "${results[@]}"; do echo "ratio peak RSS $line"; done
-if [ $failed -eq 0 ]; then echo "budget: every peak under $budget_mib MiB"; else echo "budget: a peak reached $budget_mib MiB"; fi
+if [ $failed -eq 0 ]; then
+    echo "budget: every peak under its budget ($budget_mib MiB; internet-shape logs < 100 MB and flat ±10%)"
+else
+    echo "budget: a peak is over its budget ($budget_mib MiB; internet-shape logs < 100 MB and flat ±10%)"
+fi
 exit $failed

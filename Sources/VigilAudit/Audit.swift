@@ -137,10 +137,9 @@ public struct Audit: Sendable {
             }
             if file.kind == .log {
                 if merged == nil {
+                    let engine = try engine()
                     merged = try LogMerger.read(LogMerger.series(logs), options: logOptions) { event in
-                        var event = event
-                        context.enrich(&event)
-                        try engine().process(event)
+                        context.enriched(event) { engine.process($0) }
                     }
                 }
                 let result = merged?[index]
@@ -313,9 +312,7 @@ public struct Audit: Sendable {
             do {
                 let outcome = try LogReader(options: options).read(origin: file.origin, displayPath: file.displayPath) {
                     event in
-                    var event = event
-                    context.enrich(&event)
-                    engine.process(event)
+                    context.enriched(event) { engine.process($0) }
                 }
                 result.input = outcome.input
                 result.error = outcome.error
@@ -395,6 +392,13 @@ public struct Audit: Sendable {
                         InputReport(path: file.path, status: .unreadable, reason: reason(error), kind: "inventory"))
                     errors.append(error)
                 }
+                continue
+            }
+            if file.kind == .log {
+                // Read and parsed on a thread of its own while `handler` runs on this one.
+                let result = try LogMerger.read([[(index: 0, file: file)]], options: logOptions, handler: handler)[0]
+                inputs.append(outcome(file, result?.input, result?.error))
+                if let error = result?.error { errors.append(error) }
                 continue
             }
             do {

@@ -13,7 +13,7 @@ internal import VigilLogs
 /// beyond that, the series (ordered by their first dated line) are merged in waves.
 enum LogMerger {
     static let maxSeries = 64
-    static let batchSize = 1024
+    static let batchSize = 4096
 
     /// What reading one file gave.
     struct FileResult {
@@ -75,25 +75,23 @@ enum LogMerger {
         _ series: [[Log]], options: LogOptions, results: inout [Int: FileResult],
         handler: (Event) throws -> Void
     ) throws {
-        let queues = series.map { _ in BatchQueue(capacity: 2) }
+        let queues = series.map { _ in BatchQueue(capacity: 4) }
         let shared = Locked<[Int: FileResult]>([:])
         // One reading thread per series, each filling its own queue.
         let readers = WorkerPool.start(series.count, workers: series.count, name: "vigil-log") { number in
             let queue = queues[number]
             defer { queue.close() }
-            var batch: [Event] = []
-            batch.reserveCapacity(batchSize)
             for file in series[number] {
                 var result = FileResult()
                 do {
+                    // The reader's batch is moved into the queue, not copied event by event.
                     let outcome = try LogReader(options: options).read(
-                        origin: file.file.origin, displayPath: file.file.displayPath
-                    ) { event in
-                        batch.append(event)
-                        if batch.count == batchSize {
-                            guard queue.put(batch) else { throw Stopped() }
-                            batch.removeAll(keepingCapacity: true)
-                        }
+                        origin: file.file.origin, displayPath: file.file.displayPath, batchSize: batchSize
+                    ) { events in
+                        var full: [Event] = []
+                        full.reserveCapacity(batchSize + 64)
+                        swap(&full, &events)
+                        guard queue.put(full) else { throw Stopped() }
                     }
                     result.input = outcome.input
                     result.error = outcome.error
@@ -106,12 +104,18 @@ enum LogMerger {
                 }
                 shared.withLock { $0[file.index] = result }
             }
-            if !batch.isEmpty { _ = queue.put(batch) }
         }
         defer {
             for queue in queues { queue.cancel() }
             readers.wait()
             for (index, result) in shared.withLock({ $0 }) { results[index] = result }
+        }
+        // One series (the usual audit of one server): its batches in order, no comparison.
+        if queues.count == 1 {
+            while let batch = queues[0].take() {
+                for index in batch.indices { try handler(batch[index]) }
+            }
+            return
         }
         // The head batch of each series; nil once a series is done.
         var heads: [[Event]?] = queues.map { $0.take() }
@@ -157,7 +161,8 @@ final class BatchQueue: @unchecked Sendable {
         while batches.count >= capacity && !cancelled { condition.wait() }
         if cancelled { return false }
         batches.append(batch)
-        condition.broadcast()
+        // One producer, one consumer: only a consumer waiting on an empty queue needs waking.
+        if batches.count == 1 { condition.signal() }
         return true
     }
 
@@ -168,7 +173,8 @@ final class BatchQueue: @unchecked Sendable {
         while batches.isEmpty && !closed { condition.wait() }
         if batches.isEmpty { return nil }
         let batch = batches.removeFirst()
-        condition.broadcast()
+        // Only a producer waiting on a full queue needs waking.
+        if batches.count == capacity - 1 { condition.signal() }
         return batch
     }
 

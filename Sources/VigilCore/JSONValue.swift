@@ -72,6 +72,30 @@ public enum JSONValue: Sendable, Equatable {
         out += repeatElement(0x20, count: depth * 2)
     }
 
+    /// ``quote(_:into:)`` of text given as bytes that are ASCII (the caller checked: any other
+    /// byte goes through `String`, which mends invalid UTF-8).
+    public static func quote(ascii bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        out.append(0x22)
+        var start = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+            switch byte {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0x09: out += [0x5C, 0x74]
+            default:
+                out += [0x5C, 0x75, 0x30, 0x30, Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0x0F)]]
+            }
+            start = index + 1
+        }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<bytes.count]))
+        out.append(0x22)
+    }
+
     /// RFC 8259 string quoting: `"` and `\` escaped, control characters as `\uXXXX`; other
     /// bytes (UTF-8 included) are copied as they are.
     public static func quote(_ text: String, into out: inout [UInt8]) {

@@ -74,6 +74,18 @@ public struct LogReader: Sendable {
     /// Reads an input examined before (see ``InputOrigin``: a file, or a stream whose first
     /// bytes were read to tell its kind), named `displayPath` in messages and evidence.
     public func read(origin: InputOrigin, displayPath: String, handler: (Event) throws -> Void) throws -> Outcome {
+        try read(origin: origin, displayPath: displayPath, batchSize: 1) { events in
+            for event in events { try handler(event) }
+        }
+    }
+
+    /// Reads an input as ``read(origin:displayPath:handler:)`` does, handing the events on in
+    /// batches of about `batchSize` (whole lines: a batch ends after the line that fills it, and
+    /// the last may be shorter) to `batches`, which may take the array (moving it out costs no
+    /// copy of the events). Events read before a break in the input are handed on too.
+    public func read(
+        origin: InputOrigin, displayPath: String, batchSize: Int, batches: (inout [Event]) throws -> Void
+    ) throws -> Outcome {
         let name = displayPath
         let reader = try LineReader.open(origin: origin, displayPath: name, limits: options.limits)
         let reference =
@@ -82,6 +94,8 @@ public struct LogReader: Sendable {
         let analyzer = LogAnalyzer(path: name, clock: clock)
         var input = InputReport(path: name, kind: "log", lines: 0)
         var events: [Event] = []
+        events.reserveCapacity(batchSize)
+        var seen = 0
         var stop: VigilError?
         var journal: Bool?
         var binaryWarned = false
@@ -107,16 +121,22 @@ public struct LogReader: Sendable {
                 } else {
                     analyzer.analyse(line, number: number, offset: reader.lineOffset, into: &events)
                 }
-                if !events.isEmpty {
-                    for event in events {
-                        if analyzer.lastLineDated { clockWatch.see(event.time, line: number) }
-                        try handler(event)
+                if events.count > seen {
+                    if analyzer.lastLineDated {
+                        for index in seen..<events.count { clockWatch.see(events[index].time, line: number) }
                     }
-                    events.removeAll(keepingCapacity: true)
+                    seen = events.count
+                    if seen >= batchSize {
+                        try batches(&events)
+                        events.removeAll(keepingCapacity: true)
+                        seen = 0
+                    }
                 }
                 return true
             }
+            if !events.isEmpty { try batches(&events) }
         } catch let failure as LineReader.Failure {
+            if !events.isEmpty { try batches(&events) }
             let at = reader.lineNumber
             switch failure {
             case .truncatedGzip:

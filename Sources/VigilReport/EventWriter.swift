@@ -31,6 +31,62 @@ public struct EventWriter: Sendable {
         }
     }
 
+    /// Appends `event` as one JSON line (without the newline) to `out`: the same bytes as
+    /// ``json(_:)`` serialised, written without building the value first (`vigil events`).
+    public func appendJSON(_ event: Event, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"kind":"#.utf8)
+        JSONValue.quote(event.kind.rawValue, into: &out)
+        out.append(contentsOf: #","time":"#.utf8)
+        JSONValue.quote(event.time.iso8601, into: &out)
+        out.append(contentsOf: #","source":{"path":"#.utf8)
+        JSONValue.quote(event.source.path, into: &out)
+        switch event.source.position {
+        case .packet(let number): out.append(contentsOf: #","packet":\#(number)},"fields":{"#.utf8)
+        case .line(let number): out.append(contentsOf: #","line":\#(number)},"fields":{"#.utf8)
+        }
+        var first = true
+        func key(_ name: String) {
+            if !first { out.append(0x2C) }
+            first = false
+            JSONValue.quote(name, into: &out)
+            out.append(0x3A)
+        }
+        let secrets = event.secretsInText
+        var message = false
+        for entry in event.fields {
+            key(entry.field.name)
+            if entry.field == .logMessage { message = true }
+            switch entry.value {
+            case .string(let text):
+                JSONValue.quote(
+                    secrets.isEmpty ? text : Secret.scrub(text, of: secrets, reveal: revealSecrets), into: &out)
+            case .int(let number): out.append(contentsOf: String(number).utf8)
+            case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+            }
+        }
+        if let text = event.text, !message {
+            key(Field.logMessage.name)
+            text.withBytes { bytes in
+                if secrets.isEmpty && !bytes.contains(where: { $0 >= 0x80 }) {
+                    JSONValue.quote(ascii: bytes, into: &out)
+                } else {
+                    JSONValue.quote(Secret.scrub(text.string, of: secrets, reveal: revealSecrets), into: &out)
+                }
+            }
+        }
+        if let credential = event.credential {
+            key("credential.secret_masked")
+            JSONValue.quote(credential.secret.masked, into: &out)
+            key("credential.secret_digest")
+            JSONValue.quote(digest.digest(credential.secret), into: &out)
+            if revealSecrets {
+                key("credential.secret")
+                JSONValue.quote(credential.secret.reveal(), into: &out)
+            }
+        }
+        out.append(contentsOf: "}}".utf8)
+    }
+
     /// `event` as a JSON object: kind, time, source, fields, and its credential masked.
     public func json(_ event: Event) -> JSONValue {
         let source: JSONValue =

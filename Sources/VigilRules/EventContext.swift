@@ -45,6 +45,21 @@ public final class EventContext {
         return TimeZone(secondsFromGMT: sign == "-" ? -seconds : seconds)
     }
 
+    /// Whether ``enrich(_:)`` adds anything to events of `kind` (most log lines: no), so that
+    /// the others reach the rules without a copy.
+    public static func enriches(_ kind: EventKind) -> Bool {
+        kind == .credentialObserved || kind == .deviceObserved || kind == .authSuccess
+    }
+
+    /// Hands `event` to `body`, with what the audit knows beyond it added when there is
+    /// anything to add (the event is copied only then).
+    public func enriched<Result>(_ event: Event, _ body: (Event) throws -> Result) rethrows -> Result {
+        guard Self.enriches(event.kind) else { return try body(event) }
+        var event = event
+        enrich(&event)
+        return try body(event)
+    }
+
     /// Adds to `event` what the audit knows beyond it: credential strength, inventory match, ARP flip flops,
     /// login sources and hours.
     public func enrich(_ event: inout Event) {

@@ -29,13 +29,19 @@ struct EventsCommand: ParsableCommand {
 
     func run() throws {
         let writer = EventWriter(format: format, revealSecrets: revealSecrets, digest: try secrets.digest(quiet: quiet))
-        var buffer = ""
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 17)
         try analysis.validate()
         let result = try Audit.events(paths, limits: analysis.limits, logOptions: analysis.logOptions) { event in
-            buffer += writer.line(event) + "\n"
-            if buffer.utf8.count > 1 << 16 {
+            if writer.format == .jsonl {
+                writer.appendJSON(event, to: &buffer)
+            } else {
+                buffer.append(contentsOf: writer.line(event).utf8)
+            }
+            buffer.append(0x0A)
+            if buffer.count > 1 << 16 {
                 FileHandleWriter.standardOutput.write(buffer)
-                buffer = ""
+                buffer.removeAll(keepingCapacity: true)
             }
         }
         FileHandleWriter.standardOutput.write(buffer)

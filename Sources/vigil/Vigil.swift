@@ -109,6 +109,11 @@ struct FileHandleWriter {
     /// Writes all of `text`, retrying on `EINTR` and after short writes; a closed pipe (the
     /// reader went away) ends the writing quietly.
     func write(_ text: String) {
-        try? SystemCall.writeAll(descriptor, Array(text.utf8), path: nil)
+        write(Array(text.utf8))
+    }
+
+    /// Writes all of `bytes`, as the text is written.
+    func write(_ bytes: [UInt8]) {
+        try? SystemCall.writeAll(descriptor, bytes, path: nil)
     }
 }

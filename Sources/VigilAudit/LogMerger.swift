@@ -88,7 +88,10 @@ enum LogMerger {
                     let outcome = try LogReader(options: options).read(
                         origin: file.file.origin, displayPath: file.file.displayPath, batchSize: batchSize
                     ) { events in
-                        var full: [Event] = []
+                        // A batch the consumer is done with is emptied here, so that its events
+                        // are freed on this thread, and its buffer reused.
+                        var full = queue.spent() ?? []
+                        full.removeAll(keepingCapacity: true)
                         full.reserveCapacity(batchSize + 64)
                         swap(&full, &events)
                         guard queue.put(full) else { throw Stopped() }
@@ -114,6 +117,7 @@ enum LogMerger {
         if queues.count == 1 {
             while let batch = queues[0].take() {
                 for index in batch.indices { try handler(batch[index]) }
+                queues[0].recycle(batch)
             }
             return
         }
@@ -135,6 +139,7 @@ enum LogMerger {
             try handler(heads[chosen]![positions[chosen]])
             positions[chosen] += 1
             if positions[chosen] == heads[chosen]!.count {
+                queues[chosen].recycle(heads[chosen].take()!)
                 heads[chosen] = queues[chosen].take()
                 positions[chosen] = 0
             }
@@ -148,6 +153,7 @@ enum LogMerger {
 final class BatchQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var batches: [[Event]] = []
+    private var returned: [[Event]] = []
     private let capacity: Int
     private var closed = false
     private var cancelled = false
@@ -176,6 +182,21 @@ final class BatchQueue: @unchecked Sendable {
         // Only a producer waiting on a full queue needs waking.
         if batches.count == capacity - 1 { condition.signal() }
         return batch
+    }
+
+    /// Hands back a batch the consumer is done with, for the producer to empty and reuse
+    /// (``spent()``): its events are then freed on the producer's thread, not the consumer's.
+    func recycle(_ batch: [Event]) {
+        condition.lock()
+        defer { condition.unlock() }
+        if returned.count < capacity + 1 && !closed { returned.append(batch) }
+    }
+
+    /// A batch handed back by the consumer, if any.
+    func spent() -> [Event]? {
+        condition.lock()
+        defer { condition.unlock() }
+        return returned.popLast()
     }
 
     /// The producer is done.

@@ -12,7 +12,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
         ], capacity: 1 << 16)
 
     /// The kind of number `id` (the constants below, in the order of ``table``).
-    init(id: UInt16) { self.id = id }
+    @usableFromInline init(id: UInt16) { self.id = id }
 
     /// The kind named `rawValue` (`auth.failure`), interned on first use.
     public init(rawValue: String) { id = UInt16(Self.table.intern(rawValue) ?? Self.table.intern("log.line")!) }
@@ -21,18 +21,18 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public var rawValue: String { Self.table.name(UInt32(id)) }
     public var description: String { rawValue }
 
-    public static let credentialObserved = EventKind(id: 0)
-    public static let authFailure = EventKind(id: 1)
-    public static let authSuccess = EventKind(id: 2)
-    public static let deviceObserved = EventKind(id: 3)
-    public static let protocolObserved = EventKind(id: 4)
-    public static let privilegeUse = EventKind(id: 5)
-    public static let privilegeDenied = EventKind(id: 6)
-    public static let accountChange = EventKind(id: 7)
-    public static let httpRequest = EventKind(id: 8)
+    @inlinable public static var credentialObserved: EventKind { EventKind(id: 0) }
+    @inlinable public static var authFailure: EventKind { EventKind(id: 1) }
+    @inlinable public static var authSuccess: EventKind { EventKind(id: 2) }
+    @inlinable public static var deviceObserved: EventKind { EventKind(id: 3) }
+    @inlinable public static var protocolObserved: EventKind { EventKind(id: 4) }
+    @inlinable public static var privilegeUse: EventKind { EventKind(id: 5) }
+    @inlinable public static var privilegeDenied: EventKind { EventKind(id: 6) }
+    @inlinable public static var accountChange: EventKind { EventKind(id: 7) }
+    @inlinable public static var httpRequest: EventKind { EventKind(id: 8) }
     /// A log line that no service's parser made an event of: its time, host, program, process
     /// and message, for keyword rules and rules over a whole log (`service: syslog`).
-    public static let logLine = EventKind(id: 9)
+    @inlinable public static var logLine: EventKind { EventKind(id: 9) }
 }
 
 /// Where an event came from: an input, and a packet number (1-based, as tcpdump and Wireshark

@@ -9,7 +9,7 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
     /// The field's number in the table of fields.
     public let index: UInt16
 
-    private init(_ index: UInt16) { self.index = index }
+    @usableFromInline init(_ index: UInt16) { self.index = index }
 
     /// The dotted name, as rules and the `vigil events` output spell it.
     public var name: String { Field.table.name(UInt32(index)) }
@@ -49,100 +49,100 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
     /// Every field named so far.
     public static var all: [Field] { (0..<table.size).map { Field(UInt16($0)) } }
 
-    public static let eventKind = Field(0)
-    public static let srcIP = Field(1)
-    public static let srcPort = Field(2)
-    public static let srcMAC = Field(3)
-    public static let dstIP = Field(4)
-    public static let dstPort = Field(5)
-    public static let dstMAC = Field(6)
-    public static let transport = Field(7)
-    public static let userName = Field(8)
-    public static let hostName = Field(9)
-    public static let service = Field(10)
-    public static let process = Field(11)
-    public static let processPID = Field(12)
-    public static let `protocol` = Field(13)
-    public static let credentialProtocol = Field(14)
-    public static let credentialKind = Field(15)
-    public static let credentialOutcome = Field(16)
-    public static let credentialReply = Field(17)
-    public static let credentialAnonymous = Field(18)
-    public static let credentialHashcatMode = Field(19)
-    public static let credentialVersion = Field(20)
-    public static let userDomain = Field(21)
-    public static let tlsVersion = Field(22)
-    public static let tlsServerName = Field(23)
-    public static let sshVersion = Field(24)
-    public static let sshSoftware = Field(25)
-    public static let httpMethod = Field(26)
-    public static let urlPath = Field(27)
-    public static let dhcpHostname = Field(28)
-    public static let dhcpVendorClass = Field(29)
-    public static let dhcpFingerprint = Field(30)
-    public static let dhcpRequestedIP = Field(31)
-    public static let deviceSource = Field(32)
-    public static let devicePlatform = Field(33)
-    public static let devicePort = Field(34)
+    @inlinable public static var eventKind: Field { Field(0) }
+    @inlinable public static var srcIP: Field { Field(1) }
+    @inlinable public static var srcPort: Field { Field(2) }
+    @inlinable public static var srcMAC: Field { Field(3) }
+    @inlinable public static var dstIP: Field { Field(4) }
+    @inlinable public static var dstPort: Field { Field(5) }
+    @inlinable public static var dstMAC: Field { Field(6) }
+    @inlinable public static var transport: Field { Field(7) }
+    @inlinable public static var userName: Field { Field(8) }
+    @inlinable public static var hostName: Field { Field(9) }
+    @inlinable public static var service: Field { Field(10) }
+    @inlinable public static var process: Field { Field(11) }
+    @inlinable public static var processPID: Field { Field(12) }
+    @inlinable public static var `protocol`: Field { Field(13) }
+    @inlinable public static var credentialProtocol: Field { Field(14) }
+    @inlinable public static var credentialKind: Field { Field(15) }
+    @inlinable public static var credentialOutcome: Field { Field(16) }
+    @inlinable public static var credentialReply: Field { Field(17) }
+    @inlinable public static var credentialAnonymous: Field { Field(18) }
+    @inlinable public static var credentialHashcatMode: Field { Field(19) }
+    @inlinable public static var credentialVersion: Field { Field(20) }
+    @inlinable public static var userDomain: Field { Field(21) }
+    @inlinable public static var tlsVersion: Field { Field(22) }
+    @inlinable public static var tlsServerName: Field { Field(23) }
+    @inlinable public static var sshVersion: Field { Field(24) }
+    @inlinable public static var sshSoftware: Field { Field(25) }
+    @inlinable public static var httpMethod: Field { Field(26) }
+    @inlinable public static var urlPath: Field { Field(27) }
+    @inlinable public static var dhcpHostname: Field { Field(28) }
+    @inlinable public static var dhcpVendorClass: Field { Field(29) }
+    @inlinable public static var dhcpFingerprint: Field { Field(30) }
+    @inlinable public static var dhcpRequestedIP: Field { Field(31) }
+    @inlinable public static var deviceSource: Field { Field(32) }
+    @inlinable public static var devicePlatform: Field { Field(33) }
+    @inlinable public static var devicePort: Field { Field(34) }
     /// How a login authenticated: `password`, `simple` (LDAP), `basic`, `digest`, `ntlm`, `form`
     /// (HTTP), `apop`, `plain`, `login` (mail), `publickey`, ... (logs).
-    public static let authMethod = Field(35)
-    public static let snmpVersion = Field(36)
+    @inlinable public static var authMethod: Field { Field(35) }
+    @inlinable public static var snmpVersion: Field { Field(36) }
     /// The remote end by name, where a log gives a host name rather than an address.
-    public static let srcDomain = Field(37)
+    @inlinable public static var srcDomain: Field { Field(37) }
     /// The account a privilege was used as (`sudo -u`, `su`), or an account a change concerns.
-    public static let userTarget = Field(38)
-    public static let userID = Field(39)
-    public static let groupName = Field(40)
-    public static let processCommandLine = Field(41)
-    public static let processWorkingDirectory = Field(42)
-    public static let tty = Field(43)
+    @inlinable public static var userTarget: Field { Field(38) }
+    @inlinable public static var userID: Field { Field(39) }
+    @inlinable public static var groupName: Field { Field(40) }
+    @inlinable public static var processCommandLine: Field { Field(41) }
+    @inlinable public static var processWorkingDirectory: Field { Field(42) }
+    @inlinable public static var tty: Field { Field(43) }
     /// What happened, in a word: `user-added`, `group-member-added`, `password-changed`, ...
-    public static let eventAction = Field(44)
+    @inlinable public static var eventAction: Field { Field(44) }
     /// Why, as the log says it (`invalid user`, `too many authentication failures`, ...).
-    public static let eventReason = Field(45)
-    public static let httpStatus = Field(46)
-    public static let httpUserAgent = Field(47)
+    @inlinable public static var eventReason: Field { Field(45) }
+    @inlinable public static var httpStatus: Field { Field(46) }
+    @inlinable public static var httpUserAgent: Field { Field(47) }
     /// The log's format: `syslog`, `rfc5424`, `journal`, `apache-error`, `nginx-error`, `access`, ...
-    public static let logFormat = Field(48)
+    @inlinable public static var logFormat: Field { Field(48) }
     /// Set on `device.observed` when an inventory was given: whether the MAC (or host name) is in it.
-    public static let deviceManaged = Field(49)
+    @inlinable public static var deviceManaged: Field { Field(49) }
     /// Set on an ARP or DHCP sighting when the address was held by another MAC before ("flip flop").
-    public static let devicePreviousMAC = Field(50)
+    @inlinable public static var devicePreviousMAC: Field { Field(50) }
     /// The inventory row a device matched: its asset tag, status (`active`, `retired`,
     /// `disposed`, `lost`, `stolen`) and owner.
-    public static let assetTag = Field(51)
-    public static let assetStatus = Field(52)
-    public static let assetOwner = Field(53)
+    @inlinable public static var assetTag: Field { Field(51) }
+    @inlinable public static var assetStatus: Field { Field(52) }
+    @inlinable public static var assetOwner: Field { Field(53) }
     /// A clear-text credential's zxcvbn score, 0 (guessed at once) to 4.
-    public static let credentialScore = Field(54)
+    @inlinable public static var credentialScore: Field { Field(54) }
     /// The credential fails the strength policy (see ``CredentialStrength``).
-    public static let credentialWeak = Field(55)
+    @inlinable public static var credentialWeak: Field { Field(55) }
     /// The credential is a vendor default (admin/admin, SNMP `public`, ...).
-    public static let credentialDefault = Field(56)
+    @inlinable public static var credentialDefault: Field { Field(56) }
     /// A success for an account from a source it had not logged in from before in this audit.
-    public static let authNewSource = Field(57)
+    @inlinable public static var authNewSource: Field { Field(57) }
     /// The hour (0-23) and ISO weekday (1 Monday - 7 Sunday) of a login, in the audit's time zone.
-    public static let eventHour = Field(58)
-    public static let eventWeekday = Field(59)
+    @inlinable public static var eventHour: Field { Field(58) }
+    @inlinable public static var eventWeekday: Field { Field(59) }
     /// The raw record an event was read from (a log line, header included): what keywords
     /// search (``Event/text``).
-    public static let logMessage = Field(60)
+    @inlinable public static var logMessage: Field { Field(60) }
     /// The query of a requested URL (`a=1&b=2`), without its `?`.
-    public static let urlQuery = Field(61)
+    @inlinable public static var urlQuery: Field { Field(61) }
     /// The page a request came from (`Referer`).
-    public static let httpReferrer = Field(62)
+    @inlinable public static var httpReferrer: Field { Field(62) }
     /// The protocol version of a request line (`HTTP/1.1`).
-    public static let httpVersion = Field(63)
+    @inlinable public static var httpVersion: Field { Field(63) }
     /// The host a request was for (`Host`), where a log records it.
-    public static let urlDomain = Field(64)
+    @inlinable public static var urlDomain: Field { Field(64) }
     /// The size of a response body, as an access log writes it.
-    public static let httpBytes = Field(65)
+    @inlinable public static var httpBytes: Field { Field(65) }
     /// A request's target as written (path and query).
-    public static let urlOriginal = Field(66)
+    @inlinable public static var urlOriginal: Field { Field(66) }
     /// The extension of the requested file (`php` of `/shell.php?x=1`).
-    public static let urlExtension = Field(68)
+    @inlinable public static var urlExtension: Field { Field(68) }
     /// The event's own time (ISO 8601, UTC): every event has it; the field Sigma's time
     /// modifiers read (`timestamp|hour`).
-    public static let timestamp = Field(67)
+    @inlinable public static var timestamp: Field { Field(67) }
 }

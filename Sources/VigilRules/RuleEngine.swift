@@ -85,6 +85,16 @@ public final class RuleEngine {
     private let found: UnsafeMutablePointer<UInt64>
 
     let correlationRules: [CorrelationRule]
+    /// What a firing's finding needs of its correlation, apart from the rule (a copy of which,
+    /// per firing, would retain each of its strings and arrays).
+    private struct CorrelationTraits {
+        var byUser: Bool
+        var byHost: Bool
+        var byIP: Bool
+        var grouped: Bool
+        var sequence: Bool
+    }
+    private let correlationTraits: [CorrelationTraits]
     private let correlation: CorrelationEngine?
     /// Base rules that only feed correlations (Sigma's `generate: false`, the default).
     private let silent: Set<Int>
@@ -96,6 +106,12 @@ public final class RuleEngine {
         self.rules = rules
         compiled = rules.map(Compiled.init)
         correlationRules = correlations
+        correlationTraits = correlations.map {
+            CorrelationTraits(
+                byUser: $0.groupBy.contains("user.name"), byHost: $0.groupBy.contains("host.name"),
+                byIP: $0.groupBy.contains("src.ip"), grouped: !$0.groupBy.isEmpty, sequence: $0.type == .temporalOrdered
+            )
+        }
         var quietCorrelations: Set<Int> = []
         for (index, item) in correlations.enumerated() {
             let referrers = correlations.filter { other in
@@ -217,13 +233,12 @@ public final class RuleEngine {
             let last = firing.counted.last
         else { return }
         let rule = rules.count + firing.correlation
-        let correlation = correlationRules[firing.correlation]
         var subject = Self.subject(of: event)
-        let groupBy = correlation.groupBy
-        if !groupBy.contains("user.name") && !firing.sharesUser { subject.user = nil }
-        if !groupBy.contains("host.name") && !firing.sharesHost { subject.host = nil }
-        if !groupBy.contains("src.ip") && !groupBy.isEmpty { subject.ip = nil }
-        let sequence = correlation.type == .temporalOrdered
+        let traits = correlationTraits[firing.correlation]
+        if !traits.byUser && !firing.sharesUser { subject.user = nil }
+        if !traits.byHost && !firing.sharesHost { subject.host = nil }
+        if !traits.byIP && traits.grouped { subject.ip = nil }
+        let sequence = traits.sequence
         let key = AggregateKey(
             rule: rule, subject: sequence ? Subject(host: subject.host, user: subject.user) : Subject(), account: [],
             group: firing.group)

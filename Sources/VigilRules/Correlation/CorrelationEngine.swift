@@ -98,6 +98,7 @@ final class CorrelationEngine {
             CorrelationRule.Shape(
                 kind: $0.type, span: $0.timespan * 1_000_000_000, condition: $0.condition, ruleCount: $0.rules.count)
         }
+        capacities = shapes.map(Self.capacity(for:))
         windows = Array(repeating: GroupTable(), count: correlations.count)
         sequences = Array(repeating: GroupTable(), count: correlations.count)
         entries = Array(repeating: 0, count: correlations.count)
@@ -164,14 +165,17 @@ final class CorrelationEngine {
     /// Base rules some correlation refers to.
     var referencedRules: Set<Int> { Set(byRule.keys) }
 
-    /// Entries one group of `index` keeps. An event_count needs only its threshold's worth (a
+    /// Entries one group of a correlation of `shape` keeps. An event_count needs only its threshold's worth (a
     /// window crossing it holds no more, so the count stays exact); the others keep up to
     /// ``maxGroupEntries`` (a value_count reached after more events than that counts the last
     /// ones).
-    private func capacity(for index: Int) -> Int {
-        guard shapes[index].kind == .eventCount else { return Self.maxGroupEntries }
-        return min(Self.maxGroupEntries, max(32, shapes[index].condition.largestValue * 2 + 16))
+    private static func capacity(for shape: CorrelationRule.Shape) -> Int {
+        guard shape.kind == .eventCount else { return Self.maxGroupEntries }
+        return min(Self.maxGroupEntries, max(32, shape.condition.largestValue * 2 + 16))
     }
+
+    /// ``capacity(for:)`` of each correlation, worked out once.
+    private let capacities: [Int]
 
     /// Takes a match of base rule `rule` on `event`; returns the correlations that fired.
     func observe(rule: Int, event: Event) -> [Firing] {
@@ -207,7 +211,7 @@ final class CorrelationEngine {
             key = Self.hash(field.flatMap { event[$0] }, into: key)
         }
         let horizon = newest[index] - shape.span - Self.lateness
-        let capacity = capacity(for: index)
+        let capacity = capacities[index]
         var firing = Firing(correlation: index, group: key, counted: [], sharesUser: true, sharesHost: true)
         if shape.kind == .temporalOrdered {
             expire(sequences: index, horizon: horizon)
@@ -263,11 +267,11 @@ final class CorrelationEngine {
     private func expire(windows index: Int, horizon: Int64) {
         while windows[index].oldest >= 0 {
             let oldest = windows[index].oldest
-            let state = windows[index].state(oldest)
-            let passed = state.latest < horizon
+            let (latest, count) = windows[index].peek(oldest) { ($0.latest, $0.count) }
+            let passed = latest < horizon
             guard passed || windows[index].count >= Self.maxGroups || entries[index] > Self.maxEntries else { return }
             if !passed { dropped[index] += 1 }
-            entries[index] -= state.count
+            entries[index] -= count
             windows[index].removeOldest(replacingWith: CorrelationWindow())
         }
     }
@@ -275,13 +279,13 @@ final class CorrelationEngine {
     private func expire(sequences index: Int, horizon: Int64) {
         while sequences[index].oldest >= 0 {
             let oldest = sequences[index].oldest
-            let state = sequences[index].state(oldest)
-            let passed = state.latest < horizon
+            let (latest, count) = sequences[index].peek(oldest) { ($0.latest, $0.count) }
+            let passed = latest < horizon
             guard passed || sequences[index].count >= Self.maxGroups || entries[index] > Self.maxEntries else {
                 return
             }
             if !passed { dropped[index] += 1 }
-            entries[index] -= state.count
+            entries[index] -= count
             sequences[index].removeOldest(replacingWith: OrderedSteps(rules: 0))
         }
     }

@@ -50,21 +50,20 @@ struct GroupTable<State> {
         body(&slots[Int(slot)].state)
     }
 
-    /// The state of `slot`.
+    /// What `body` reads of the state of `slot`, read in place (no copy of the state, whose
+    /// arrays would be retained and released).
     @inline(__always)
-    func state(_ slot: Int32) -> State { slots[Int(slot)].state }
+    func peek<Result>(_ slot: Int32, _ body: (borrowing State) -> Result) -> Result { body(slots[Int(slot)].state) }
 
-    /// Removes the least recently touched group, returning its state.
-    @discardableResult
-    mutating func removeOldest(replacingWith empty: State) -> State? {
-        guard oldest >= 0 else { return nil }
+    /// Removes the least recently touched group.
+    mutating func removeOldest(replacingWith empty: State) {
+        guard oldest >= 0 else { return }
         let slot = oldest
-        let removed = slots[Int(slot)]
+        let key = slots[Int(slot)].key
         unlink(slot)
-        index[removed.key] = nil
+        index[key] = nil
         slots[Int(slot)].state = empty  // the old state's storage goes now, not when reused
         free.append(slot)
-        return removed.state
     }
 
     private mutating func moveToNewest(_ slot: Int32) {

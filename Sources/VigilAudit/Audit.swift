@@ -180,6 +180,10 @@ public struct Audit: Sendable {
                 "correlation \(correlation) let \(groups) group(s) go before their time had passed (more sources at "
                     + "once than it holds: 32,768 groups, 1,048,576 events); findings of theirs may be missed")
         }
+        if let set = report.ruleSet, set.rules == 0 && set.correlations == 0 {
+            report.ruleSet?.warnings.append(
+                "no rule ran: every rule named was skipped, so no input was examined and no finding could be made")
+        }
         report.digest = digest
         return Result(report: report, errors: errors)
     }

@@ -85,7 +85,9 @@ public enum HTMLReport {
         case .low?, .info?: posture = "Low risk: only minor findings."
         case nil:
             posture =
-                report.failedInputs.isEmpty ? "No findings in these inputs." : "No findings in what could be read."
+                report.ruleSet.map { $0.rules == 0 && $0.correlations == 0 } == true
+                ? report.noFindingsSentence
+                : report.failedInputs.isEmpty ? "No findings in these inputs." : "No findings in what could be read."
         }
         var out = "<h2 id=\"summary\">Executive summary</h2>\n"
         if let notice = report.incompleteNotice {
@@ -136,7 +138,7 @@ public enum HTMLReport {
         }
         out +=
             " <label>Sort: <select id=\"sort\"><option value=\"severity\">severity</option><option value=\"first\">first seen</option><option value=\"count\">count</option></select></label></div>\n"
-        if report.findings.isEmpty { return out + "<p>No findings.</p>\n" }
+        if report.findings.isEmpty { return out + "<p>\(report.noFindingsSentence)</p>\n" }
         for category in Category.allCases {
             let items = report.findings.filter { $0.category == category }
             guard !items.isEmpty else { continue }

@@ -23,7 +23,7 @@ public enum MarkdownReport {
         for (severity, count) in report.countsBySeverity { out += "| \(severity.rawValue) | \(count) |\n" }
         out += "\n"
         if report.findings.isEmpty {
-            out += report.failedInputs.isEmpty ? "No findings.\n" : "No findings in what was read.\n"
+            out += report.noFindingsSentence + "\n"
         }
         for severity in Severity.descending {
             let findings = report.findings.filter { $0.severity == severity }

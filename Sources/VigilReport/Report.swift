@@ -38,6 +38,16 @@ public struct Report: Sendable {
     /// The inputs that could not be read, or only in part.
     public var failedInputs: [InputReport] { inputs.filter(\.isFailure) }
 
+    /// What a report with no finding says: never "no findings" alone when no rule ran (every
+    /// rule skipped: nothing was examined) or an input was not read whole.
+    public var noFindingsSentence: String {
+        if let ruleSet, ruleSet.rules == 0 && ruleSet.correlations == 0 {
+            return
+                "No findings, because no rule ran: every rule was skipped (see the rule set), so nothing was examined."
+        }
+        return failedInputs.isEmpty ? "No findings." : "No findings in what was read."
+    }
+
     /// One sentence for the top of a report when some input was not read whole: the findings
     /// cover only what was read.
     public var incompleteNotice: String? {

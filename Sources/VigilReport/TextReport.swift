@@ -56,7 +56,7 @@ public struct TextReport: Sendable {
             out += "\n" + describe(finding, in: report)
         }
         if report.findings.isEmpty {
-            out += report.failedInputs.isEmpty ? "\nNo findings.\n" : "\nNo findings in what was read.\n"
+            out += "\n" + report.noFindingsSentence + "\n"
         }
         if !report.devices.isEmpty {
             let unmanaged = report.devices.filter { !$0.managed }.count

@@ -122,4 +122,17 @@ struct SigmaHQRuleTests {
         let rule = try #require(try RuleLoader.load(yaml: corrected, file: "pwnkit-as-polkit-writes.yml").rules.first)
         #expect(Self.fired(rule, try Self.events()) == ["auth.log:18"])
     }
+
+    /// A folder none of whose rules applies here (SigmaHQ's Windows rules on Linux logs and a
+    /// capture) runs, and its report never reads as a clean bill: no rule ran, and it says so.
+    @Test func aFolderOfRulesThatCannotApplyIsNoCleanBill() throws {
+        let rules = RuleSet.load(from: [Self.sigmahq.appendingPathComponent("rules/windows").path])
+        #expect(rules.rules.isEmpty && rules.errors.isEmpty && rules.skipped.count > 2_000)
+        let result = try Audit(rules: rules, revealSecrets: false).run([
+            TestPaths.root.appendingPathComponent("samples").path
+        ])
+        #expect(result.report.findings.isEmpty)
+        #expect(result.report.noFindingsSentence.hasPrefix("No findings, because no rule ran"))
+        #expect(result.report.ruleSet?.warnings.contains { $0.hasPrefix("no rule ran") } == true)
+    }
 }

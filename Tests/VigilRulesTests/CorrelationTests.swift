@@ -178,3 +178,33 @@ struct CorrelationTests {
         #expect(set.correlations.count == 5)
     }
 }
+
+@Suite("Correlation group index")
+struct HashIndexTests {
+    /// Many groups coming and going (as an Internet-facing host's attackers do), with keys that
+    /// collide on the table's low bits: the index always agrees with a dictionary.
+    @Test func agreesWithADictionaryThroughChurn() {
+        var index = HashIndex()
+        var reference: [UInt64: Int32] = [:]
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<200_000 {
+            // Keys from a small range, shifted so that many share their low bits.
+            let key = UInt64.random(in: 0..<5_000, using: &generator) << 20
+            if Bool.random(using: &generator) || reference.count > 3_000 {
+                index.remove(key)
+                reference[key] = nil
+            } else {
+                index.set(key, Int32(round))
+                reference[key] = Int32(round)
+            }
+            if round % 997 == 0 {
+                #expect(index.count == reference.count)
+                for (known, slot) in reference { #expect(index[known] == slot) }
+            }
+        }
+        for probe in 0..<5_000 {
+            let key = UInt64(probe) << 20
+            #expect(index[key] == reference[key])
+        }
+    }
+}

@@ -14,7 +14,7 @@ struct GroupTable<State> {
     }
 
     private(set) var slots: [Slot] = []
-    private var index: [UInt64: Int32] = [:]
+    private var index = HashIndex()
     private var free: [Int32] = []
     /// The least and the most recently touched slots (-1: none).
     private(set) var oldest: Int32 = -1
@@ -40,7 +40,7 @@ struct GroupTable<State> {
         if newest >= 0 { slots[Int(newest)].next = slot }
         newest = slot
         if oldest < 0 { oldest = slot }
-        index[key] = slot
+        index.set(key, slot)
         return slot
     }
 
@@ -61,7 +61,7 @@ struct GroupTable<State> {
         let slot = oldest
         let key = slots[Int(slot)].key
         unlink(slot)
-        index[key] = nil
+        index.remove(key)
         slots[Int(slot)].state = empty  // the old state's storage goes now, not when reused
         free.append(slot)
     }
@@ -83,5 +83,93 @@ struct GroupTable<State> {
         if next >= 0 { slots[Int(next)].previous = previous } else { newest = previous }
         slots[Int(slot)].previous = -1
         slots[Int(slot)].next = -1
+    }
+}
+
+/// A map from 64-bit keys that are hashes already (FNV-1a of the group-by values) to slot
+/// numbers: open addressing with linear probing on the key's own bits (no `Hasher` per
+/// lookup), and deletion by shifting the following entries back (no tombstones, so a table
+/// whose groups come and go for hours never degrades).
+struct HashIndex {
+    private var keys: [UInt64]
+    /// The slot of each entry; -1 for an empty place.
+    private var values: [Int32]
+    private var mask: Int
+    private(set) var count = 0
+
+    init() {
+        keys = Array(repeating: 0, count: 16)
+        values = Array(repeating: -1, count: 16)
+        mask = 15
+    }
+
+    /// Spreads the key's bits over the table (FNV-1a's low bits are its weakest).
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((key ^ (key >> 29)) &* 0xBF58_476D_1CE4_E5B9) >> 17) & mask
+    }
+
+    /// The slot of `key`, if present.
+    subscript(key: UInt64) -> Int32? {
+        var place = home(key)
+        while true {
+            let value = values[place]
+            if value < 0 { return nil }
+            if keys[place] == key { return value }
+            place = (place + 1) & mask
+        }
+    }
+
+    /// Sets the slot of `key` (new or not).
+    mutating func set(_ key: UInt64, _ slot: Int32) {
+        if (count + 1) * 4 > (mask + 1) * 3 { grow() }
+        var place = home(key)
+        while values[place] >= 0 {
+            if keys[place] == key {
+                values[place] = slot
+                return
+            }
+            place = (place + 1) & mask
+        }
+        keys[place] = key
+        values[place] = slot
+        count += 1
+    }
+
+    /// Removes `key`, if present.
+    mutating func remove(_ key: UInt64) {
+        var place = home(key)
+        while true {
+            if values[place] < 0 { return }
+            if keys[place] == key { break }
+            place = (place + 1) & mask
+        }
+        // Shift back the entries after it whose home is not between the hole and them.
+        var hole = place
+        var next = (hole + 1) & mask
+        while values[next] >= 0 {
+            let wanted = home(keys[next])
+            let distanceToNext = (next - wanted) & mask
+            let distanceToHole = (hole - wanted) & mask
+            if distanceToHole <= distanceToNext {
+                keys[hole] = keys[next]
+                values[hole] = values[next]
+                hole = next
+            }
+            next = (next + 1) & mask
+        }
+        values[hole] = -1
+        count -= 1
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldValues = values
+        let size = (mask + 1) * 2
+        keys = Array(repeating: 0, count: size)
+        values = Array(repeating: -1, count: size)
+        mask = size - 1
+        count = 0
+        for index in oldValues.indices where oldValues[index] >= 0 { set(oldKeys[index], oldValues[index]) }
     }
 }

@@ -72,9 +72,9 @@ public enum JSONValue: Sendable, Equatable {
         out += repeatElement(0x20, count: depth * 2)
     }
 
-    /// ``quote(_:into:)`` of text given as bytes that are ASCII (the caller checked: any other
-    /// byte goes through `String`, which mends invalid UTF-8).
-    public static func quote(ascii bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+    /// ``quote(_:into:)`` of text given as bytes that are valid UTF-8 (ASCII, or a `String`'s
+    /// own bytes; other bytes go through `String` first, which mends invalid UTF-8).
+    public static func quote(utf8 bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         out.append(0x22)
         var start = 0
         for index in 0..<bytes.count {
@@ -99,25 +99,10 @@ public enum JSONValue: Sendable, Equatable {
     /// RFC 8259 string quoting: `"` and `\` escaped, control characters as `\uXXXX`; other
     /// bytes (UTF-8 included) are copied as they are.
     public static func quote(_ text: String, into out: inout [UInt8]) {
-        out.append(0x22)
-        // Most strings need no escape: copied in one go.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
-            out.append(contentsOf: text.utf8)
-            out.append(0x22)
-            return
+        var text = text
+        text.withUTF8 { bytes in
+            // UTF-8 needs no escape of its own: the same scan as for ASCII, on the bytes in place.
+            quote(utf8: UnsafeRawBufferPointer(bytes), into: &out)
         }
-        for byte in text.utf8 {
-            switch byte {
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0x0A: out += [0x5C, 0x6E]
-            case 0x0D: out += [0x5C, 0x72]
-            case 0x09: out += [0x5C, 0x74]
-            case 0x00..<0x20, 0x7F:
-                out += [0x5C, 0x75, 0x30, 0x30, Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0x0F)]]
-            default: out.append(byte)
-            }
-        }
-        out.append(0x22)
     }
 }

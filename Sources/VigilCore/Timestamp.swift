@@ -47,6 +47,14 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     /// RFC 3339 in UTC with a `Z`: `2026-11-23T10:00:00Z`, with as many fractional digits as
     /// the value needs (none, 3, 6 or 9) so that whole seconds stay short.
     public var iso8601: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(30)
+        appendISO8601(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``iso8601`` to `out` as bytes, without making a `String` (JSON lines, reports).
+    public func appendISO8601(to out: inout [UInt8]) {
         var seconds = nanoseconds / 1_000_000_000
         var fraction = nanoseconds % 1_000_000_000
         if fraction < 0 {
@@ -56,24 +64,43 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        var text =
-            "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
-            + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
+        func digits(_ value: Int, _ width: Int, then separator: UInt8?) {
+            var value = value
+            var buffer: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            )
+            var count = 0
+            withUnsafeMutableBytes(of: &buffer) { bytes in
+                repeat {
+                    bytes[count] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                    count += 1
+                } while value > 0 && count < 10
+                while count < width && count < 10 {
+                    bytes[count] = UInt8(ascii: "0")
+                    count += 1
+                }
+                for index in stride(from: count - 1, through: 0, by: -1) { out.append(bytes[index]) }
+            }
+            if let separator { out.append(separator) }
+        }
+        digits(Int(parts.tm_year) + 1900, 4, then: UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2, then: UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2, then: UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2, then: UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2, then: nil)
         if fraction != 0 {
+            out.append(UInt8(ascii: "."))
             if fraction % 1_000_000 == 0 {
-                text += "." + pad(Int(fraction / 1_000_000), 3)
+                digits(Int(fraction / 1_000_000), 3, then: nil)
             } else if fraction % 1000 == 0 {
-                text += "." + pad(Int(fraction / 1000), 6)
+                digits(Int(fraction / 1000), 6, then: nil)
             } else {
-                text += "." + pad(Int(fraction), 9)
+                digits(Int(fraction), 9, then: nil)
             }
         }
-        return text + "Z"
-    }
-
-    private func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        out.append(UInt8(ascii: "Z"))
     }
 }
 

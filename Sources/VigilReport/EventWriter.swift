@@ -36,8 +36,9 @@ public struct EventWriter: Sendable {
     public func appendJSON(_ event: Event, to out: inout [UInt8]) {
         out.append(contentsOf: #"{"kind":"#.utf8)
         JSONValue.quote(event.kind.rawValue, into: &out)
-        out.append(contentsOf: #","time":"#.utf8)
-        JSONValue.quote(event.time.iso8601, into: &out)
+        out.append(contentsOf: #","time":""#.utf8)
+        event.time.appendISO8601(to: &out)
+        out.append(UInt8(ascii: "\""))
         out.append(contentsOf: #","source":{"path":"#.utf8)
         JSONValue.quote(event.source.path, into: &out)
         switch event.source.position {
@@ -68,7 +69,7 @@ public struct EventWriter: Sendable {
             key(Field.logMessage.name)
             text.withBytes { bytes in
                 if secrets.isEmpty && !bytes.contains(where: { $0 >= 0x80 }) {
-                    JSONValue.quote(ascii: bytes, into: &out)
+                    JSONValue.quote(utf8: bytes, into: &out)
                 } else {
                     JSONValue.quote(Secret.scrub(text.string, of: secrets, reveal: revealSecrets), into: &out)
                 }

@@ -71,6 +71,43 @@ struct CorrelationTests {
         #expect(finding.evidence.map(\.locator) == ["line 100", "line 110", "line 150"])
     }
 
+    /// Waves of sources, each wave long gone before the next: groups leave, their slots (and
+    /// buffers) are reused by the next wave's groups, and every source still gets exactly its
+    /// own finding, counting its own events, with its own evidence; a sequence likewise.
+    @Test func groupsThatLeaveAreReusedCleanly() throws {
+        let engine = try engine(
+            """
+            title: burst
+            name: t.burst
+            correlation: {type: event_count, rules: [t.failure], group-by: [src.ip], timespan: 60s, condition: {gte: 3}}
+            ---
+            title: then in
+            name: t.then
+            correlation: {type: temporal_ordered, rules: [t.burst, t.success], group-by: [src.ip], timespan: 10m, generate: true}
+            """)
+        var second: Int64 = 0
+        for wave in 0..<5 {
+            for source in 0..<300 {
+                let ip = "10.\(wave).\(source / 256).\(source % 256)"
+                // Even sources: 4 failures (a burst) then a success; odd ones: 2 failures only.
+                for _ in 0..<(source % 2 == 0 ? 4 : 2) {
+                    engine.process(event(.authFailure, at: second, ip: ip))
+                    second += 1
+                }
+                if source % 2 == 0 { engine.process(event(.authSuccess, at: second, ip: ip)) }
+            }
+            second += 3_600  // the next wave comes after every group's time has passed
+        }
+        let all = try engine.findings()
+        let bursts = all.filter { $0.rule == "t.burst" }
+        #expect(bursts.count == 5 * 150)
+        #expect(bursts.allSatisfy { $0.count == 4 && $0.evidence.count == 4 })
+        #expect(Set(bursts.compactMap(\.subject.ip)).count == 5 * 150)
+        let sequences = all.filter { $0.rule == "t.then" }
+        #expect(sequences.count == 5 * 150)
+        #expect(sequences.allSatisfy { finding in finding.evidence.allSatisfy { $0.source == "a.log" } })
+    }
+
     /// A range: more than 2 and at most 3.
     @Test func rangeCondition() throws {
         let engine = try engine(

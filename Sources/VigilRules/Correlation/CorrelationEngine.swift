@@ -272,7 +272,7 @@ final class CorrelationEngine {
             guard passed || windows[index].count >= Self.maxGroups || entries[index] > Self.maxEntries else { return }
             if !passed { dropped[index] += 1 }
             entries[index] -= count
-            windows[index].removeOldest(replacingWith: CorrelationWindow())
+            windows[index].removeOldest(reset: { $0.reset() }, replacingWith: CorrelationWindow())
         }
     }
 
@@ -286,7 +286,7 @@ final class CorrelationEngine {
             }
             if !passed { dropped[index] += 1 }
             entries[index] -= count
-            sequences[index].removeOldest(replacingWith: OrderedSteps(rules: 0))
+            sequences[index].removeOldest(reset: { $0.reset() }, replacingWith: OrderedSteps(rules: 0))
         }
     }
 }

@@ -79,6 +79,22 @@ struct CorrelationWindow {
 
     var count: Int { entries.count - head }
 
+    /// Empties the window for another group, keeping its storage (groups come and go all the
+    /// time on a host under attack: their buffers are reused, not freed and allocated again).
+    mutating func reset() {
+        // Small buffers are kept (a brute force's window: a few dozen entries); large ones go.
+        entries.removeAll(keepingCapacity: entries.capacity <= 64)
+        head = 0
+        latest = .min
+        evidence.removeAll(keepingCapacity: true)
+        windowStart = 0
+        lastSeen.removeAll(keepingCapacity: lastSeen.capacity <= 64)
+        oldestSeen = .max
+        holes = false
+        user = SharedValue()
+        host = SharedValue()
+    }
+
     /// Adds an event at `time` and returns the entries it caused to be counted. `evidenceSlots`
     /// references are kept per group at most.
     mutating func add(
@@ -244,6 +260,13 @@ struct OrderedSteps {
     }
 
     var count: Int { steps.reduce(0) { $0 + $1.count } }
+
+    /// Empties the steps for another group, keeping their storage.
+    mutating func reset() {
+        for index in steps.indices { steps[index].removeAll(keepingCapacity: steps[index].capacity <= 64) }
+        for index in evidence.indices { evidence[index].removeAll(keepingCapacity: true) }
+        latest = .min
+    }
 
     /// Adds an event of rule `position`; returns the entries of the sequences it completes that
     /// were not counted yet (empty when it completes none).

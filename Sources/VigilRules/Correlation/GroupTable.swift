@@ -11,7 +11,15 @@ struct GroupTable<State> {
         var previous: Int32
         var next: Int32
         var state: State
+        /// Whether `state` is a reset state keeping its storage for the next group (else it is
+        /// made anew when the slot is reused).
+        var recycled = false
     }
+
+    /// Free slots that keep their state's storage for reuse, at most: groups come and go all
+    /// the time on a host under attack, and reusing their buffers saves an allocation and a
+    /// free per group, while this bound keeps what free slots hold small.
+    static var recycledLimit: Int { 4_096 }
 
     private(set) var slots: [Slot] = []
     private var index = HashIndex()
@@ -29,13 +37,16 @@ struct GroupTable<State> {
             return slot
         }
         let slot: Int32
-        let fresh = Slot(key: key, previous: newest, next: -1, state: make())
         if let reused = free.popLast() {
             slot = reused
-            slots[Int(slot)] = fresh
+            slots[Int(slot)].key = key
+            slots[Int(slot)].previous = newest
+            slots[Int(slot)].next = -1
+            if !slots[Int(slot)].recycled { slots[Int(slot)].state = make() }
+            slots[Int(slot)].recycled = false
         } else {
             slot = Int32(slots.count)
-            slots.append(fresh)
+            slots.append(Slot(key: key, previous: newest, next: -1, state: make()))
         }
         if newest >= 0 { slots[Int(newest)].next = slot }
         newest = slot
@@ -55,14 +66,22 @@ struct GroupTable<State> {
     @inline(__always)
     func peek<Result>(_ slot: Int32, _ body: (borrowing State) -> Result) -> Result { body(slots[Int(slot)].state) }
 
-    /// Removes the least recently touched group.
-    mutating func removeOldest(replacingWith empty: State) {
+    /// Removes the least recently touched group: its state is emptied by `reset` keeping its
+    /// storage while few free slots do (``recycledLimit``), else replaced by `empty` (its
+    /// storage goes now, not when the slot is reused).
+    mutating func removeOldest(reset: (inout State) -> Void, replacingWith empty: @autoclosure () -> State) {
         guard oldest >= 0 else { return }
         let slot = oldest
         let key = slots[Int(slot)].key
         unlink(slot)
         index.remove(key)
-        slots[Int(slot)].state = empty  // the old state's storage goes now, not when reused
+        if free.count < Self.recycledLimit {
+            reset(&slots[Int(slot)].state)
+            slots[Int(slot)].recycled = true
+        } else {
+            slots[Int(slot)].state = empty()
+            slots[Int(slot)].recycled = false
+        }
         free.append(slot)
     }
 

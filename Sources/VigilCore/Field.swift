@@ -36,7 +36,7 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
             "device.managed", "device.previous_mac", "asset.tag", "asset.status", "asset.owner",
             "credential.score", "credential.weak", "credential.default", "auth.new_source", "event.hour",
             "event.weekday", "log.message", "url.query", "http.referrer", "http.version", "url.domain",
-            "http.bytes", "url.original", "timestamp", "url.extension",
+            "http.bytes", "url.original", "timestamp", "url.extension", "log.syslog.facility.code",
         ], capacity: 1 << 16)
 
     /// The field with this dotted name, if any source or rule has named it.
@@ -145,4 +145,7 @@ public struct Field: Hashable, Sendable, CustomStringConvertible {
     /// The event's own time (ISO 8601, UTC): every event has it; the field Sigma's time
     /// modifiers read (`timestamp|hour`).
     @inlinable public static var timestamp: Field { Field(67) }
+    /// The syslog facility (RFC 5424 numbering: 4 auth, 10 authpriv), from a journald entry or a
+    /// `<PRI>` header.
+    @inlinable public static var syslogFacility: Field { Field(69) }
 }

@@ -4,7 +4,9 @@
 /// (audit records' key=value pairs) are declared open by the log source mapping instead.
 public enum FieldSchema {
     /// Every event from a log line carries these.
-    static let logLine = ["event.kind", "service", "host.name", "process.pid", "log.format", "log.message"]
+    static let logLine = [
+        "event.kind", "service", "host.name", "process.pid", "log.format", "log.message", "log.syslog.facility.code",
+    ]
     static let connection = ["src.ip", "src.port", "dst.ip", "dst.port", "network.transport", "protocol", "src.mac"]
     static let login = ["src.ip", "src.domain", "src.port", "user.name", "auth.method", "event.reason", "event.action"]
 

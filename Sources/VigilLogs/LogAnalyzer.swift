@@ -22,6 +22,7 @@ struct LineContext {
         if !line.host.isEmpty { event.add(.hostName, line.host.text) }
         event.add(.processPID, line.pid)
         event.add(.logFormat, line.format.rawValue)
+        event.add(.syslogFacility, line.facility)
         return event
     }
 
@@ -57,6 +58,8 @@ final class LogAnalyzer {
     private(set) var unrecognised = 0
     /// Where the events' raw messages are kept.
     private var texts = TextArena()
+    /// The header format of the last line, and the service that claims it (if one does).
+    private var formatCache: (format: LogLine.Format, service: (Int, String)?)?
     /// The time of the last dated line: an undated line (a continuation, a banner) is taken to
     /// be of that time.
     private var lastTime: Timestamp?
@@ -116,7 +119,9 @@ final class LogAnalyzer {
         let time = line.time ?? lastTime ?? reference
         let before = events.count
         var context: LineContext
-        if let (index, service) = LogServices.byFormat[line.format] {
+        // The format of the line before is that of most lines: looked up once per change.
+        if formatCache?.format != line.format { formatCache = (line.format, LogServices.byFormat[line.format]) }
+        if let (index, service) = formatCache!.service {
             // A header only one service writes: its lines are that service's, whatever they hold.
             context = LineContext(
                 input: input, number: number, offset: offset, line: line, time: time, service: service)

@@ -292,6 +292,9 @@ extension LogAnalyzer {
         let pid =
             entry["_PID"].flatMap { Int(String(decoding: $0, as: UTF8.self)) }
             ?? entry["SYSLOG_PID"].flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+        let facility = entry["SYSLOG_FACILITY"].flatMap { Int(String(decoding: $0, as: UTF8.self)) }.flatMap {
+            (0...23).contains($0) ? $0 : nil
+        }
         message.withUnsafeBytes { messageBytes in
             identifier.withUnsafeBytes { program in
                 host.withUnsafeBytes { hostBytes in
@@ -299,6 +302,7 @@ extension LogAnalyzer {
                     line.program = program
                     line.host = hostBytes
                     line.pid = pid
+                    line.facility = facility
                     analyse(parsed: line, raw: messageBytes, number: number, offset: offset, into: &events)
                 }
             }

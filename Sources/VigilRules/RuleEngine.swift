@@ -74,6 +74,7 @@ public final class RuleEngine {
         var capture: Bool
         var service: String?
         var format: String?
+        var facility: Int?
     }
     private var dispatch: [DispatchKey: Dispatch] = [:]
     private var lastKey: DispatchKey?
@@ -150,7 +151,8 @@ public final class RuleEngine {
         let key = DispatchKey(
             kind: event.kind, input: event.source.input,
             capture: { if case .packet = event.source.position { true } else { false } }(),
-            service: event[.service]?.description, format: event[.logFormat]?.description)
+            service: event[.service]?.description, format: event[.logFormat]?.description,
+            facility: SourceSelection.Stream.facility(of: event))
         if key == lastKey { return lastDispatch }
         lastKey = key
         if let known = dispatch[key] {
@@ -164,7 +166,7 @@ public final class RuleEngine {
             guard
                 rule.selection.admits(
                     kind: key.kind, origin: key.capture ? .capture : .log, format: key.format, service: key.service,
-                    fileName: fileName)
+                    fileName: fileName, facility: key.facility)
             else { continue }
             chosen.append(Int32(index))
         }

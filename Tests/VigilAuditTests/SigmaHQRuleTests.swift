@@ -123,6 +123,42 @@ struct SigmaHQRuleTests {
         #expect(Self.fired(rule, try Self.events()) == ["auth.log:18"])
     }
 
+    /// `service: auth` also takes lines logged under the auth or authpriv facility, where the
+    /// line says it (journald's `SYSLOG_FACILITY`, an RFC 5424 `<PRI>`), whatever the program
+    /// and the file; the same lines under another facility are not of the stream.
+    @Test func serviceAuthTakesTheAuthFacilities() throws {
+        let file = Self.sigmahq.appendingPathComponent(
+            "rules-emerging-threats/2021/Exploits/CVE-2021-4034/lnx_auth_exploit_cve_2021_4034_pwnkit_lpe.yml")
+        let corrected = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(
+            of: "contains suspicious content", with: "contains suscipious content")
+        let rule = try #require(try RuleLoader.load(yaml: corrected, file: "pwnkit-as-polkit-writes.yml").rules.first)
+        let message =
+            "alice: The value for environment variable XAUTHORITY contains suscipious content [USER=root] "
+            + "[TTY=/dev/pts/0] via pkexec"
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var journal = ""
+        for facility in [10, 3, 4] {
+            journal +=
+                #"{"__REALTIME_TIMESTAMP":"1764000000000000","_HOSTNAME":"web1","SYSLOG_IDENTIFIER":"helperd","#
+                + #""SYSLOG_FACILITY":"\#(facility)","_PID":"77","MESSAGE":"\#(message)"}"# + "\n"
+        }
+        try journal.write(to: folder.appendingPathComponent("journal.json"), atomically: true, encoding: .utf8)
+        // PRI 86 = authpriv (10) × 8 + info; 30 = daemon (3) × 8 + info; 38 = auth (4) × 8 + info.
+        let remote = [86, 30, 38].map { "<\($0)>1 2025-11-24T10:13:00Z web1 helperd 78 - - \(message)" }
+        try (remote.joined(separator: "\n") + "\n").write(
+            to: folder.appendingPathComponent("remote.log"), atomically: true, encoding: .utf8)
+        var places: [String] = []
+        for name in ["journal.json", "remote.log"] {
+            _ = try LogReader(options: LogOptions(zone: .utc)).read(path: folder.appendingPathComponent(name).path) {
+                event in
+                guard case .line(let number) = event.source.position, RuleEngine.matches(rule, event) else { return }
+                places.append("\(name):\(number)")
+            }
+        }
+        #expect(places == ["journal.json:1", "journal.json:3", "remote.log:1", "remote.log:3"])
+    }
+
     /// A folder none of whose rules applies here (SigmaHQ's Windows rules on Linux logs and a
     /// capture) runs, and its report never reads as a clean bill: no rule ran, and it says so.
     @Test func aFolderOfRulesThatCannotApplyIsNoCleanBill() throws {

@@ -8,6 +8,8 @@ struct LogLine {
     /// The program tag as written (`sshd`, `postfix/smtpd`, `vsftpd(pam_unix)`, `auth-worker(304)`).
     var program = UnsafeRawBufferPointer(start: nil, count: 0)
     var pid: Int?
+    /// The syslog facility, when the line says it (`<PRI>`, journald's `SYSLOG_FACILITY`).
+    var facility: Int?
     var message: UnsafeRawBufferPointer
     var format: Format
 

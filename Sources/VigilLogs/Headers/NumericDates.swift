@@ -127,9 +127,13 @@ extension HeaderParser {
     /// `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG` (RFC 5424) or `<PRI>` before an RFC 3164 line.
     mutating func priority(_ line: UnsafeRawBufferPointer) -> LogLine? {
         guard let close = line.index(of: 0x3E), close <= 4 else { return nil }
+        // PRI = facility × 8 + severity, at most 191.
+        let facility = line.slice(1, close).integer.flatMap { $0 <= 191 ? $0 / 8 : nil }
         let rest = line.from(close + 1)
         guard rest.starts(with: Self.version1) else {
-            return parse(rest)
+            var parsed = parse(rest)
+            parsed?.facility = facility
+            return parsed
         }
         var fields: [UnsafeRawBufferPointer] = []
         var offset = 2
@@ -173,6 +177,7 @@ extension HeaderParser {
         parsed.host = fields[1].first == 0x2D ? parsed.host : fields[1]
         parsed.program = fields[2]
         parsed.pid = fields[3].integer
+        parsed.facility = facility
         return parsed
     }
 

@@ -105,8 +105,15 @@ public struct LogsourceMap: Sendable {
         if node["formats"] != nil { selection.formats = Set(try reader.strings(node["formats"], "formats")) }
         let programs = try reader.strings(node["programs"], "programs")
         let files = try reader.strings(node["files"], "files")
-        if !programs.isEmpty || !files.isEmpty {
-            selection.streams = [SourceSelection.Stream(programs: Set(programs), files: files)]
+        var facilities: Set<Int> = []
+        for text in try reader.strings(node["facilities"], "facilities") {
+            guard let code = Int(text), (0...23).contains(code) else {
+                throw reader.error(node["facilities"], "'facilities' are syslog facility numbers, 0 to 23")
+            }
+            facilities.insert(code)
+        }
+        if !programs.isEmpty || !files.isEmpty || !facilities.isEmpty {
+            selection.streams = [SourceSelection.Stream(programs: Set(programs), files: files, facilities: facilities)]
         }
         return selection
     }

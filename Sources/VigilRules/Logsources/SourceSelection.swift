@@ -12,20 +12,32 @@ public struct SourceSelection: Sendable, Hashable {
         case capture
     }
 
-    /// A stream of log lines: by the program that wrote them, or by the file they are in.
+    /// A stream of log lines: by the program that wrote them, the file they are in, or the
+    /// syslog facility they were logged under (where the line says it).
     public struct Stream: Sendable, Hashable {
         public var programs: Set<String>
         /// Shell patterns on the input's file name (`auth.log*`).
         public var files: [String]
+        /// Syslog facilities (4 auth, 10 authpriv).
+        public var facilities: Set<Int> = []
 
         func admits(_ event: Event) -> Bool {
-            admits(service: event[.service]?.description, fileName: Self.fileName(event.source.path))
+            admits(
+                service: event[.service]?.description, fileName: Self.fileName(event.source.path),
+                facility: Self.facility(of: event))
         }
 
-        /// Whether a line of `service` (its program) read from a file named `fileName` is of
-        /// the stream.
-        func admits(service: String?, fileName: String) -> Bool {
+        /// The facility an event's line was logged under, if it said.
+        static func facility(of event: Event) -> Int? {
+            if case .int(let code)? = event[.syslogFacility] { return Int(code) }
+            return nil
+        }
+
+        /// Whether a line of `service` (its program) read from a file named `fileName`, logged
+        /// under `facility`, is of the stream.
+        func admits(service: String?, fileName: String, facility: Int?) -> Bool {
             if !programs.isEmpty, let service, programs.contains(service) { return true }
+            if !facilities.isEmpty, let facility, facilities.contains(facility) { return true }
             guard !files.isEmpty else { return false }
             return files.contains { fnmatch($0, fileName, 0) == 0 }
         }
@@ -60,11 +72,13 @@ public struct SourceSelection: Sendable, Hashable {
 
     /// Whether the selection admits events of `kind` from `origin` with these header fields
     /// (what ``admits(_:)`` reads of an event, so that an engine decides once per kind of line).
-    func admits(kind: EventKind, origin: Origin, format: String?, service: String?, fileName: String) -> Bool {
+    func admits(
+        kind: EventKind, origin: Origin, format: String?, service: String?, fileName: String, facility: Int?
+    ) -> Bool {
         if let kinds, !kinds.contains(kind) { return false }
         if let wanted = self.origin, wanted != origin { return false }
         if let formats, !formats.contains(format ?? "") { return false }
-        return streams.allSatisfy { $0.admits(service: service, fileName: fileName) }
+        return streams.allSatisfy { $0.admits(service: service, fileName: fileName, facility: facility) }
     }
 
     /// Whether the selection admits `event`, kind included.

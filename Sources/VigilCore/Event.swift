@@ -75,19 +75,30 @@ public struct SourceLocation: Hashable, Sendable {
     }
 }
 
-/// A field's value: text or an integer (ports, PIDs, reply codes).
+/// A field's value, typed: text, an integer (ports, PIDs, reply codes), a boolean, or an
+/// IP address in binary form.
 public enum FieldValue: Hashable, Sendable, CustomStringConvertible {
     case string(String)
     case int(Int64)
     case bool(Bool)
+    /// An address (`src.ip`, `dst.ip`) written in its canonical form; see ``IPAddress``.
+    case address(IPAddress)
 
-    /// The value as rules compare it: integers and booleans in their decimal/`true` spelling.
+    /// The value as rules compare it: integers and booleans in their decimal/`true` spelling,
+    /// addresses as written.
     public var description: String {
         switch self {
         case .string(let text): text
         case .int(let number): String(number)
         case .bool(let flag): flag ? "true" : "false"
+        case .address(let address): address.description
         }
+    }
+
+    /// `text` as an address value: binary when it is an address in its canonical spelling,
+    /// else the text as it is (another spelling, a host name).
+    public static func address(text: String) -> FieldValue {
+        IPAddress(canonical: text).map(FieldValue.address) ?? .string(text)
     }
 }
 
@@ -184,4 +195,15 @@ public struct Event: Sendable {
     public mutating func set(_ field: Field, _ number: Int?) { set(field, number.map { FieldValue.int(Int64($0)) }) }
     /// Sets `field` to `flag`, replacing any value.
     public mutating func set(_ field: Field, _ flag: Bool) { set(field, FieldValue.bool(flag)) }
+
+    /// Adds the address `text` as `field` (binary when canonical, see ``FieldValue/address(text:)``;
+    /// nothing for `nil`).
+    public mutating func add(_ field: Field, address text: String?) {
+        add(field, text.map { FieldValue.address(text: $0) })
+    }
+
+    /// Sets `field` to the address `text`, replacing any value (nothing for `nil`).
+    public mutating func set(_ field: Field, address text: String?) {
+        set(field, text.map { FieldValue.address(text: $0) })
+    }
 }

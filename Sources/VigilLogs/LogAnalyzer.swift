@@ -32,7 +32,7 @@ struct LineContext {
         reason: String? = nil, action: String? = nil
     ) -> Event {
         var event = event(kind)
-        event.add(.srcIP, address?.ip)
+        event.add(.srcIP, address: address?.ip)
         event.add(.srcDomain, address?.domain)
         event.add(.srcPort, port)
         event.add(.userName, user)
@@ -200,7 +200,7 @@ extension LineContext {
             packets: [])
         var event = event(.credentialObserved)
         event.credential = credential
-        event.set(.srcIP, address?.ip)
+        event.set(.srcIP, address: address?.ip)
         event.set(.srcDomain, address?.domain)
         event.set(.userName, "")
         event.set(.credentialProtocol, service)

@@ -63,6 +63,10 @@ public struct EventWriter: Sendable {
                     secrets.isEmpty ? text : Secret.scrub(text, of: secrets, reveal: revealSecrets), into: &out)
             case .int(let number): out.append(contentsOf: String(number).utf8)
             case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+            case .address(let address):
+                let text = address.description
+                JSONValue.quote(
+                    secrets.isEmpty ? text : Secret.scrub(text, of: secrets, reveal: revealSecrets), into: &out)
             }
         }
         if let text = event.text, !message {
@@ -102,6 +106,8 @@ public struct EventWriter: Sendable {
                 (entry.field.name, .string(Secret.scrub(text, of: secrets, reveal: revealSecrets)))
             case .int(let number): (entry.field.name, .int(number))
             case .bool(let flag): (entry.field.name, .bool(flag))
+            case .address(let address):
+                (entry.field.name, .string(Secret.scrub(address.description, of: secrets, reveal: revealSecrets)))
             }
         }
         if let credential = event.credential {

@@ -182,8 +182,11 @@ public final class RuleEngine {
         guard let filter else { return }
         found.update(repeating: 0, count: filter.words)
         if let text = event.text { text.withBytes { filter.scan($0, into: found) } }
+        // Every field value, as keywords see it (`matchesAnywhere`: numbers, booleans and
+        // addresses in their text form too).
         for entry in event.fields {
-            guard case .string(var value) = entry.value else { continue }
+            var value: String
+            if case .string(let text) = entry.value { value = text } else { value = entry.value.description }
             value.withUTF8 { filter.scan(UnsafeRawBufferPointer($0), into: found) }
         }
     }

@@ -216,3 +216,41 @@ struct VocabularyTests {
         #expect(Endpoint(ip: "2001:db8::1", port: 21).description == "[2001:db8::1]:21")
     }
 }
+
+@Suite("Addresses in binary form")
+struct IPAddressTests {
+    @Test(arguments: [
+        ("192.0.2.7", true), ("10.0.0.255", true), ("2001:db8::1", true), ("::1", true), ("fe80::1:2", true),
+        // Other spellings stay text, so that evidence shows what the input wrote.
+        ("0.0.0.0", true), ("255.255.255.255", true), ("100.64.9.10", true),
+        ("192.168.001.010", false), ("2001:DB8::1", false), ("2001:db8:0:0::1", false), ("files", false),
+        ("1.2.3", false), ("1.2.3.4.5", false), ("01.2.3.4", false), ("1.2.3.04", false), ("256.1.1.1", false),
+        ("1..2.3", false), ("1.2.3.4 ", false),
+    ])
+    func canonicalSpellingsAreBinary(text: String, binary: Bool) {
+        let value = FieldValue.address(text: text)
+        if case .address = value { #expect(binary) } else { #expect(!binary) }
+        #expect(value.description == text)
+    }
+
+    @Test func bytesAndOrder() throws {
+        let v4 = try #require(IPAddress("192.0.2.7"))
+        #expect(v4.isIPv4 && v4.withBytes { Array($0) } == [192, 0, 2, 7])
+        let v6 = try #require(IPAddress("2001:db8::ff"))
+        #expect(
+            !v6.isIPv4
+                && v6.withBytes { Array($0) } == [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [0xff])
+        #expect(IPAddress("2001:db8::FF") == v6)
+        #expect(IPAddress("192.0.2.256") == nil && IPAddress("") == nil)
+    }
+
+    /// Events from logs and captures carry their addresses in binary form.
+    @Test func eventsCarryBinaryAddresses() {
+        var event = Event(
+            kind: .authFailure, time: Timestamp(seconds: 0), source: SourceLocation(path: "a", position: .line(1)))
+        event.add(.srcIP, address: "203.0.113.9")
+        event.add(.dstIP, address: "203.0.113.010")
+        #expect(event[.srcIP] == .address(IPAddress("203.0.113.9")!))
+        #expect(event[.dstIP] == .string("203.0.113.010"))
+    }
+}

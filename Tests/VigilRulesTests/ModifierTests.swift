@@ -118,11 +118,26 @@ struct EncodingModifierTests {
         return try #require(try RuleLoader.load(yaml: text, file: "t.yml").rules.first)
     }
 
-    private func event(_ field: Field, _ value: String) -> Event {
+    private func event(_ field: Field, _ value: String, binary: Bool = false) -> Event {
         var event = Event(
             kind: .authFailure, time: Timestamp(seconds: 0), source: SourceLocation(path: "a", position: .line(1)))
-        event.set(field, value)
+        if binary { event.set(field, address: value) } else { event.set(field, value) }
         return event
+    }
+
+    /// The same on addresses in binary form (as sources give them) and as text (another
+    /// spelling); equality and `contains` on a binary address see its text.
+    @Test(arguments: [false, true])
+    func cidrOnBothForms(binary: Bool) throws {
+        let rule = try rule("selection:\n    src.ip|cidr:\n        - 10.0.0.0/8\n        - 2001:db8::/32")
+        #expect(RuleEngine.matches(rule, event(.srcIP, "10.200.3.4", binary: binary)))
+        #expect(!RuleEngine.matches(rule, event(.srcIP, "11.0.0.1", binary: binary)))
+        #expect(RuleEngine.matches(rule, event(.srcIP, "2001:db8:a::1", binary: binary)))
+        #expect(!RuleEngine.matches(rule, event(.srcIP, "2001:db9::1", binary: binary)))
+        let equal = try self.rule("selection:\n    src.ip: 10.200.3.4")
+        #expect(RuleEngine.matches(equal, event(.srcIP, "10.200.3.4", binary: binary)))
+        let contains = try self.rule("selection:\n    src.ip|startswith: '10.200.'")
+        #expect(RuleEngine.matches(contains, event(.srcIP, "10.200.3.4", binary: binary)))
     }
 
     @Test func cidr() throws {

@@ -131,7 +131,7 @@ final class DeviceObserver {
         var event = Event(
             kind: .deviceObserved, time: time, source: SourceLocation(input: input, position: .packet(packet)))
         event.set(.srcMAC, sighting.mac.text)
-        event.set(.srcIP, sighting.ip)
+        event.set(.srcIP, address: sighting.ip)
         event.set(.hostName, sighting.hostname)
         event.set(.deviceSource, sighting.source)
         event.set(.devicePlatform, sighting.platform)

@@ -159,7 +159,7 @@ enum Web {
         let address = LogAddress(clientWord)
         let user = userWord.count == 1 && userWord.first == 0x2D ? nil : userWord.text
         var event = context.event(.httpRequest)
-        event.add(.srcIP, address?.ip)
+        event.add(.srcIP, address: address?.ip)
         event.add(.srcDomain, address?.domain)
         event.add(.userName, user)
         if !method.isEmpty { event.add(.httpMethod, method.text) }

@@ -149,6 +149,11 @@ final class CorrelationEngine {
             withUnsafeBytes(of: number.littleEndian) { mix($0.bindMemory(to: UInt8.self)) }
             hash ^= 0x49
         case .bool(let flag)?: hash ^= flag ? 0x54 : 0x46
+        case .address(let address)?:
+            // Its bytes: a given text is always the same value (binary when canonical), so the
+            // same address written the same way always falls in the same group.
+            address.withBytes { mix($0.bindMemory(to: UInt8.self)) }
+            hash ^= 0x41
         case nil: break
         }
         hash ^= 0x1F

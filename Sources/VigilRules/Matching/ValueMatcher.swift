@@ -153,6 +153,7 @@ enum ValueMatcher: Sendable {
             return !Self.withBytes(value) { Self.equal($0, pattern, cased: cased) }
         case .cidr(let network):
             guard let value else { return false }
+            if case .address(let address) = value { return address.withBytes { network.contains(bytes: $0) } }
             return network.contains(value.description)
         case .anyOf(let matchers):
             return matchers.contains { $0.matches(value) }
@@ -195,7 +196,7 @@ enum ValueMatcher: Sendable {
         switch value {
         case .int(let number): Double(number)
         case .string(let text): Double(text)
-        case .bool: nil
+        case .bool, .address: nil
         }
     }
 
@@ -279,7 +280,13 @@ struct CIDR: Sendable {
 
     /// Whether `text` is an address of this network (of the same family).
     func contains(_ text: String) -> Bool {
-        guard let address = CIDR.bytes(text), address.count == network.count else { return false }
+        guard let address = CIDR.bytes(text) else { return false }
+        return address.withUnsafeBytes { contains(bytes: $0) }
+    }
+
+    /// Whether the address of these 4 or 16 bytes is of this network (of the same family).
+    func contains(bytes address: UnsafeRawBufferPointer) -> Bool {
+        guard address.count == network.count else { return false }
         var remaining = prefix
         for index in 0..<network.count where remaining > 0 {
             let bits = min(8, remaining)

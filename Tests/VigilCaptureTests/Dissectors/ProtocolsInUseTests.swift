@@ -25,7 +25,7 @@ struct ProtocolObservedTests {
         #expect(observed.count == 1, "\(observed.map { $0[.protocol]?.description ?? "?" })")
         let event = try #require(observed.first)
         #expect(event[.protocol] == .string(name))
-        #expect(event[.dstIP] == .string("192.168.1.20"))
+        #expect(event[.dstIP] == .address(IPAddress("192.168.1.20")!))
         for (field, value) in fields { #expect(event[field] == .string(value), "\(field)") }
     }
 
@@ -64,7 +64,7 @@ struct ProtocolObservedTests {
         let observed = events.filter { $0.kind == .protocolObserved }
         #expect(observed.map { $0[.protocol] } == methods.map { _ in .string(name) })
         #expect(observed.map { $0[.authMethod] } == methods.map { .string($0) })
-        #expect(observed.allSatisfy { $0[.dstIP] == .string("192.168.1.20") })
+        #expect(observed.allSatisfy { $0[.dstIP] == .address(IPAddress("192.168.1.20")!) })
         let rules = RuleSet.load(from: [TestPaths.rules]).rules
         for event in observed { #expect(rules.filter { RuleEngine.matches($0, event) }.map(\.id) == [rule]) }
     }

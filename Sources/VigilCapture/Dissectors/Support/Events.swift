@@ -44,9 +44,9 @@ extension FlowContext {
         var event = Event(
             kind: .credentialObserved, time: time, source: SourceLocation(input: input, position: .packet(packet)),
             credential: credential)
-        event.set(.srcIP, client.ip)
+        event.set(.srcIP, address: client.ip)
         event.set(.srcPort, client.port)
-        event.set(.dstIP, server.ip)
+        event.set(.dstIP, address: server.ip)
         event.set(.dstPort, server.port)
         event.set(.transport, transport.rawValue)
         event.set(.protocol, credential.protocolName)
@@ -80,9 +80,9 @@ extension FlowContext {
     func protocolEvent(_ name: String, packet: Int, time: Timestamp, fields: [(Field, String?)] = []) -> Event {
         var event = Event(
             kind: .protocolObserved, time: time, source: SourceLocation(input: input, position: .packet(packet)))
-        event.set(.srcIP, client.ip)
+        event.set(.srcIP, address: client.ip)
         event.set(.srcPort, client.port)
-        event.set(.dstIP, server.ip)
+        event.set(.dstIP, address: server.ip)
         event.set(.dstPort, server.port)
         event.set(.transport, transport.rawValue)
         event.set(.protocol, name)

@@ -64,23 +64,13 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
+        // `width` digits of `value`, zero-padded (times are clamped to 1824-2116: a year has 4).
         func digits(_ value: Int, _ width: Int, then separator: UInt8?) {
-            var value = value
-            var buffer: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
-                0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-            )
-            var count = 0
-            withUnsafeMutableBytes(of: &buffer) { bytes in
-                repeat {
-                    bytes[count] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                    count += 1
-                } while value > 0 && count < 10
-                while count < width && count < 10 {
-                    bytes[count] = UInt8(ascii: "0")
-                    count += 1
-                }
-                for index in stride(from: count - 1, through: 0, by: -1) { out.append(bytes[index]) }
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(truncatingIfNeeded: 0x30 + value / divisor % 10))
+                divisor /= 10
             }
             if let separator { out.append(separator) }
         }

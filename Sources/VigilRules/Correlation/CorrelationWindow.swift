@@ -82,17 +82,20 @@ struct CorrelationWindow {
     /// Empties the window for another group, keeping its storage (groups come and go all the
     /// time on a host under attack: their buffers are reused, not freed and allocated again).
     mutating func reset() {
-        // Small buffers are kept (a brute force's window: a few dozen entries); large ones go.
-        entries.removeAll(keepingCapacity: entries.capacity <= 64)
-        head = 0
-        latest = .min
+        // A new window (every other property as a new group has it), given the old buffers
+        // emptied: small ones only (a brute force's window: a few dozen entries).
+        var fresh = CorrelationWindow()
+        if entries.capacity <= 64 {
+            entries.removeAll(keepingCapacity: true)
+            swap(&fresh.entries, &entries)
+        }
         evidence.removeAll(keepingCapacity: true)
-        windowStart = 0
-        lastSeen.removeAll(keepingCapacity: lastSeen.capacity <= 64)
-        oldestSeen = .max
-        holes = false
-        user = SharedValue()
-        host = SharedValue()
+        swap(&fresh.evidence, &evidence)
+        if lastSeen.capacity <= 64 {
+            lastSeen.removeAll(keepingCapacity: true)
+            swap(&fresh.lastSeen, &lastSeen)
+        }
+        self = fresh
     }
 
     /// Adds an event at `time` and returns the entries it caused to be counted. `evidenceSlots`

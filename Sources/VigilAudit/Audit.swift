@@ -199,7 +199,11 @@ public struct Audit: Sendable {
             let events = LogReader(options: logOptions).reread(
                 origin: file.origin, displayPath: file.displayPath, offsets: wanted.map(\.source.offset))
             for reference in wanted {
-                guard let event = events[reference.source.offset]?.first(where: { $0.kind == reference.kind }) else {
+                guard let event = events[reference.source.offset]?.first(where: { $0.kind == reference.kind }),
+                    event.text?.withBytes(EvidenceReference.digest) == reference.lineDigest
+                else {
+                    // Never another line's summary: the log changed since it was read.
+                    summaries[reference] = "\(reference.kind) (the line is no longer there: the log changed since)"
                     continue
                 }
                 summaries[reference] = RuleEngine.summary(of: event)

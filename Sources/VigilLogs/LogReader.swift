@@ -93,6 +93,12 @@ public struct LogReader: Sendable {
         let clock = LogClock(zone: options.zone, reference: reference, year: options.year)
         let analyzer = LogAnalyzer(path: name, clock: clock)
         var input = InputReport(path: name, kind: "log", lines: 0)
+        // Where a line can be read again (evidence is re-read when reported): a file only, not
+        // a pipe or standard input, whose lines are gone once read (-1: their evidence is
+        // written at once).
+        let rereadable: Bool
+        if case .file = origin { rereadable = true } else { rereadable = false }
+        func offset() -> Int64 { rereadable ? reader.lineOffset : -1 }
         var events: [Event] = []
         events.reserveCapacity(batchSize)
         var seen = 0
@@ -114,12 +120,12 @@ public struct LogReader: Sendable {
                 }
                 if journal == true {
                     if let entry = JournalEntry(line) {
-                        analyzer.analyse(journal: entry, number: number, offset: reader.lineOffset, into: &events)
+                        analyzer.analyse(journal: entry, number: number, offset: offset(), into: &events)
                     } else if !line.isEmpty {
                         input.warnings.append("line \(number): not a journald JSON object; skipped")
                     }
                 } else {
-                    analyzer.analyse(line, number: number, offset: reader.lineOffset, into: &events)
+                    analyzer.analyse(line, number: number, offset: offset(), into: &events)
                 }
                 if events.count > seen {
                     if analyzer.lastLineDated {

@@ -267,4 +267,22 @@ struct EventTimeTests {
         #expect((found["subject"] as? [String: Any])?["user"] as? String == "root")
         #expect((found["subject"] as? [String: Any])?["host"] as? String == "files")
     }
+
+    /// Standard input is gone once read: its evidence is written when the event is seen.
+    @Test func standardInputEvidenceIsWrittenAtOnce() throws {
+        let bash = try #require(Command.find("bash"))
+        let log = TestPaths.root.appendingPathComponent("samples/logs/auth.log").path
+        let run = try Command.run(
+            bash, ["-c", "cat '\(log)' | '\(VigilBinary.url.path)' audit - --format json --timezone UTC --quiet"])
+        #expect(run.status == 1, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        let sequence = try #require(findings.first { $0["rule"] as? String == "linux.success-after-brute-force" })
+        let evidence = try #require(sequence["evidence"] as? [[String: Any]])
+        #expect(evidence.count == 2)
+        for piece in evidence {
+            let summary = piece["summary"] as? String ?? ""
+            #expect(summary.contains("src.ip=198.51.100.23") && !summary.contains("not read again"), "\(summary)")
+        }
+    }
 }

@@ -9,6 +9,19 @@ public struct EvidenceReference: Sendable, Hashable {
     public var kind: EventKind
     /// The summary, when written at once.
     public var summary: String?
+    /// A digest of the line as it was read (FNV-1a, 64 bits), so that a line read again is
+    /// known to be the same (a log rotated or rewritten since gives other bytes at the offset).
+    public var lineDigest: UInt64 = 0
+
+    /// ``lineDigest`` of `bytes`.
+    public static func digest(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
 
     /// Whether the event's line can be read again from its input.
     public var rereadable: Bool {
@@ -20,8 +33,9 @@ public struct EvidenceReference: Sendable, Hashable {
     init(_ event: Event) {
         source = event.source
         kind = event.kind
-        if case .line = event.source.position, event.source.offset >= 0 {
+        if case .line = event.source.position, event.source.offset >= 0, let text = event.text {
             summary = nil
+            lineDigest = text.withBytes(Self.digest)
         } else {
             summary = RuleEngine.summary(of: event)
         }

@@ -12,6 +12,7 @@ enum Accounts {
         var target: String?
         var group: String?
         var uid: String?
+        var changer: String?
         func value(_ key: String) -> String? {
             guard let range = text.range(of: key + "=") else { return nil }
             let rest = text[range.upperBound...]
@@ -50,11 +51,13 @@ enum Accounts {
             target = quoted(after: "change user")
             if text.contains("UID") { uid = text.split(separator: "'").dropFirst(3).first.map(String.init) }
         } else if text.hasPrefix("password for '") || text.contains("password changed for ") {
+            // shadow-utils' passwd: `password for 'bob' changed by 'root'` names who changed it.
             action = "password-changed"
             target =
                 quoted(after: "password for")
                 ?? text.components(separatedBy: "password changed for ").last?
                 .split(separator: " ").first.map(String.init)
+            changer = quoted(after: "changed by")
         } else if text.hasPrefix("pam_unix(passwd:chauthtok): password changed for ")
             || text.hasPrefix("pam_unix(chpasswd:chauthtok): password changed for ")
         {
@@ -70,6 +73,7 @@ enum Accounts {
         event.set(.userTarget, target)
         event.set(.groupName, group)
         event.set(.userID, uid)
+        event.set(.userName, changer)
         events.append(event)
     }
 }

@@ -30,5 +30,17 @@ struct AccountsTests {
         #expect(field(changes[1], .userTarget) == "eve")
         #expect(field(changes[6], .groupName) == "wheel")
         #expect(field(changes[6], .userTarget) == "frank")
+        #expect(field(changes[5], .userName) == nil)  // PAM's line does not say who
+    }
+
+    /// shadow-utils' own passwd line names both the account and who changed its password.
+    @Test func passwordChangedBy() throws {
+        let changes = events(
+            of: "Nov 23 08:03:00 web1 passwd[3101]: password for 'bob' changed by 'root'",
+            "Nov 23 08:03:01 web1 passwd[3102]: password for 'carol' changed by 'carol'"
+        ).joined().filter { $0.kind == .accountChange }
+        #expect(changes.map { field($0, .eventAction) } == ["password-changed", "password-changed"])
+        #expect(changes.map { field($0, .userTarget) } == ["bob", "carol"])
+        #expect(changes.map { field($0, .userName) } == ["root", "carol"])
     }
 }

@@ -148,10 +148,11 @@ public struct Audit: Sendable {
             }
             do {
                 let (input, error) = try Self.read(file, limits: limits, logOptions: logOptions) { event in
-                    var event = event
-                    context.enrich(&event)
-                    try engine().process(event)
-                    devices.process(event)
+                    let engine = try engine()
+                    context.enriched(event) { event in
+                        engine.process(event)
+                        devices.process(event)
+                    }
                 }
                 done(index, input, error)
             } catch let error as VigilError {

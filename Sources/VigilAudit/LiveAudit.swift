@@ -43,10 +43,10 @@ public struct LiveAudit {
         let devices = DeviceTracker()
         let context = EventContext()
         let handler: (Event) -> Void = { event in
-            var event = event
-            context.enrich(&event)
-            engine.process(event)
-            devices.process(event)
+            context.enriched(event) { event in
+                engine.process(event)
+                devices.process(event)
+            }
         }
         var taken: [CaptureSample] = []
         for index in 1...max(1, samples) {

@@ -115,9 +115,7 @@ public enum RuleExamples {
         let context = EventContext(inventory: inventory, timeZone: zone)
         var events: [Event] = []
         let (_, errors) = try Audit.events(paths, logOptions: options) { event in
-            var event = event
-            context.enrich(&event)
-            events.append(event)
+            context.enriched(event) { events.append($0) }
         }
         if let error = errors.first { throw error }
         return events
@@ -148,9 +146,8 @@ public enum RuleEngineBench {
             let engine = RuleEngine(rules: set.rules, correlations: set.correlations)
             let context = EventContext(timeZone: timeZone)
             let start = ContinuousClock.now
-            for var event in events {
-                context.enrich(&event)
-                engine.process(event)
+            for event in events {
+                context.enriched(event) { engine.process($0) }
             }
             let elapsed = ContinuousClock.now - start
             best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)

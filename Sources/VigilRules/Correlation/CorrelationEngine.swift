@@ -137,28 +137,35 @@ final class CorrelationEngine {
     @inline(__always)
     static func hash(_ value: FieldValue?, into seed: UInt64) -> UInt64 {
         var hash = seed
-        func mix(_ bytes: UnsafeBufferPointer<UInt8>) {
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash &*= 0x0000_0100_0000_01B3
-            }
-        }
         switch value {
-        case .string(var text)?: text.withUTF8(mix)
+        case .string(var text)?: text.withUTF8 { fnv(UnsafeRawBufferPointer($0), into: &hash) }
         case .int(let number)?:
-            withUnsafeBytes(of: number.littleEndian) { mix($0.bindMemory(to: UInt8.self)) }
+            withUnsafeBytes(of: number.littleEndian) { fnv($0, into: &hash) }
             hash ^= 0x49
         case .bool(let flag)?: hash ^= flag ? 0x54 : 0x46
         case .address(let address)?:
             // Its bytes: a given text is always the same value (binary when canonical), so the
             // same address written the same way always falls in the same group.
-            address.withBytes { mix($0.bindMemory(to: UInt8.self)) }
+            address.withBytes { fnv($0, into: &hash) }
             hash ^= 0x41
         case nil: break
         }
         hash ^= 0x1F
-        hash &*= 0x0000_0100_0000_01B3
+        hash &*= fnvPrime
         return hash
+    }
+
+    /// FNV-1a's starting value and prime.
+    static var fnvBasis: UInt64 { 0xcbf2_9ce4_8422_2325 }
+    static var fnvPrime: UInt64 { 0x0000_0100_0000_01B3 }
+
+    /// `bytes` mixed into `hash` by FNV-1a.
+    @inline(__always)
+    static func fnv(_ bytes: UnsafeRawBufferPointer, into hash: inout UInt64) {
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= fnvPrime
+        }
     }
 
     /// Whether two correlations count the same thing the same way.
@@ -211,7 +218,7 @@ final class CorrelationEngine {
             return
         }
         newest[index] = max(newest[index], time)
-        var key: UInt64 = 0xcbf2_9ce4_8422_2325
+        var key = Self.fnvBasis
         for field in groupFields[index][position] {
             key = Self.hash(field.flatMap { event[$0] }, into: key)
         }
@@ -235,7 +242,7 @@ final class CorrelationEngine {
             expire(windows: index, horizon: horizon)
             let value: UInt64 =
                 shape.kind == .valueCount
-                ? Self.hash(valueField[index].flatMap { event[$0] }, into: 0xcbf2_9ce4_8422_2325)
+                ? Self.hash(valueField[index].flatMap { event[$0] }, into: Self.fnvBasis)
                 : UInt64(position)
             let slot = windows[index].touch(key) { CorrelationWindow() }
             let (counted, change, user, host) = windows[index].update(slot) { window in

@@ -15,11 +15,8 @@ public struct EvidenceReference: Sendable, Hashable {
 
     /// ``lineDigest`` of `bytes`.
     public static func digest(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
+        var hash = CorrelationEngine.fnvBasis
+        CorrelationEngine.fnv(bytes, into: &hash)
         return hash
     }
 

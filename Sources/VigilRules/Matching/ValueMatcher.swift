@@ -153,7 +153,7 @@ enum ValueMatcher: Sendable {
             return !Self.withBytes(value) { Self.equal($0, pattern, cased: cased) }
         case .cidr(let network):
             guard let value else { return false }
-            if case .address(let address) = value { return address.withBytes { network.contains(bytes: $0) } }
+            if case .address(let address) = value { return network.contains(address) }
             return network.contains(value.description)
         case .anyOf(let matchers):
             return matchers.contains { $0.matches(value) }
@@ -266,43 +266,39 @@ enum ValueMatcher: Sendable {
 
 /// A network for `|cidr`: an address and a prefix length, IPv4 or IPv6.
 struct CIDR: Sendable {
-    private let network: [UInt8]
+    private let network: IPAddress
     private let prefix: Int
 
     init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1)
-        guard let address = CIDR.bytes(String(parts[0])) else { return nil }
-        let length = parts.count == 2 ? Int(parts[1]) : address.count * 8
-        guard let length, length >= 0, length <= address.count * 8 else { return nil }
+        guard let address = IPAddress(String(parts[0])) else { return nil }
+        let bits = address.isIPv4 ? 32 : 128
+        let length = parts.count == 2 ? Int(parts[1]) : bits
+        guard let length, length >= 0, length <= bits else { return nil }
         network = address
         prefix = length
     }
 
     /// Whether `text` is an address of this network (of the same family).
     func contains(_ text: String) -> Bool {
-        guard let address = CIDR.bytes(text) else { return false }
-        return address.withUnsafeBytes { contains(bytes: $0) }
+        guard let address = IPAddress(text) else { return false }
+        return contains(address)
     }
 
-    /// Whether the address of these 4 or 16 bytes is of this network (of the same family).
-    func contains(bytes address: UnsafeRawBufferPointer) -> Bool {
-        guard address.count == network.count else { return false }
-        var remaining = prefix
-        for index in 0..<network.count where remaining > 0 {
-            let bits = min(8, remaining)
-            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
-            if address[index] & mask != network[index] & mask { return false }
-            remaining -= bits
+    /// Whether `address` is of this network (of the same family).
+    func contains(_ address: IPAddress) -> Bool {
+        guard address.isIPv4 == network.isIPv4 else { return false }
+        return address.withBytes { address in
+            network.withBytes { network in
+                var remaining = prefix
+                for index in 0..<network.count where remaining > 0 {
+                    let bits = min(8, remaining)
+                    let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+                    if address[index] & mask != network[index] & mask { return false }
+                    remaining -= bits
+                }
+                return true
+            }
         }
-        return true
-    }
-
-    /// The 4 or 16 bytes of an IPv4 or IPv6 address, through `inet_pton`.
-    static func bytes(_ text: String) -> [UInt8]? {
-        var v4 = [UInt8](repeating: 0, count: 4)
-        if inet_pton(AF_INET, text, &v4) == 1 { return v4 }
-        var v6 = [UInt8](repeating: 0, count: 16)
-        if inet_pton(AF_INET6, text, &v6) == 1 { return v6 }
-        return nil
     }
 }

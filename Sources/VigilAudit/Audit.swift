@@ -22,6 +22,9 @@ public struct Audit: Sendable {
     public var digest: SecretDigest = .ephemeral()
     /// Called as inputs are done, for a progress display, on the thread that runs the audit.
     public var progress: (@Sendable (Progress) -> Void)?
+    /// Threads running the rules (``RuleWorkers``; `--threads`); `nil`: the processors the
+    /// log readers leave (one per log series), 1 to 8.
+    public var ruleThreads: Int?
 
     /// Where an audit stands.
     public struct Progress: Sendable {
@@ -113,7 +116,25 @@ public struct Audit: Sendable {
         // Otherwise the logs are read together, each series (a log and its rotated siblings)
         // on a thread of its own, their events merged in time order into the one engine:
         // correlations see several servers' logs interleaved as they happened, and the rules
-        // run while the next lines are parsed.
+        // run while the next lines are parsed, on the threads the readers leave, each taking its
+        // share of the events (by correlation group) with the findings of one engine.
+        let series = LogMerger.series(logs)
+        let threads =
+            ruleThreads
+            ?? (logs.isEmpty ? 1 : max(1, min(8, WorkerPool.processors - min(series.count, LogMerger.maxSeries))))
+        var workers: RuleWorkers?
+        // The threads end whatever happens (an input's handler throwing included).
+        defer { _ = workers?.finish() }
+        func pool() throws -> RuleWorkers? {
+            guard threads > 1, parallel.isEmpty else { return nil }
+            if let workers { return workers }
+            let set = try rules.value()
+            let made = RuleWorkers(
+                rules: set.rules, correlations: set.correlations, workers: threads, inventory: inventory,
+                timeZone: timeZone)
+            workers = made
+            return made
+        }
         var merged: [Int: LogMerger.FileResult]?
         let totalBytes = files.reduce(Int64(0)) { $0 + ($1.file.size ?? 0) }
         var bytesDone: Int64 = 0
@@ -127,7 +148,7 @@ public struct Audit: Sendable {
             progress(
                 Progress(
                     input: report, filesDone: filesDone, files: files.count, bytesDone: bytesDone,
-                    bytes: totalBytes, findings: started?.findingCount ?? 0))
+                    bytes: totalBytes, findings: started?.findingCount ?? workers?.findingCount ?? 0))
         }
         for (index, file) in files {
             if let result = parallel[index] {
@@ -136,9 +157,11 @@ public struct Audit: Sendable {
                 continue
             }
             if file.kind == .log {
-                if merged == nil {
+                if merged == nil, let workers = try pool() {
+                    merged = try LogMerger.read(series, options: logOptions) { workers.submit($0) }
+                } else if merged == nil {
                     let engine = try engine()
-                    merged = try LogMerger.read(LogMerger.series(logs), options: logOptions) { event in
+                    merged = try LogMerger.read(series, options: logOptions) { event in
                         context.enriched(event) { engine.process($0) }
                     }
                 }
@@ -148,6 +171,11 @@ public struct Audit: Sendable {
             }
             do {
                 let (input, error) = try Self.read(file, limits: limits, logOptions: logOptions) { event in
+                    if let workers = try pool() {
+                        workers.process(event)
+                        context.enriched(event) { devices.process($0) }
+                        return
+                    }
                     let engine = try engine()
                     context.enriched(event) { event in
                         engine.process(event)
@@ -159,6 +187,7 @@ public struct Audit: Sendable {
                 done(index, nil, error)
             }
         }
+        if let workers { started = workers.finish() }
         var inputs = reports.map { $0! }
         // Events too far behind the newest to be correlated are said on their input.
         for (path, late) in try engine().lateEvents {
@@ -213,25 +242,6 @@ public struct Audit: Sendable {
         return summaries
     }
 
-    /// The rule set as reports name it.
-    public static func identity(_ set: RuleSet) -> RuleSetIdentity? {
-        guard !set.sources.isEmpty else { return nil }
-        var identity = RuleSetIdentity(paths: set.sources, files: set.fileCount, sha256: set.sha256)
-        identity.rules = set.rules.count
-        identity.correlations = set.correlations.count
-        identity.skipped =
-            set.errors.map { error in
-                RuleSetIdentity.Skipped(
-                    file: error.path ?? "",
-                    line: error.position.flatMap { if case .line(let n) = $0 { n } else { nil } },
-                    reason: error.reason + (error.hint.map { " (\($0))" } ?? ""), isError: true)
-            }
-            + set.skipped.map {
-                RuleSetIdentity.Skipped(file: $0.file, line: $0.line, reason: $0.reason, isError: false)
-            }
-        return identity
-    }
-
     /// An input's report from what its reader returned: read, read in part (an error after some
     /// of it), or not readable (an error before any of it).
     static func outcome(_ file: InputFile, _ input: InputReport?, _ error: VigilError?) -> InputReport {
@@ -268,23 +278,6 @@ public struct Audit: Sendable {
             }
         }
         return inventory
-    }
-
-    /// The rules that ran, as reports describe them (silent base rules left out).
-    public static func descriptors(_ set: RuleSet) -> [RuleDescriptor] {
-        let referenced = Set(set.correlations.flatMap(\.rules))
-        let rules = set.rules.filter { !(referenced.contains($0.id) || $0.sigmaID.map(referenced.contains) == true) }
-            .map {
-                RuleDescriptor(
-                    id: $0.id, title: $0.title, description: $0.description, severity: $0.severity,
-                    category: $0.category, remediation: $0.remediation, tags: $0.tags)
-            }
-        let correlations = set.correlations.filter { $0.severity != .info }.map {
-            RuleDescriptor(
-                id: $0.id, title: $0.title, description: nil, severity: $0.severity, category: $0.category,
-                remediation: $0.remediation, tags: [])
-        }
-        return rules + correlations
     }
 
     /// `devices` with `managed` and `assetTag` from the inventory, when there is one.

@@ -47,6 +47,26 @@ enum LogMerger {
     static func read(
         _ series: [[Log]], options: LogOptions, handler: (Event) throws -> Void
     ) throws -> [Int: FileResult] {
+        try withoutActuallyEscaping(handler) { try read(series, options: options, consumer: .events($0)) }
+    }
+
+    /// ``read(_:options:handler:)`` handing the events on in batches (of up to ``batchSize``,
+    /// in time order), for threads that share them out (``RuleWorkers``).
+    static func read(
+        _ series: [[Log]], options: LogOptions, batches: ([Event]) throws -> Void
+    ) throws -> [Int: FileResult] {
+        try withoutActuallyEscaping(batches) { try read(series, options: options, consumer: .batches($0)) }
+    }
+
+    /// Who takes the merged events: one at a time, or by batches.
+    enum Consumer {
+        case events((Event) throws -> Void)
+        case batches(([Event]) throws -> Void)
+    }
+
+    private static func read(
+        _ series: [[Log]], options: LogOptions, consumer: Consumer
+    ) throws -> [Int: FileResult] {
         var results: [Int: FileResult] = [:]
         var waves: [[[Log]]] = []
         if series.count <= maxSeries {
@@ -66,14 +86,13 @@ enum LogMerger {
             }
         }
         for wave in waves {
-            try merge(wave, options: options, results: &results, handler: handler)
+            try merge(wave, options: options, results: &results, consumer: consumer)
         }
         return results
     }
 
     private static func merge(
-        _ series: [[Log]], options: LogOptions, results: inout [Int: FileResult],
-        handler: (Event) throws -> Void
+        _ series: [[Log]], options: LogOptions, results: inout [Int: FileResult], consumer: Consumer
     ) throws {
         let queues = series.map { _ in BatchQueue(capacity: 4) }
         let shared = Locked<[Int: FileResult]>([:])
@@ -116,11 +135,30 @@ enum LogMerger {
         // One series (the usual audit of one server): its batches in order, no comparison.
         if queues.count == 1 {
             while let batch = queues[0].take() {
-                for index in batch.indices { try handler(batch[index]) }
-                queues[0].recycle(batch)
+                switch consumer {
+                case .events(let handler):
+                    for index in batch.indices { try handler(batch[index]) }
+                    queues[0].recycle(batch)
+                case .batches(let handler): try handler(batch)
+                }
             }
             return
         }
+        var merged: [Event] = []
+        let handler: (Event) throws -> Void
+        switch consumer {
+        case .events(let given): handler = given
+        case .batches(let given):
+            merged.reserveCapacity(batchSize)
+            handler = { event in
+                merged.append(event)
+                if merged.count == batchSize {
+                    try given(merged)
+                    merged.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+
         // The head batch of each series; nil once a series is done.
         var heads: [[Event]?] = queues.map { $0.take() }
         var positions = [Int](repeating: 0, count: heads.count)
@@ -144,6 +182,7 @@ enum LogMerger {
                 positions[chosen] = 0
             }
         }
+        if case .batches(let given) = consumer, !merged.isEmpty { try given(merged) }
     }
 
     private struct Stopped: Error {}

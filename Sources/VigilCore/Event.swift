@@ -21,6 +21,10 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public var rawValue: String { Self.table.name(UInt32(id)) }
     public var description: String { rawValue }
 
+    // By number: without these, `RawRepresentable`'s defaults would compare and hash the names.
+    @inlinable public static func == (a: EventKind, b: EventKind) -> Bool { a.id == b.id }
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+
     @inlinable public static var credentialObserved: EventKind { EventKind(id: 0) }
     @inlinable public static var authFailure: EventKind { EventKind(id: 1) }
     @inlinable public static var authSuccess: EventKind { EventKind(id: 2) }

@@ -51,6 +51,19 @@ public final class EventContext {
         kind == .credentialObserved || kind == .deviceObserved || kind == .authSuccess
     }
 
+    /// Whether ``enrich(_:)`` remembers something of events of `kind` for later ones (login
+    /// sources per account, ARP owners): an engine sharing a stream with others
+    /// (``RuleWorkers``) must ``remember(_:)`` those it does not process.
+    public static func remembers(_ kind: EventKind) -> Bool {
+        kind == .deviceObserved || kind == .authSuccess
+    }
+
+    /// Takes what ``enrich(_:)`` would remember of `event`, an event another context enriches.
+    public func remember(_ event: Event) {
+        var event = event
+        enrich(&event)
+    }
+
     /// Hands `event` to `body`, with what the audit knows beyond it added when there is
     /// anything to add (the event is copied only then).
     public func enriched<Result>(_ event: Event, _ body: (Event) throws -> Result) rethrows -> Result {

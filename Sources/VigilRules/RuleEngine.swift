@@ -32,9 +32,24 @@ public final class RuleEngine {
     /// Findings so far, in the order they were first seen, and where each is by its key.
     var aggregates: [Aggregate] = []
     var keys: [AggregateKey] = []
-    private var positions: [AggregateKey: Int] = [:]
+    var positions: [AggregateKey: Int] = [:]
     /// Events seen, whether or not any rule matched.
-    public private(set) var eventCount = 0
+    public internal(set) var eventCount = 0
+    /// Events of the stream so far, this engine's and those it was only shown (``pass(_:)``).
+    public internal(set) var ordinal = 0
+    /// The records made for the current event (``Order/step``).
+    private var step = 0
+    /// The newest time of the stream's events of a kind some correlation reads: the correlations'
+    /// clock (lateness and groups leaving are judged against it).
+    var clock: Int64 = .min
+    /// Per kind number, whether correlations read it (a kind past the end: not, unless
+    /// ``anyKindCorrelated``).
+    let correlatedKinds: [Bool]
+    /// Some correlation reads events of any kind.
+    let anyKindCorrelated: Bool
+    /// The field every correlation groups by (the same field in each of its rules): events of
+    /// one group agree on it, so groups can be shared out among engines by its value.
+    public let partitionField: Field?
     /// Findings so far (distinct rule and subject), cheap to ask at any time.
     public var findingCount: Int { aggregates.count }
 
@@ -57,6 +72,20 @@ public final class RuleEngine {
         var credential: Credential?
         /// For a correlation, who it is about (what its firings agree on).
         var subject: Subject?
+        /// Where in the stream it was first seen (``Order``), and each piece of evidence: engines
+        /// that shared one stream merge into what one engine would have made of it.
+        var order: Order
+        var evidenceOrder: [Order] = []
+        /// Where its credential came from, and whether its outcome is known.
+        var credentialOrder: Order = Order(event: -1, step: 0)
+    }
+
+    /// A place in the stream: the event's ordinal, then the step of its processing (the rules
+    /// and correlations one event fires, in the order one engine records them).
+    struct Order: Comparable {
+        var event: Int
+        var step: Int
+        static func < (a: Order, b: Order) -> Bool { (a.event, a.step) < (b.event, b.step) }
     }
 
     /// The rules an event is shown, worked out once per kind of event and kind of line (the
@@ -96,7 +125,7 @@ public final class RuleEngine {
         var sequence: Bool
     }
     private let correlationTraits: [CorrelationTraits]
-    private let correlation: CorrelationEngine?
+    let correlation: CorrelationEngine?
     /// Base rules that only feed correlations (Sigma's `generate: false`, the default).
     private let silent: Set<Int>
     /// Correlations that only feed other correlations (chains), likewise.
@@ -121,9 +150,12 @@ public final class RuleEngine {
             if !referrers.isEmpty && !referrers.contains(where: \.generate) { quietCorrelations.insert(index) }
         }
         silentCorrelations = quietCorrelations
+        partitionField = Self.partitionField(correlations)
         if correlations.isEmpty {
             correlation = nil
             silent = []
+            correlatedKinds = []
+            anyKindCorrelated = false
         } else {
             let engine = CorrelationEngine(correlations: correlations, rules: rules)
             correlation = engine
@@ -135,6 +167,12 @@ public final class RuleEngine {
                 if generating { quiet.remove(rule) }
             }
             silent = quiet
+            let read = engine.referencedRules.map { rules[$0].kinds }
+            anyKindCorrelated = read.contains { $0 == nil }
+            let kinds = read.flatMap { $0 ?? [] }
+            var flags = [Bool](repeating: false, count: Int(kinds.map(\.id).max() ?? 0) + 1)
+            for kind in kinds { flags[Int(kind.id)] = true }
+            correlatedKinds = flags
         }
         let literals = rules.map { RequiredLiterals.of($0.detection) }
         filter = KeywordFilter(literals: literals)
@@ -200,6 +238,9 @@ public final class RuleEngine {
     /// Runs every rule over `event`.
     public func process(_ event: Event) {
         eventCount += 1
+        ordinal += 1
+        step = 0
+        if correlated(event.kind) { clock = max(clock, event.time.nanoseconds) }
         let chosen = candidates(event)
         if chosen.filtered { scan(event) }
         for rule in chosen.rules {
@@ -209,7 +250,7 @@ public final class RuleEngine {
             guard compiled.kindOnly || compiled.detection.matches(event) else { continue }
             if !silent.contains(index) { record(event, rule: index) }
             if let correlation {
-                for firing in correlation.observe(rule: index, event: event) { record(firing, event) }
+                for firing in correlation.observe(rule: index, event: event, clock: clock) { record(firing, event) }
             }
         }
     }
@@ -220,8 +261,14 @@ public final class RuleEngine {
         case reference(EvidenceReference)
     }
 
+    /// The place in the stream of the record being made.
+    private func nextOrder() -> Order {
+        defer { step += 1 }
+        return Order(event: ordinal, step: step)
+    }
+
     /// The aggregate of `key`, made with `make` when new; `body` changes it in place.
-    private func aggregate(_ key: AggregateKey, make: () -> Aggregate, _ body: (inout Aggregate) -> Void) {
+    func aggregate(_ key: AggregateKey, make: () -> Aggregate, _ body: (inout Aggregate) -> Void) {
         if let position = positions[key] {
             body(&aggregates[position])
         } else {
@@ -249,23 +296,26 @@ public final class RuleEngine {
             group: firing.group)
         let firstTime = Timestamp(nanoseconds: first.time)
         let lastTime = Timestamp(nanoseconds: last.time)
+        let order = nextOrder()
         // Evidence: the references of those counted, the earliest first, while there is room.
-        func add(to evidence: inout [PendingEvidence]) {
-            for entry in firing.counted where evidence.count < Finding.evidenceLimit {
-                if let reference = entry.evidence { evidence.append(.reference(reference)) }
+        func add(to aggregate: inout Aggregate) {
+            for entry in firing.counted where aggregate.evidence.count < Finding.evidenceLimit {
+                guard let reference = entry.evidence else { continue }
+                aggregate.evidence.append(.reference(reference))
+                aggregate.evidenceOrder.append(order)
             }
         }
         aggregate(key) {
             var made = Aggregate(
                 first: firstTime, last: lastTime, count: firing.counted.count, evidence: [], credential: nil,
-                subject: subject)
-            add(to: &made.evidence)
+                subject: subject, order: order)
+            add(to: &made)
             return made
         } _: { aggregate in
             aggregate.first = min(aggregate.first, firstTime)
             aggregate.last = max(aggregate.last, lastTime)
             aggregate.count += firing.counted.count
-            add(to: &aggregate.evidence)
+            add(to: &aggregate)
             if var known = aggregate.subject {
                 if known.user != subject.user { known.user = nil }
                 if known.host != subject.host { known.host = nil }
@@ -297,10 +347,11 @@ public final class RuleEngine {
         let credential = event.credential
         let account: [String?] = credential.map { [$0.protocolName, $0.username, $0.server?.description] } ?? []
         let key = AggregateKey(rule: rule, subject: subject, account: account, secret: credential?.secret)
+        let order = nextOrder()
         aggregate(key) {
             Aggregate(
                 first: event.time, last: event.time, count: 1, evidence: [.written(Self.evidence(of: event))],
-                credential: credential)
+                credential: credential, order: order, evidenceOrder: [order], credentialOrder: order)
         } _: { aggregate in
             aggregate.first = min(aggregate.first, event.time)
             aggregate.last = max(aggregate.last, event.time)
@@ -308,32 +359,16 @@ public final class RuleEngine {
             // The summary is written only while there is room for it.
             if aggregate.evidence.count < Finding.evidenceLimit {
                 aggregate.evidence.append(.written(Self.evidence(of: event)))
+                aggregate.evidenceOrder.append(order)
             }
-            if aggregate.credential?.outcome == .unknown, let credential { aggregate.credential = credential }
+            if aggregate.credential?.outcome == .unknown, let credential {
+                aggregate.credential = credential
+                aggregate.credentialOrder = order
+            }
         }
     }
 
     static func evidence(of event: Event) -> Evidence {
         Evidence(source: event.source.path, locator: event.source.locator, summary: summary(of: event))
-    }
-
-    /// Adds what `other` (an engine over the same rules, fed other events) aggregated: counts
-    /// add up, times widen, evidence is appended up to the limit. Used to run several inputs
-    /// on several cores and merge them in input order.
-    public func merge(_ other: RuleEngine) {
-        eventCount += other.eventCount
-        for (key, theirs) in zip(other.keys, other.aggregates) {
-            aggregate(key) {
-                theirs
-            } _: { ours in
-                ours.first = min(ours.first, theirs.first)
-                ours.last = max(ours.last, theirs.last)
-                ours.count += theirs.count
-                ours.evidence += theirs.evidence.prefix(max(0, Finding.evidenceLimit - ours.evidence.count))
-                if ours.credential?.outcome == .unknown, let credential = theirs.credential {
-                    ours.credential = credential
-                }
-            }
-        }
     }
 }

@@ -49,6 +49,7 @@ struct AuditCommand: ParsableCommand {
         if let inventory { audit.inventory = try Inventory(path: inventory) }
         audit.digest = try report.secrets.digest(quiet: report.quiet)
         audit.timeZone = analysis.timezone
+        audit.ruleThreads = analysis.threads
         // Progress on a terminal only: inputs done, findings come at the end.
         if !report.quiet && isatty(2) == 1 {
             audit.progress = { step in
@@ -109,7 +110,9 @@ extension AuditCommand {
 struct AnalysisOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "Threads analysing each capture besides the one reading it (default: processors - 1, 1 to 8).")
+        help:
+            "Threads analysing each capture besides the one reading it, and running the rules (default: the processors the readers leave, 1 to 8)."
+    )
     var threads: Int?
 
     @Option(name: .long, help: "The year of log times written without one (default: inferred from each file's date).")

@@ -30,11 +30,14 @@ extension CorrelationRule {
 /// theirs.
 ///
 /// Bounds, whatever the input (and so whatever the number of sources attacking):
-/// - an event may arrive up to ``lateness`` behind the newest event the correlation has seen and
-///   still be judged exactly; an older one is not correlated (counted in ``late``);
+/// - an event may arrive up to ``lateness`` behind the clock (the newest event of the stream of a
+///   kind some correlation reads, ``RuleEngine``'s) and still be judged exactly; an older one is
+///   not correlated (counted in ``late``);
 /// - a group leaves as soon as its newest event is older than the timespan plus ``lateness``
-///   behind the newest event (groups are kept in the order they were last touched, so this costs
-///   O(1) per event);
+///   behind the clock (groups are kept in the order they were last touched, so this costs O(1)
+///   per event), and a group touched again after that time starts afresh whether it had left or
+///   not: what a group decides never depends on when others left, so the groups can be shared
+///   out among threads by their keys (``RuleWorkers``) with the same findings;
 /// - a group keeps at most ``capacity(for:)`` entries and ``evidencePerGroup`` references;
 /// - a correlation keeps at most ``maxGroups`` groups and ``maxEntries`` entries in all; past
 ///   them the least recently touched group leaves even though its time has not passed, and the
@@ -85,8 +88,6 @@ final class CorrelationEngine {
     /// The group-by fields of each correlation for each of its rules (aliases differ by rule).
     private var groupFields: [[[Field?]]]
     private var valueField: [Field?]
-    /// The newest event time each correlation has seen.
-    private var newest: [Int64]
     /// Events too far behind the newest to be correlated, by input.
     private(set) var late: [InputID: (count: Int, first: SourceLocation)] = [:]
     /// Per correlation, groups that left before their time had passed (a bound was reached).
@@ -103,7 +104,6 @@ final class CorrelationEngine {
         sequences = Array(repeating: GroupTable(), count: correlations.count)
         entries = Array(repeating: 0, count: correlations.count)
         dropped = Array(repeating: 0, count: correlations.count)
-        newest = Array(repeating: .min, count: correlations.count)
         groupFields = correlations.map { correlation in
             correlation.rules.map { reference in
                 correlation.groupBy.map { name in Field.intern(correlation.aliases[name]?[reference] ?? name) }
@@ -189,13 +189,15 @@ final class CorrelationEngine {
     /// ``capacity(for:)`` of each correlation, worked out once.
     private let capacities: [Int]
 
-    /// Takes a match of base rule `rule` on `event`; returns the correlations that fired.
-    func observe(rule: Int, event: Event) -> [Firing] {
+    /// Takes a match of base rule `rule` on `event`, `clock` being the newest time of the stream
+    /// (at least the event's); returns the correlations that fired.
+    func observe(rule: Int, event: Event, clock: Int64) -> [Firing] {
         guard let targets = byRule[rule] else { return [] }
         var fired: [Firing] = []
         for target in targets {
             advance(
-                target.correlation, position: target.position, event: event, time: event.time.nanoseconds, into: &fired)
+                target.correlation, position: target.position, event: event, time: event.time.nanoseconds,
+                clock: clock, into: &fired)
         }
         return fired
     }
@@ -204,11 +206,11 @@ final class CorrelationEngine {
     /// refers to, whose `evidence` it is) into correlation `index` as a match of its rule at
     /// `position`; appends what fired.
     private func advance(
-        _ index: Int, position: Int, event: Event, time: Int64, evidence: EvidenceReference? = nil,
+        _ index: Int, position: Int, event: Event, time: Int64, clock: Int64, evidence: EvidenceReference? = nil,
         into fired: inout [Firing]
     ) {
         let shape = shapes[index]
-        if newest[index] != .min && time < newest[index] - Self.lateness {
+        if time < clock - Self.lateness {
             let input = event.source.input
             if let known = late[input] {
                 late[input] = (known.count + 1, known.first)
@@ -217,12 +219,11 @@ final class CorrelationEngine {
             }
             return
         }
-        newest[index] = max(newest[index], time)
         var key = Self.fnvBasis
         for field in groupFields[index][position] {
             key = Self.hash(field.flatMap { event[$0] }, into: key)
         }
-        let horizon = newest[index] - shape.span - Self.lateness
+        let horizon = clock - shape.span - Self.lateness
         let capacity = capacities[index]
         var firing = Firing(correlation: index, group: key, counted: [], sharesUser: true, sharesHost: true)
         if shape.kind == .temporalOrdered {
@@ -230,6 +231,8 @@ final class CorrelationEngine {
             let slot = sequences[index].touch(key) { OrderedSteps(rules: shape.ruleCount) }
             let (counted, change) = sequences[index].update(slot) { steps in
                 let before = steps.count
+                // Time has passed for it: afresh, as if it had left (see the type's notes).
+                if steps.latest != .min && steps.latest < horizon { steps.reset() }
                 _ = steps.trim(before: horizon, capacity: capacity)
                 let counted = steps.add(
                     time: time, position: position, event: event, evidence: evidence,
@@ -247,6 +250,7 @@ final class CorrelationEngine {
             let slot = windows[index].touch(key) { CorrelationWindow() }
             let (counted, change, user, host) = windows[index].update(slot) { window in
                 let before = window.count
+                if window.latest != .min && window.latest < horizon { window.reset() }
                 _ = window.trim(before: horizon, capacity: capacity)
                 let counted = window.add(
                     time: time, value: value, event: event, evidence: evidence, evidenceSlots: Self.evidencePerGroup,
@@ -267,10 +271,26 @@ final class CorrelationEngine {
             for target in byCorrelation[fires] ?? [] {
                 for entry in firing.counted {
                     advance(
-                        target.correlation, position: target.position, event: event, time: entry.time,
+                        target.correlation, position: target.position, event: event, time: entry.time, clock: clock,
                         evidence: entry.evidence, into: &fired)
                 }
             }
+        }
+    }
+
+    /// Adds what `other` (an engine over the same correlations, given another share of the same
+    /// stream) counted as late or dropped.
+    func merge(_ other: CorrelationEngine?) {
+        guard let other else { return }
+        for (index, count) in other.dropped.enumerated() where index < dropped.count { dropped[index] += count }
+        for (input, theirs) in other.late {
+            guard let ours = late[input] else {
+                late[input] = theirs
+                continue
+            }
+            late[input] = (
+                ours.count + theirs.count, theirs.first.offset < ours.first.offset ? theirs.first : ours.first
+            )
         }
     }
 

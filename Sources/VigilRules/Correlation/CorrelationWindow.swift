@@ -13,11 +13,23 @@ public struct EvidenceReference: Sendable, Hashable {
     /// known to be the same (a log rotated or rewritten since gives other bytes at the offset).
     public var lineDigest: UInt64 = 0
 
-    /// ``lineDigest`` of `bytes`.
+    /// ``lineDigest`` of `bytes`: eight bytes at a time, multiplied and folded (not a
+    /// cryptographic digest: it tells a line read again from another line at its offset).
     public static func digest(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash = CorrelationEngine.fnvBasis
-        CorrelationEngine.fnv(bytes, into: &hash)
-        return hash
+        var hash = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x9e37_79b9_7f4a_7c15
+            hash ^= hash >> 31
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        while offset < bytes.count {
+            tail = tail << 8 | UInt64(bytes[offset])
+            offset += 1
+        }
+        hash = (hash ^ tail) &* 0x9e37_79b9_7f4a_7c15
+        return hash ^ hash >> 29
     }
 
     /// Whether the event's line can be read again from its input.

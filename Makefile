@@ -90,6 +90,7 @@ bench: build
 	bash bench/logs.sh
 	bash bench/wipe.sh
 	bash bench/memory.sh
+	bash bench/threads.sh
 
 clean:
 	rm -rf .build .build-asan .build-tsan .build-fuzz bench/.data

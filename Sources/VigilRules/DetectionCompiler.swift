@@ -178,7 +178,7 @@ struct DetectionCompiler {
     /// YAML's null: `null`, `~`, or nothing at all (not `''`, the empty text).
     static func isNull(_ node: Node) -> Bool {
         guard case .scalar(let scalar) = node else { return false }
-        return scalar.tag == Tag(.null) || (scalar.style == .plain && ["null", "~", ""].contains(scalar.string))
+        return scalar.tag == Tag(.null) || (scalar.style == .plain && ["null", "Null", "NULL", "~", ""].contains(scalar.string))
     }
 
     private func matcher(_ node: Node, modifiers: [String], field: String) throws(VigilError) -> ValueMatcher {
@@ -292,7 +292,7 @@ struct DetectionCompiler {
             bytes = Array(Self.base64(bytes).utf8)
         }
         if modifiers.contains("exists") {
-            guard let flag = node.bool else { throw reader.error(node, "'\(field)|exists' takes true or false") }
+            guard let flag = node.flag else { throw reader.error(node, "'\(field)|exists' takes true or false") }
             return .exists(flag)
         }
         for (name, comparison) in [("lt", ValueMatcher.Comparison.lt), ("lte", .lte), ("gt", .gt), ("gte", .gte)]

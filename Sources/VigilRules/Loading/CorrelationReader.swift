@@ -94,7 +94,7 @@ extension NodeReader {
         var correlation = CorrelationRule(
             id: id, sigmaID: name == nil ? nil : sigmaID, title: title, type: type, rules: rules, groupBy: groupBy,
             aliases: aliases, timespan: seconds, condition: condition, field: field,
-            generate: body["generate"]?.bool ?? false,
+            generate: body["generate"]?.flag ?? false,
             severity: severity, category: category,
             remediation: try optionalString(vigil?["remediation"], "remediation") ?? "",
             checklist: try strings(vigil?["checklist"], "checklist"),

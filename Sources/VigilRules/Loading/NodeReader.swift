@@ -207,7 +207,7 @@ struct NodeReader {
                 }
                 example.findings = findings
             } else {
-                guard let match = item["match"]?.bool else {
+                guard let match = item["match"]?.flag else {
                     throw error(item, "test '\(name)' needs 'match: true' or 'match: false'")
                 }
                 example.shouldMatch = match
@@ -223,7 +223,7 @@ struct NodeReader {
         var examples: [RuleExample] = []
         for (index, item) in items.enumerated() {
             let name = try optionalString(item["name"], "name") ?? "example \(index + 1)"
-            guard let match = item["match"]?.bool else {
+            guard let match = item["match"]?.flag else {
                 throw error(item, "test '\(name)' needs 'match: true' or 'match: false'")
             }
             guard let eventNode = item["event"] else { throw error(item, "test '\(name)' needs an 'event'") }
@@ -259,7 +259,7 @@ struct NodeReader {
     static func fieldValue(_ node: Node) -> FieldValue {
         if case .scalar(let scalar) = node, scalar.style == .plain {
             if let number = node.int { return .int(Int64(number)) }
-            if let flag = node.bool { return .bool(flag) }
+            if let flag = node.flag { return .bool(flag) }
         }
         return .string(node.string ?? "")
     }

@@ -41,10 +41,12 @@ enum RuleLoader {
         return try load(yaml: text, file: file, options: options, lenient: lenient)
     }
 
-    /// The plain-scalar types a Sigma rule uses: booleans, integers and null. Yams' default also
-    /// tries floats, timestamps and merge keys with a regular expression on every scalar, most of
-    /// the cost of loading a rule, for types no rule field takes (a value such as `1.5` stays text).
-    static let resolver = Resolver.basic.appending(.bool).appending(.int).appending(.null)
+    /// No implicit types: every plain scalar stays text, and the loader reads booleans
+    /// (``Yams/Node/flag``), integers (`Node.int`, which reads plain scalars whatever their tag)
+    /// and null (``DetectionCompiler``) from plain scalars itself. Yams resolves a scalar's type
+    /// with regular expressions each time a node is compared or hashed (every key lookup, every
+    /// duplicate-key check), which was most of the cost of loading a rule.
+    static let resolver = Resolver.basic
 
     static func load(
         yaml text: String, file: String, options: RuleLoadOptions = RuleLoadOptions(), lenient: Bool = false
@@ -130,6 +132,19 @@ enum RuleLoader {
             return [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
         default:
             return "\(error)"
+        }
+    }
+}
+
+extension Node {
+    /// The node as a YAML 1.1 boolean (`true`, `False`, `yes`, `off`, ...) when it is a plain
+    /// scalar or one tagged `!!bool`; `nil` otherwise (a quoted `'true'` is text).
+    var flag: Bool? {
+        guard case .scalar(let scalar) = self, scalar.style == .plain || scalar.tag == Tag(.bool) else { return nil }
+        switch scalar.string {
+        case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": return true
+        case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF": return false
+        default: return nil
         }
     }
 }

@@ -45,7 +45,7 @@ public struct LogsourceMap: Sendable {
         let reader = NodeReader(file: file)
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            root = try Yams.compose(yaml: yaml, RuleLoader.resolver)
         } catch {
             throw VigilError(.invalidRule, path: file, reason: "the log source mapping is not valid YAML: \(error)")
         }

@@ -178,7 +178,8 @@ struct DetectionCompiler {
     /// YAML's null: `null`, `~`, or nothing at all (not `''`, the empty text).
     static func isNull(_ node: Node) -> Bool {
         guard case .scalar(let scalar) = node else { return false }
-        return scalar.tag == Tag(.null) || (scalar.style == .plain && ["null", "Null", "NULL", "~", ""].contains(scalar.string))
+        return scalar.tag == Tag(.null)
+            || (scalar.style == .plain && ["null", "Null", "NULL", "~", ""].contains(scalar.string))
     }
 
     private func matcher(_ node: Node, modifiers: [String], field: String) throws(VigilError) -> ValueMatcher {

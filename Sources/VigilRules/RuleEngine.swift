@@ -214,15 +214,15 @@ public final class RuleEngine {
         return made
     }
 
-    /// Runs the keyword filter over what keywords search in `event`: its raw record and its
-    /// text field values.
+    /// Runs the keyword filter over what keywords search in `event` (``ValueMatcher``'s
+    /// `matchesAnywhere`): its raw record, or without one its field values.
     private func scan(_ event: Event) {
         guard let filter else { return }
         found.update(repeating: 0, count: filter.words)
         if let text = event.text { text.withBytes { filter.scan($0, into: found) } }
-        // Every field value, as keywords see it (`matchesAnywhere`: numbers, booleans and
-        // addresses in their text form too).
-        for entry in event.fields {
+        // Every field value, as keywords see it (numbers, booleans and addresses in their text
+        // form too): all of them without a raw record, else a `log.message` a source set.
+        for entry in event.fields where event.text == nil || entry.field == .logMessage {
             var value: String
             if case .string(let text) = entry.value { value = text } else { value = entry.value.description }
             value.withUTF8 { filter.scan(UnsafeRawBufferPointer($0), into: found) }

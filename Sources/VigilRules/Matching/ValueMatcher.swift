@@ -61,10 +61,13 @@ enum ValueMatcher: Sendable {
         case one
     }
 
-    /// Whether this keyword is in the event's raw record or in any of its field values.
+    /// Whether this keyword is in the event's raw record (`log.message`: a log line, header
+    /// included, whose fields are read from it), or, for an event without one (a capture's), in
+    /// any of its field values. A source that sets `log.message` itself is searched there too.
     func matchesAnywhere(in event: Event) -> Bool {
-        if let text = event.text, text.withBytes({ matches(bytes: $0) }) { return true }
-        return event.fields.contains { matches($0.value) }
+        guard let text = event.text else { return event.fields.contains { matches($0.value) } }
+        if text.withBytes({ matches(bytes: $0) }) { return true }
+        return event.fields.contains { $0.field == .logMessage && matches($0.value) }
     }
 
     /// Whether the value of `field` in `event` matches: the tests that read other fields of the

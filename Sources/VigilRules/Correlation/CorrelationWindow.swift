@@ -87,6 +87,8 @@ struct CorrelationWindow {
     private(set) var latest: Int64 = .min
     /// Evidence references of a few live entries (slots freed when their entry goes).
     private var evidence: [EvidenceReference?] = []
+    /// Bit N set: slot N of ``evidence`` holds a reference (slots are few: at most 64).
+    private var occupied: UInt64 = 0
     /// The window ending at `latest`: from this index to the end.
     private var windowStart = 0
     /// For value_count and temporal, the last time of each value (rule position), and the
@@ -153,11 +155,13 @@ struct CorrelationWindow {
         return counted
     }
 
+    /// A free evidence slot, marked taken; `nil` when all `slots` are taken.
     private mutating func freeEvidenceSlot(_ slots: Int) -> Int? {
-        if let free = evidence.firstIndex(where: { $0 == nil }) { return free }
-        guard evidence.count < slots else { return nil }
-        evidence.append(nil)
-        return evidence.count - 1
+        let free = (~occupied).trailingZeroBitCount
+        guard free < min(slots, 64) else { return nil }
+        if free == evidence.count { evidence.append(nil) }
+        occupied |= 1 << UInt64(free)
+        return free
     }
 
     /// Drops entries older than `horizon`, and the oldest beyond `capacity`; returns how many.
@@ -168,6 +172,7 @@ struct CorrelationWindow {
         guard drop > 0 else { return 0 }
         for index in head..<(head + drop) where entries[index].evidence >= 0 {
             evidence[Int(entries[index].evidence)] = nil
+            occupied &= ~(1 << UInt64(entries[index].evidence))
         }
         head += drop
         windowStart = max(windowStart, head)

@@ -95,7 +95,9 @@ final class KeywordFilter: @unchecked Sendable {
     let words: Int
     private let classCount: Int
     private let classOf: UnsafeMutablePointer<UInt16>
-    /// Per state and class, the next state; its top bit set when that state reports rules.
+    /// Per state and class, the next state as the offset of its row (state × classes: no
+    /// multiplication on the scan's critical path); its top bit set when that state reports
+    /// rules.
     private let table: UnsafeMutablePointer<UInt32>
     private let stateCount: Int
     /// Per state, its rules (indices into ``outputs``).
@@ -178,8 +180,9 @@ final class KeywordFilter: @unchecked Sendable {
             }
         }
         // The output bit on every transition into a state that reports rules.
-        for index in 0..<(stateCount * classCount) where !ruleOutputs[Int(table[index])].isEmpty {
-            table[index] |= Self.outputBit
+        for index in 0..<(stateCount * classCount) {
+            let state = Int(table[index])
+            table[index] = UInt32(state * classCount) | (ruleOutputs[state].isEmpty ? 0 : Self.outputBit)
         }
         var starts: [Int32] = []
         var flat: [Int32] = []
@@ -207,13 +210,13 @@ final class KeywordFilter: @unchecked Sendable {
     @inline(__always)
     func scan(_ bytes: UnsafeRawBufferPointer, into found: UnsafeMutablePointer<UInt64>) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-        var state: UInt32 = 0
-        let classCount = UInt32(self.classCount)
+        var row: UInt32 = 0
         for index in 0..<bytes.count {
-            let next = table[Int(state &* classCount &+ UInt32(classOf[Int(base[index])]))]
-            state = next & ~Self.outputBit
+            let next = table[Int(row &+ UInt32(classOf[Int(base[index])]))]
+            row = next & ~Self.outputBit
             if next & Self.outputBit != 0 {
-                for output in Int(outputStart[Int(state)])..<Int(outputStart[Int(state) + 1]) {
+                let state = Int(row) / classCount
+                for output in Int(outputStart[state])..<Int(outputStart[state + 1]) {
                     let rule = Int(outputs[output])
                     found[rule >> 6] |= 1 << UInt64(rule & 63)
                 }

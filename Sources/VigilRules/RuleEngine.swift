@@ -106,8 +106,11 @@ public final class RuleEngine {
         var facility: Int?
     }
     private var dispatch: [DispatchKey: Dispatch] = [:]
-    private var lastKey: DispatchKey?
-    private var lastDispatch = Dispatch(rules: [], filtered: false)
+    /// The last few kinds of line seen and their rules, most recent first: a log alternates
+    /// between a few (failures, invalid users, disconnects), and comparing small strings costs
+    /// less than hashing them into ``dispatch``.
+    private var recent: [(key: DispatchKey, dispatch: Dispatch)] = []
+    private static let recentLimit = 6
     /// One pass over an event's text says which keyword rules can match it.
     private let filter: KeywordFilter?
     /// Per rule, whether the filter judges it.
@@ -191,10 +194,12 @@ public final class RuleEngine {
             capture: { if case .packet = event.source.position { true } else { false } }(),
             service: event[.service]?.description, format: event[.logFormat]?.description,
             facility: SourceSelection.Stream.facility(of: event))
-        if key == lastKey { return lastDispatch }
-        lastKey = key
+        if let hit = recent.firstIndex(where: { $0.key == key }) {
+            if hit > 0 { recent.swapAt(hit, hit - 1) }
+            return recent[hit > 0 ? hit - 1 : 0].dispatch
+        }
         if let known = dispatch[key] {
-            lastDispatch = known
+            remember(key, known)
             return known
         }
         let fileName = SourceSelection.Stream.fileName(key.input.path)
@@ -210,8 +215,17 @@ public final class RuleEngine {
         }
         let made = Dispatch(rules: chosen, filtered: chosen.contains { filtered[Int($0)] })
         if dispatch.count < 65_536 { dispatch[key] = made }
-        lastDispatch = made
+        remember(key, made)
         return made
+    }
+
+    /// Keeps `key` among the ``recent`` ones, in the place of the least recent.
+    private func remember(_ key: DispatchKey, _ made: Dispatch) {
+        if recent.count < Self.recentLimit {
+            recent.append((key, made))
+        } else {
+            recent[recent.count - 1] = (key, made)
+        }
     }
 
     /// Runs the keyword filter over what keywords search in `event` (``ValueMatcher``'s

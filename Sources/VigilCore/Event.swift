@@ -81,8 +81,15 @@ public struct SourceLocation: Hashable, Sendable {
 
 /// A field's value, typed: text, an integer (ports, PIDs, reply codes), a boolean, or an
 /// IP address in binary form.
+///
+/// Text is a `String`, or, for text longer than a small string read from a log line, the bytes of
+/// the line where the reader keeps it (``EventText``): rules read those bytes in place, and a
+/// `String` is made only when something asks for one (a finding's subject, a report). The two
+/// are the same value: equal, and hashed alike, when their bytes are.
 public enum FieldValue: Hashable, Sendable, CustomStringConvertible {
     case string(String)
+    /// Text kept in the input's bytes (ASCII, as it was read).
+    case text(EventText)
     case int(Int64)
     case bool(Bool)
     /// An address (`src.ip`, `dst.ip`) written in its canonical form; see ``IPAddress``.
@@ -93,9 +100,51 @@ public enum FieldValue: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .string(let text): text
+        case .text(let text): text.string
         case .int(let number): String(number)
         case .bool(let flag): flag ? "true" : "false"
         case .address(let address): address.description
+        }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of a text value (either form); `nil` for the others.
+    @inline(__always)
+    public func withTextBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result? {
+        switch self {
+        case .string(var text): try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+        case .text(let text): try text.withBytes(body)
+        default: nil
+        }
+    }
+
+    /// Text values are equal when their bytes are (whichever form holds them); the others by
+    /// value.
+    public static func == (a: FieldValue, b: FieldValue) -> Bool {
+        switch (a, b) {
+        case (.string(let x), .string(let y)): return x.utf8.elementsEqual(y.utf8)
+        case (.string, .text), (.text, .string), (.text, .text):
+            return a.withTextBytes { x in b.withTextBytes { y in x.elementsEqual(y) } ?? false } ?? false
+        case (.int(let x), .int(let y)): return x == y
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.address(let x), .address(let y)): return x == y
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .string, .text:
+            hasher.combine(0 as UInt8)
+            withTextBytes { hasher.combine(bytes: $0) }
+        case .int(let number):
+            hasher.combine(1 as UInt8)
+            hasher.combine(number)
+        case .bool(let flag):
+            hasher.combine(2 as UInt8)
+            hasher.combine(flag)
+        case .address(let address):
+            hasher.combine(3 as UInt8)
+            hasher.combine(address)
         }
     }
 

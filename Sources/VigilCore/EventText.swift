@@ -32,6 +32,12 @@ public struct EventText: Sendable {
 
     /// The bytes as text (invalid UTF-8 repaired).
     public var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
+
+    /// The `count` bytes at `start` of this text, kept where they are (no copy).
+    public func slice(from start: Int, count: Int) -> EventText? {
+        guard start >= 0, count >= 0, start + count <= Int(self.count) else { return nil }
+        return EventText(chunk: chunk, offset: offset + Int32(start), count: Int32(count))
+    }
 }
 
 /// Where a reader keeps the text of the events it makes: chunks of 256 KiB, a new one when the

@@ -10,9 +10,26 @@ struct LineContext {
     /// The time of the line, or the file's reference time for a line written without one.
     let time: Timestamp
     let service: String
+    /// The line as events keep it (``Event/text``), and where its bytes start in the buffer the
+    /// parsers read: a field read from the line can be kept as a slice of it (``value(_:)``).
+    var lineText: EventText? = nil
+    var lineBase: UnsafeRawPointer? = nil
 
     /// The input, as reports name it.
     var path: String { input.path }
+
+    /// `bytes`, part of the line being read, as a field value: text longer than a small string
+    /// (which costs no allocation anyway) stays in the line's own bytes, no copy, when it is
+    /// plain ASCII (``FieldValue/text``); anything else becomes a string.
+    func value(_ bytes: UnsafeRawBufferPointer) -> FieldValue {
+        if bytes.count > 15, let lineText, let lineBase, let start = bytes.baseAddress,
+            !bytes.contains(where: { $0 >= 0x80 }),
+            let slice = lineText.slice(from: lineBase.distance(to: start), count: bytes.count)
+        {
+            return .text(slice)
+        }
+        return .string(bytes.text)
+    }
 
     /// A new event of `kind` carrying the line's provenance and header fields.
     func event(_ kind: EventKind) -> Event {
@@ -118,18 +135,22 @@ final class LogAnalyzer {
         if let time = line.time { lastTime = time }
         let time = line.time ?? lastTime ?? reference
         let before = events.count
+        // Kept first, so that fields read from the line can be slices of it.
+        let text = texts.store(raw)
         var context: LineContext
         // The format of the line before is that of most lines: looked up once per change.
         if formatCache?.format != line.format { formatCache = (line.format, LogServices.byFormat[line.format]) }
         if let (index, service) = formatCache!.service {
             // A header only one service writes: its lines are that service's, whatever they hold.
             context = LineContext(
-                input: input, number: number, offset: offset, line: line, time: time, service: service)
+                input: input, number: number, offset: offset, line: line, time: time, service: service,
+                lineText: text, lineBase: raw.baseAddress)
             reader(index).read(line, context: context, into: &events)
         } else {
             let (service, index) = lookUp(line.programBase)
             context = LineContext(
-                input: input, number: number, offset: offset, line: line, time: time, service: service)
+                input: input, number: number, offset: offset, line: line, time: time, service: service,
+                lineText: text, lineBase: raw.baseAddress)
             var pamMayFollow = true
             if let index {
                 let reader = reader(index)
@@ -142,7 +163,6 @@ final class LogAnalyzer {
             unrecognised += 1
             events.append(context.event(.logLine))
         }
-        let text = texts.store(raw)
         for index in before..<events.count { events[index].text = text }
     }
 

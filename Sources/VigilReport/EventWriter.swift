@@ -61,6 +61,16 @@ public struct EventWriter: Sendable {
             case .string(let text):
                 JSONValue.quote(
                     secrets.isEmpty ? text : Secret.scrub(text, of: secrets, reveal: revealSecrets), into: &out)
+            case .text(let text):
+                // Written as read when plain ASCII with no secret to scrub; else as a string
+                // (invalid UTF-8 repaired, secrets scrubbed).
+                text.withBytes { bytes in
+                    if secrets.isEmpty && !bytes.contains(where: { $0 >= 0x80 }) {
+                        JSONValue.quote(utf8: bytes, into: &out)
+                    } else {
+                        JSONValue.quote(Secret.scrub(text.string, of: secrets, reveal: revealSecrets), into: &out)
+                    }
+                }
             case .int(let number): out.append(contentsOf: String(number).utf8)
             case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
             case .address(let address):
@@ -104,6 +114,8 @@ public struct EventWriter: Sendable {
             switch entry.value {
             case .string(let text):
                 (entry.field.name, .string(Secret.scrub(text, of: secrets, reveal: revealSecrets)))
+            case .text(let text):
+                (entry.field.name, .string(Secret.scrub(text.string, of: secrets, reveal: revealSecrets)))
             case .int(let number): (entry.field.name, .int(number))
             case .bool(let flag): (entry.field.name, .bool(flag))
             case .address(let address):

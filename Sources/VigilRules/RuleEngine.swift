@@ -238,6 +238,10 @@ public final class RuleEngine {
         // form too): all of them without a raw record, else a `log.message` a source set.
         for entry in event.fields where event.text == nil || entry.field == .logMessage {
             var value: String
+            if case .text(let text) = entry.value {
+                text.withBytes { filter.scan($0, into: found) }
+                continue
+            }
             if case .string(let text) = entry.value { value = text } else { value = entry.value.description }
             value.withUTF8 { filter.scan(UnsafeRawBufferPointer($0), into: found) }
         }

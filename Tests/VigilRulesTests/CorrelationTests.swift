@@ -245,3 +245,36 @@ struct HashIndexTests {
         }
     }
 }
+
+/// A value kept as a slice of its line and the same text as a string are one group.
+@Suite("Correlation groups of text slices")
+struct CorrelationSliceTests {
+    @Test func sliceAndStringFallInOneGroup() {
+        let name = "deploy-automation-account"
+        var arena = TextArena()
+        let text = Array(name.utf8).withUnsafeBytes { arena.store($0) }
+        let basis = CorrelationEngine.fnvBasis
+        #expect(CorrelationEngine.hash(.text(text), into: basis) == CorrelationEngine.hash(.string(name), into: basis))
+        #expect(
+            CorrelationEngine.hash(.text(text), into: basis) != CorrelationEngine.hash(.string(name + "s"), into: basis)
+        )
+        // A rule's test on the field reads the slice's bytes.
+        var event = Event(
+            kind: .authFailure, time: Timestamp(seconds: 0),
+            source: SourceLocation(input: InputID(path: "t"), position: .line(1)))
+        event.add(.userName, FieldValue.text(text))
+        #expect(event[.userName] == .string(name))
+        let yaml = """
+            title: slice
+            id: slice
+            level: high
+            logsource: {product: linux}
+            detection:
+              selection:
+                user.name|contains: AUTOMATION
+              condition: selection
+            """
+        let rule = try? RuleLoader.load(yaml: yaml, file: "slice.yml").rules.first
+        #expect(rule.map { RuleEngine.matches($0, event) } == true)
+    }
+}

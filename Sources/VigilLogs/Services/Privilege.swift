@@ -25,7 +25,8 @@ enum Privilege {
         guard denied || rest.contains(command) else { return }
         let user = message.slice(0, at).trimmed.text
         // `TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id` (COMMAND last: it may hold ` ; `)
-        var fields: [(String, String)] = []
+        // Values kept as slices of the line where long (a command line, a working directory).
+        var fields: [(String, FieldValue)] = []
         var start = 0
         while start < rest.count {
             let end =
@@ -33,14 +34,14 @@ enum Privilege {
                 ? rest.count : (rest.find(listSeparator, from: start) ?? rest.count)
             let item = rest.slice(start, end).trimmed
             if let equals = item.index(of: 0x3D) {
-                fields.append((item.slice(0, equals).text, item.from(equals + 1).text))
+                fields.append((item.slice(0, equals).text, context.value(item.from(equals + 1))))
             }
             start = end + listSeparator.count
         }
-        func field(_ name: String) -> String? { fields.first { $0.0 == name }?.1 }
+        func field(_ name: String) -> FieldValue? { fields.first { $0.0 == name }?.1 }
         var event = context.event(denied ? .privilegeDenied : .privilegeUse)
         event.set(.userName, user)
-        event.set(.userTarget, field("USER") ?? "root")
+        event.set(.userTarget, field("USER") ?? .string("root"))
         event.set(.processCommandLine, field("COMMAND"))
         event.set(.processWorkingDirectory, field("PWD"))
         event.set(.tty, field("TTY"))

@@ -164,12 +164,12 @@ enum Web {
         event.add(.userName, user)
         if !method.isEmpty { event.add(.httpMethod, method.text) }
         if !target.isEmpty {
-            event.add(.urlOriginal, target.text)
+            event.add(.urlOriginal, context.value(target))
             if let question = target.index(of: 0x3F) {
-                event.add(.urlPath, target.slice(0, question).text)
-                event.add(.urlQuery, target.from(question + 1).text)
+                event.add(.urlPath, context.value(target.slice(0, question)))
+                event.add(.urlQuery, context.value(target.from(question + 1)))
             } else {
-                event.add(.urlPath, target.text)
+                event.add(.urlPath, context.value(target))
             }
             let path = target.slice(0, target.index(of: 0x3F) ?? target.count)
             if let slash = path.findLast(Array("/".utf8)), let dot = path.from(slash).findLast(Array(".".utf8)),
@@ -182,10 +182,10 @@ enum Web {
         event.add(.httpStatus, status)
         if let size = sizeWord.integer { event.add(.httpBytes, size) }
         if let referrer = quoted.first, !(referrer.count == 1 && referrer.first == 0x2D) {
-            event.add(.httpReferrer, referrer.text)
+            event.add(.httpReferrer, context.value(referrer))
         }
         if quoted.count > 1, !(quoted[1].count == 1 && quoted[1].first == 0x2D) {
-            event.add(.httpUserAgent, quoted[1].text)
+            event.add(.httpUserAgent, context.value(quoted[1]))
         }
         events.append(event)
         if status == 401, let user {

@@ -139,6 +139,8 @@ final class CorrelationEngine {
         var hash = seed
         switch value {
         case .string(var text)?: text.withUTF8 { fnv(UnsafeRawBufferPointer($0), into: &hash) }
+        // The same bytes as a string: the same group, whichever form a source used.
+        case .text(let text)?: text.withBytes { fnv($0, into: &hash) }
         case .int(let number)?:
             withUnsafeBytes(of: number.littleEndian) { fnv($0, into: &hash) }
             hash ^= 0x49

@@ -189,6 +189,8 @@ enum ValueMatcher: Sendable {
         switch value {
         case .string(var text):
             return text.withUTF8(body)
+        case .text(let text):
+            return text.withBytes { body($0.assumingMemoryBound(to: UInt8.self)) }
         default:
             var text = value.description
             return text.withUTF8(body)
@@ -199,6 +201,7 @@ enum ValueMatcher: Sendable {
         switch value {
         case .int(let number): Double(number)
         case .string(let text): Double(text)
+        case .text(let text): Double(text.string)
         case .bool, .address: nil
         }
     }

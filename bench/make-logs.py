@@ -8,6 +8,9 @@ invalid users, preauth disconnects, too many failures), the administrators' own 
 sessions, sudo, cron sessions, systemd-logind, postfix and dovecot, and kernel noise. Year-less
 syslog times, one per line, increasing.
 
+SHAPE "web": an access log in the combined format instead (request targets with queries,
+referrers, browsers', crawlers' and scanners' user agents: the long text fields).
+
 SHAPE "bench" (the figures of earlier issues): the brute force comes from 400 addresses trying
 12 user names. SHAPE "internet": from 120,000 distinct addresses (a botnet: most try a few
 times, some hundreds) trying 20,000 distinct user names, which is what makes correlation state
@@ -22,8 +25,11 @@ def main():
     out = sys.argv[1]
     total = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000_000
     shape = sys.argv[3] if len(sys.argv) > 3 else "bench"
-    if shape not in ("bench", "internet"):
-        sys.exit("make-logs.py: SHAPE is bench or internet")
+    if shape not in ("bench", "internet", "web"):
+        sys.exit("make-logs.py: SHAPE is bench, internet or web")
+    if shape == "web":
+        write_web(out, total)
+        return
     rng = random.Random(7)
     users = ["root", "admin", "test", "oracle", "postgres", "ubuntu", "user", "guest", "ftp", "git", "deploy", "pi"]
     if shape == "bench":
@@ -118,6 +124,39 @@ def main():
                     stamp(), host, second, rng.randrange(1_000_000), pick_attacker(), rng.randrange(1024, 65535))
             lines.append(line)
             written += 1
+            if len(lines) >= 10_000:
+                handle.write("\n".join(lines) + "\n")
+                lines = []
+        if lines:
+            handle.write("\n".join(lines) + "\n")
+    print("wrote %s: %d lines" % (out, total))
+
+
+def write_web(out, total):
+    """An access log in the combined format, one request per second or so."""
+    rng = random.Random(3)
+    agents = [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+        "curl/8.4.0", "python-requests/2.31.0",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "sqlmap/1.7.2#stable (https://sqlmap.org)",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+    ]
+    paths = ["/index.html", "/wp-login.php", "/api/v1/items?page=%d&sort=name", "/static/app.%d.js",
+             "/search?q=select+1+union+select+%d", "/admin/login", "/images/logo.png", "/cgi-bin/test.cgi?id=%d"]
+    with open(out, "w") as handle:
+        lines = []
+        for number in range(total):
+            address = "%d.%d.%d.%d" % (rng.randrange(1, 224), rng.randrange(256), rng.randrange(256),
+                                       rng.randrange(1, 255))
+            path = rng.choice(paths)
+            if "%d" in path:
+                path = path % rng.randrange(100_000)
+            status = rng.choice([200, 200, 200, 404, 301, 401, 500])
+            second = number % 86_400
+            lines.append('%s - - [24/Nov/2025:%02d:%02d:%02d +0000] "GET %s HTTP/1.1" %d %d "https://example.org/ref/%d" "%s"' % (
+                address, second // 3600, second // 60 % 60, second % 60, path, status, rng.randrange(100, 90_000),
+                rng.randrange(1000), rng.choice(agents)))
             if len(lines) >= 10_000:
                 handle.write("\n".join(lines) + "\n")
                 lines = []

@@ -17,6 +17,7 @@ times, some hundreds) trying 20,000 distinct user names, which is what makes cor
 grow with the input when it keeps per-group copies of events.
 """
 
+import itertools
 import random
 import sys
 
@@ -56,16 +57,15 @@ def main():
     months = ["Nov"]
     second = 0
     pid = 10_000
-    lines = []
 
     def stamp():
         day = 1 + second // 86_400
         rest = second % 86_400
         return "%s %2d %02d:%02d:%02d" % (months[0], min(day, 30), rest // 3600, rest // 60 % 60, rest % 60)
 
-    with open(out, "w") as handle:
-        written = 0
-        while written < total:
+    def auth_lines():
+        nonlocal second, pid
+        while True:
             second += rng.randrange(0, 2)
             pid += 1
             kind = rng.random()
@@ -122,13 +122,22 @@ def main():
             else:
                 line = "%s %s kernel: [%d.%06d] [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=%s DST=10.0.0.2 LEN=40 PROTO=TCP SPT=%d DPT=23" % (
                     stamp(), host, second, rng.randrange(1_000_000), pick_attacker(), rng.randrange(1024, 65535))
-            lines.append(line)
-            written += 1
-            if len(lines) >= 10_000:
-                handle.write("\n".join(lines) + "\n")
-                lines = []
-        if lines:
-            handle.write("\n".join(lines) + "\n")
+            yield line
+
+    write_lines(out, total, auth_lines())
+
+
+def write_lines(out, total, lines):
+    """Writes the first `total` of `lines` to `out`, 10,000 at a time."""
+    with open(out, "w") as handle:
+        batch = []
+        for line in itertools.islice(lines, total):
+            batch.append(line)
+            if len(batch) >= 10_000:
+                handle.write("\n".join(batch) + "\n")
+                batch = []
+        if batch:
+            handle.write("\n".join(batch) + "\n")
     print("wrote %s: %d lines" % (out, total))
 
 
@@ -144,8 +153,7 @@ def write_web(out, total):
     ]
     paths = ["/index.html", "/wp-login.php", "/api/v1/items?page=%d&sort=name", "/static/app.%d.js",
              "/search?q=select+1+union+select+%d", "/admin/login", "/images/logo.png", "/cgi-bin/test.cgi?id=%d"]
-    with open(out, "w") as handle:
-        lines = []
+    def web_lines():
         for number in range(total):
             address = "%d.%d.%d.%d" % (rng.randrange(1, 224), rng.randrange(256), rng.randrange(256),
                                        rng.randrange(1, 255))
@@ -154,15 +162,11 @@ def write_web(out, total):
                 path = path % rng.randrange(100_000)
             status = rng.choice([200, 200, 200, 404, 301, 401, 500])
             second = number % 86_400
-            lines.append('%s - - [24/Nov/2025:%02d:%02d:%02d +0000] "GET %s HTTP/1.1" %d %d "https://example.org/ref/%d" "%s"' % (
+            yield '%s - - [24/Nov/2025:%02d:%02d:%02d +0000] "GET %s HTTP/1.1" %d %d "https://example.org/ref/%d" "%s"' % (
                 address, second // 3600, second // 60 % 60, second % 60, path, status, rng.randrange(100, 90_000),
-                rng.randrange(1000), rng.choice(agents)))
-            if len(lines) >= 10_000:
-                handle.write("\n".join(lines) + "\n")
-                lines = []
-        if lines:
-            handle.write("\n".join(lines) + "\n")
-    print("wrote %s: %d lines" % (out, total))
+                rng.randrange(1000), rng.choice(agents))
+
+    write_lines(out, total, web_lines())
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ import PackageDescription
 /// Vigil's libFuzzer targets, kept apart from the product (as swift-protobuf's `FuzzTesting/`).
 ///
 /// Built by `make fuzz` (see Fuzz/README.md) with
-/// `swift build -c release -Xswiftc -enable-testing --sanitize=fuzzer --sanitize=address`:
-/// the targets reach Vigil's internal parsers through `@testable import`.
+/// `swift build -c release -Xswiftc -enable-testing --sanitize=fuzzer --sanitize=address
+/// -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp` (Fuzz/run.sh): the
+/// targets reach Vigil's internal parsers through `@testable import`.
 let fuzzTargets = [
     "FuzzCaptureFile", "FuzzFrames", "FuzzFlows", "FuzzLogLines", "FuzzJournal", "FuzzGzip", "FuzzRules",
     "FuzzNwipe", "FuzzCertificate",

@@ -111,7 +111,7 @@ public struct Audit: Sendable {
         if logs.count > 1, try rules.value().correlations.isEmpty {
             parallel = Self.readLogs(
                 logs, rules: try rules.value().rules, options: logOptions,
-                workers: ProcessInfo.processInfo.activeProcessorCount, inventory: inventory, timeZone: timeZone)
+                workers: WorkerPool.processors, inventory: inventory, timeZone: timeZone)
         }
         // Otherwise the logs are read together, each series (a log and its rotated siblings)
         // on a thread of its own, their events merged in time order into the one engine:

@@ -14,7 +14,7 @@ public struct CaptureLimits: Sendable {
     /// Threads that analyse a capture file's traffic, each a shard of the address pairs, on top
     /// of the thread that reads the file and watches for devices. Defaults to one less than the
     /// processor count (at least 1, at most 4). Findings are the same whatever the count.
-    public var analysisThreads: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount - 1))
+    public var analysisThreads: Int = max(1, min(4, WorkerPool.processors - 1))
 
     /// Limits on what a capture may cost (defaults documented in docs/HARDENING.md).
     public init(

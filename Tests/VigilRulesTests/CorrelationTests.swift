@@ -216,6 +216,90 @@ struct CorrelationTests {
     }
 }
 
+/// Correlations that refer to one another: resolved to a fixed point, cycles and over-long
+/// chains refused by name, and an engine given them anyway never recurses without end (the
+/// fuzzer's stack overflow of 2026-11-29: two correlations counting each other's matches).
+@Suite("Correlation references")
+struct CorrelationReferenceTests {
+    private func correlation(_ name: String, on rules: [String], generate: Bool = false) -> String {
+        """
+        title: \(name)
+        name: \(name)
+        correlation: {type: event_count, rules: [\(rules.joined(separator: ", "))], group-by: [src.ip], \
+        timespan: 5m, condition: {gte: 1}, generate: \(generate)}
+        """
+    }
+
+    /// The rule set made of CorrelationTests' two base rules and `correlations`, through the
+    /// loader as `vigil` loads it.
+    private func ruleSet(_ correlations: [String]) throws -> RuleSet {
+        let path = try TestPaths.temporaryFolder().appendingPathComponent("chain.yml").path
+        try ([CorrelationTests.base] + correlations).joined(separator: "\n---\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return RuleSet.load(from: [path])
+    }
+
+    private func failure(at seconds: Int64) -> Event {
+        var event = Event(
+            kind: .authFailure, time: Timestamp(seconds: seconds),
+            source: SourceLocation(path: "a.log", position: .line(Int(seconds))))
+        event.set(.srcIP, "203.0.113.7")
+        return event
+    }
+
+    @Test func cyclesAreRefusedByName() throws {
+        let set = try ruleSet([
+            correlation("c.a", on: ["t.failure", "c.b"]), correlation("c.b", on: ["c.a"]),
+            correlation("c.self", on: ["t.failure", "c.self"]), correlation("c.after", on: ["c.b"]),
+            correlation("c.fine", on: ["t.failure"]),
+        ])
+        #expect(set.correlations.map(\.id) == ["c.fine"])
+        let reasons = set.errors.map(\.reason)
+        #expect(reasons.filter { $0.contains("'c.a' → 'c.b' → 'c.a' refer to each other in a cycle") }.count == 2)
+        #expect(reasons.contains { $0.contains("'c.self' → 'c.self' refer to each other in a cycle") })
+        #expect(reasons.contains { $0.contains("'c.after' refers to 'c.b', which was refused") })
+        #expect(set.errors.allSatisfy { ($0.path ?? "").hasSuffix("chain.yml") && $0.position != nil })
+    }
+
+    @Test func chainsLongerThanTheBoundAreRefused() throws {
+        let length = RuleSet.maxCorrelationChain
+        var links = [correlation("c.1", on: ["t.failure"])]
+        for link in 2...(length + 1) { links.append(correlation("c.\(link)", on: ["c.\(link - 1)"])) }
+        let set = try ruleSet(links)
+        #expect(set.correlations.count == length)
+        #expect(
+            set.errors.map(\.reason) == [
+                "correlation 'c.\(length + 1)' ends a chain of \(length + 1) correlations, more than the \(length) Vigil follows"
+            ])
+    }
+
+    /// A correlation on a correlation that was itself dropped is dropped too (it could never
+    /// fire), however long the chain.
+    @Test func referencesResolveToAFixedPoint() throws {
+        let set = try ruleSet([
+            correlation("c.c", on: ["c.b"]), correlation("c.b", on: ["c.a"]), correlation("c.a", on: ["t.nothing"]),
+        ])
+        #expect(set.correlations.isEmpty)
+        #expect(set.errors.count == 3)
+        #expect(set.errors.contains { $0.reason == "correlation 'c.a' refers to no rule named t.nothing" })
+    }
+
+    /// The engine alone, given a cycle the rule set would refuse, stops at the chain bound
+    /// (each correlation `generate`s, so that both give findings).
+    @Test func anEngineGivenACycleStops() throws {
+        let loaded = try RuleLoader.load(
+            yaml: [
+                CorrelationTests.base, correlation("c.a", on: ["t.failure", "c.b"], generate: true),
+                correlation("c.b", on: ["c.a"], generate: true),
+            ].joined(separator: "\n---\n"), file: "cycle.yml")
+        let engine = RuleEngine(rules: loaded.rules, correlations: loaded.correlations)
+        for second in 0..<3 as Range<Int64> { engine.process(failure(at: second)) }
+        let findings = try engine.findings()
+        #expect(findings.contains { $0.rule == "c.a" })
+        #expect(findings.contains { $0.rule == "c.b" })
+    }
+}
+
 @Suite("Correlation group index")
 struct HashIndexTests {
     /// Many groups coming and going (as an Internet-facing host's attackers do), with keys that

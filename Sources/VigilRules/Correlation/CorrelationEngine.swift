@@ -206,10 +206,12 @@ final class CorrelationEngine {
 
     /// Takes `event` (at `time`; for a chained correlation, an event counted by the one it
     /// refers to, whose `evidence` it is) into correlation `index` as a match of its rule at
-    /// `position`; appends what fired.
+    /// `position`; appends what fired. `link` is how far down a chain of correlations this is:
+    /// ``RuleSet`` refuses cycles and chains longer than ``RuleSet/maxCorrelationChain``, and an
+    /// engine given them anyway stops there rather than recurse without end.
     private func advance(
         _ index: Int, position: Int, event: Event, time: Int64, clock: Int64, evidence: EvidenceReference? = nil,
-        into fired: inout [Firing]
+        link: Int = 1, into fired: inout [Firing]
     ) {
         let shape = shapes[index]
         if time < clock - Self.lateness {
@@ -270,11 +272,11 @@ final class CorrelationEngine {
             fired.append(firing)
             // Each event it counted is an event, at its own time, for the correlations chained on
             // it (grouped by the values of the event that made it fire: the group's own).
-            for target in byCorrelation[fires] ?? [] {
+            for target in byCorrelation[fires] ?? [] where link < RuleSet.maxCorrelationChain {
                 for entry in firing.counted {
                     advance(
                         target.correlation, position: target.position, event: event, time: entry.time, clock: clock,
-                        evidence: entry.evidence, into: &fired)
+                        evidence: entry.evidence, link: link + 1, into: &fired)
                 }
             }
         }

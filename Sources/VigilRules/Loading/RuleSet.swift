@@ -107,38 +107,6 @@ public struct RuleSet: Sendable {
         return set
     }
 
-    /// Keeps only the correlations whose every rule reference names a loaded rule or
-    /// correlation; each other one becomes an error naming what it refers to.
-    mutating func dropUnresolvedCorrelations() {
-        let names = Set(rules.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
-            .union(correlations.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
-        var valid: [CorrelationRule] = []
-        var skippedNames = Set(skipped.flatMap(\.references))
-        for correlation in correlations {
-            let missing = correlation.rules.filter { !names.contains($0) }
-            if missing.isEmpty {
-                valid.append(correlation)
-            } else if missing.allSatisfy(skippedNames.contains) {
-                var skip = SkippedRule(
-                    file: correlation.file, line: correlation.line, rule: correlation.id,
-                    reason:
-                        "correlation '\(correlation.id)' refers to \(missing.joined(separator: ", ")), which cannot apply"
-                )
-                skip.references = [correlation.id] + (correlation.sigmaID.map { [$0] } ?? [])
-                skippedNames.formUnion(skip.references)
-                skipped.append(skip)
-            } else {
-                errors.append(
-                    VigilError(
-                        .invalidRule, path: correlation.file, position: .line(correlation.line),
-                        reason:
-                            "correlation '\(correlation.id)' refers to no rule named \(missing.joined(separator: ", "))"
-                    ))
-            }
-        }
-        correlations = valid
-    }
-
     private static func ruleFiles(under path: String, errors: inout [VigilError]) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

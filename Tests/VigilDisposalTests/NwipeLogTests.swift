@@ -83,15 +83,38 @@ struct NwipeLogTests {
     }
 
     /// Every input FuzzNwipe found crashing (Fuzz/Regressions/FuzzNwipe/: reversed brackets, a
-    /// status table naming a device in invalid UTF-8) is now read or refused, never a trap.
+    /// status table naming a device in invalid UTF-8, an end time with a day beyond 32 bits) is
+    /// now read or refused, and judged against a drive, never a trap.
     @Test func fuzzRegressionsAreReadOrRefused() throws {
         let folder = TestPaths.root.appendingPathComponent("Fuzz/Regressions/FuzzNwipe")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-        #expect(names.count >= 2)
+        #expect(names.count >= 3)
         for name in names {
             let bytes = Array(try Data(contentsOf: folder.appendingPathComponent(name)))
-            _ = try? NwipeLog(bytes: bytes, path: name)
+            guard let log = try? NwipeLog(bytes: bytes, path: name) else { continue }
+            _ = Self.problems(log, expected: .zero)
         }
+    }
+
+    /// Numbers in a log are input: a time whose fields are out of range (or beyond 32 bits, as
+    /// FuzzNwipe found) is no time, and error counts too large to add are still errors.
+    @Test func outOfRangeNumbersAreRefusedNotTrapped() throws {
+        let text = String(
+            decoding: try Data(contentsOf: URL(fileURLWithPath: Self.fixture("nwipe-zero.log"))), as: UTF8.self)
+        func parsed(_ edited: String) throws -> NwipeLog { try NwipeLog(bytes: Array(edited.utf8), path: "edited.log") }
+        for end in ["2026/11/99999999999 00:03:43", "2026/13/24 00:03:43", "-9223372036854775808/11/24 00:03:43"] {
+            let log = try parsed(text.replacingOccurrences(of: "2026/11/24 00:03:43", with: end))
+            #expect(log.ended == end)
+            #expect(log.endedAt == nil)
+            #expect(Self.problems(log, expected: .zero).contains("the log does not say when the wipe ended"))
+        }
+        #expect(NwipeLog.localTime("2026/11/24 00:03:43") != nil)
+        #expect(NwipeLog.localTime("2026/11/24 24:00:00") == nil)
+        let huge = text.replacingOccurrences(
+            of: "     loop0 |           0 |                    0 |",
+            with: "     loop0 | 9223372036854775807 | 9223372036854775807 |")
+        let problems = Self.problems(try parsed(huge), expected: .zero)
+        #expect(problems.contains { $0.hasPrefix("nwipe reports errors on /dev/loop0: 9223372036854775807 pass") })
     }
 
     /// Found by FuzzNwipe (Fuzz/Regressions/FuzzNwipe/): brackets the wrong way round in the

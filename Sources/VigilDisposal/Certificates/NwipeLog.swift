@@ -276,7 +276,8 @@ public struct NwipeLog: Sendable, Equatable {
         if let status = device.status, status.lowercased() != "erased" {
             problems.append("nwipe reports \(device.path) as \(status)")
         }
-        if device.passErrors + device.verificationErrors + device.syncErrors > 0 {
+        // Not a sum: counts are read from the log, and a sum of hostile ones overflows.
+        if device.passErrors != 0 || device.verificationErrors != 0 || device.syncErrors != 0 {
             problems.append(
                 "nwipe reports errors on \(device.path): \(device.passErrors) pass, \(device.verificationErrors) verification, \(device.syncErrors) sync"
             )
@@ -304,17 +305,26 @@ public struct NwipeLog: Sendable, Equatable {
     /// read in this machine's time zone (nwipe writes local time).
     public var endedAt: Timestamp? { ended.flatMap(Self.localTime) }
 
-    /// `2026/11/24 00:03:43` in the local time zone.
+    /// `2026/11/24 00:03:43` in the local time zone; `nil` for anything else, whatever its
+    /// numbers (each is range-checked before it reaches `mktime`: a log is input).
     static func localTime(_ text: String) -> Timestamp? {
-        let parts = text.split(whereSeparator: { $0 == "/" || $0 == " " || $0 == ":" }).compactMap { Int($0) }
-        guard parts.count == 6 else { return nil }
+        let fields = text.split(whereSeparator: { $0 == "/" || $0 == " " || $0 == ":" })
+        let ranges: [ClosedRange<Int>] = [1970...9999, 1...12, 1...31, 0...23, 0...59, 0...60]
+        guard fields.count == ranges.count else { return nil }
+        var parts: [Int32] = []
+        for (field, range) in zip(fields, ranges) {
+            guard field.count <= 4, field.allSatisfy(\.isASCII), let number = Int(field), range.contains(number) else {
+                return nil
+            }
+            parts.append(Int32(number))
+        }
         var moment = tm()
-        moment.tm_year = Int32(parts[0] - 1900)
-        moment.tm_mon = Int32(parts[1] - 1)
-        moment.tm_mday = Int32(parts[2])
-        moment.tm_hour = Int32(parts[3])
-        moment.tm_min = Int32(parts[4])
-        moment.tm_sec = Int32(parts[5])
+        moment.tm_year = parts[0] - 1900
+        moment.tm_mon = parts[1] - 1
+        moment.tm_mday = parts[2]
+        moment.tm_hour = parts[3]
+        moment.tm_min = parts[4]
+        moment.tm_sec = parts[5]
         moment.tm_isdst = -1
         let seconds = mktime(&moment)
         return seconds == -1 ? nil : Timestamp(seconds: Int64(seconds))

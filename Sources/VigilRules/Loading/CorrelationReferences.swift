@@ -17,6 +17,7 @@ extension RuleSet {
     mutating func dropUnresolvedCorrelations() {
         let ruleNames = Set(rules.flatMap { [$0.id] + ($0.sigmaID.map { [$0] } ?? []) })
         var skippedNames = Set(skipped.flatMap(\.references))
+        var refusedNames: Set<String> = []
         var valid = correlations
         var changed = true
         while changed {
@@ -40,12 +41,17 @@ extension RuleSet {
                     skippedNames.formUnion(skip.references)
                     skipped.append(skip)
                 } else {
+                    let absent = missing.filter { !refusedNames.contains($0) && !skippedNames.contains($0) }
+                    let reason =
+                        absent.isEmpty
+                        ? "correlation '\(correlation.id)' refers to "
+                            + "\(missing.filter(refusedNames.contains).map { "'\($0)'" }.joined(separator: ", ")), "
+                            + "which was refused"
+                        : "correlation '\(correlation.id)' refers to no rule named \(absent.joined(separator: ", "))"
                     errors.append(
                         VigilError(
-                            .invalidRule, path: correlation.file, position: .line(correlation.line),
-                            reason:
-                                "correlation '\(correlation.id)' refers to no rule named \(missing.joined(separator: ", "))"
-                        ))
+                            .invalidRule, path: correlation.file, position: .line(correlation.line), reason: reason))
+                    refusedNames.formUnion([correlation.id] + (correlation.sigmaID.map { [$0] } ?? []))
                 }
             }
             valid = kept
